@@ -1,0 +1,1 @@
+export { createTestDatabase, databaseUrl, type TestDatabase, testServerUrl, withClient } from "./test-database";

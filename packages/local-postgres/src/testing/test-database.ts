@@ -1,0 +1,43 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, inject } from "vitest";
+
+/** A database of its own for one test file, dropped when the file's tests end. */
+export interface TestDatabase {
+  /** Connection string of the new, empty database. */
+  url: string;
+  /** Its name, for tests that build connection strings of their own. */
+  name: string;
+}
+
+/** The superuser connection string of the run's test server. */
+export function testServerUrl(): string {
+  return inject("testServerUrl");
+}
+
+/** Creates a fresh, empty database on the test server (call it at the top of a test file). */
+export async function createTestDatabase(prefix = "t"): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
+  const serverUrl = testServerUrl();
+  await withClient(serverUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
+  afterAll(() => withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)));
+  return { url: databaseUrl(serverUrl, name), name };
+}
+
+/** `url` pointed at another database on the same server. */
+export function databaseUrl(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** Runs `fn` with a connected client and always closes it. */
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}

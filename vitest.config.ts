@@ -1,0 +1,9 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    // One PostgreSQL server for the whole run; each test file creates its own database on it.
+    globalSetup: ["./packages/local-postgres/src/testing/global-setup.ts"],
+    projects: ["apps/*", "packages/*"],
+  },
+});
