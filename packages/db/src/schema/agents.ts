@@ -1,0 +1,37 @@
+import { foreignKey, index, pgTable, unique, uuid, varchar } from "drizzle-orm/pg-core";
+import { id, timestamptz } from "./columns";
+import { groups } from "./groups";
+
+/** Operating systems an agent runs on, as Node's `process.platform` names them. */
+export const agentPlatforms = ["linux", "darwin", "win32"] as const;
+export type AgentPlatform = (typeof agentPlatforms)[number];
+
+/** Lifecycle of an agent: reporting, silent, or shut out by an admin. */
+export const agentStatuses = ["active", "inactive", "disabled"] as const;
+export type AgentStatus = (typeof agentStatuses)[number];
+
+export const agents = pgTable(
+  "agents",
+  {
+    id: id(),
+    groupId: uuid().notNull(),
+    machineId: varchar({ length: 64 }).notNull(),
+    userHash: varchar({ length: 64 }).notNull(),
+    displayName: varchar({ length: 255 }),
+    platform: varchar({ length: 20, enum: agentPlatforms }).notNull(),
+    agentVersion: varchar({ length: 50 }),
+    lastHeartbeat: timestamptz(),
+    lastSync: timestamptz(),
+    status: varchar({ length: 20, enum: agentStatuses }).default("active"),
+    createdAt: timestamptz().defaultNow(),
+    updatedAt: timestamptz().defaultNow(),
+    deletedAt: timestamptz(),
+  },
+  (t) => [
+    unique("agents_group_id_machine_id_key").on(t.groupId, t.machineId),
+    foreignKey({ name: "agents_group_id_fkey", columns: [t.groupId], foreignColumns: [groups.id] }).onDelete("cascade"),
+    index("idx_agents_group_id").on(t.groupId),
+    index("idx_agents_last_heartbeat").on(t.lastHeartbeat),
+    index("idx_agents_status").on(t.status),
+  ],
+);

@@ -1,0 +1,30 @@
+import { boolean, foreignKey, index, inet, pgTable, unique, uuid, varchar } from "drizzle-orm/pg-core";
+import { agents } from "./agents";
+import { id, timestamptz } from "./columns";
+import { groups } from "./groups";
+
+/** The latest state of one extension for one user in one group, as an agent reported it. */
+export const reports = pgTable(
+  "reports",
+  {
+    id: id(),
+    agentId: uuid().notNull(),
+    groupId: uuid().notNull(),
+    extensionId: varchar({ length: 255 }).notNull(),
+    userHash: varchar({ length: 64 }).notNull(),
+    installed: boolean().notNull(),
+    installedVersion: varchar({ length: 50 }),
+    extensionSha256: varchar({ length: 64 }),
+    clientIp: inet(),
+    reportedAt: timestamptz().defaultNow(),
+  },
+  (t) => [
+    unique("reports_user_hash_group_id_extension_id_key").on(t.userHash, t.groupId, t.extensionId),
+    foreignKey({ name: "reports_agent_id_fkey", columns: [t.agentId], foreignColumns: [agents.id] }).onDelete("cascade"),
+    foreignKey({ name: "reports_group_id_fkey", columns: [t.groupId], foreignColumns: [groups.id] }).onDelete("cascade"),
+    index("idx_reports_agent_id").on(t.agentId),
+    index("idx_reports_group_id").on(t.groupId),
+    index("idx_reports_reported_at").on(t.reportedAt),
+    index("idx_reports_user_extension").on(t.userHash, t.extensionId),
+  ],
+);
