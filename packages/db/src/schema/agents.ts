@@ -1,5 +1,5 @@
-import { foreignKey, index, pgTable, unique, uuid, varchar } from "drizzle-orm/pg-core";
-import { id, timestamptz } from "./columns";
+import { check, foreignKey, index, pgTable, unique, uuid, varchar } from "drizzle-orm/pg-core";
+import { id, oneOf, timestamptz } from "./columns";
 import { groups } from "./groups";
 
 /** Operating systems an agent runs on, as Node's `process.platform` names them. */
@@ -22,15 +22,20 @@ export const agents = pgTable(
     agentVersion: varchar({ length: 50 }),
     lastHeartbeat: timestamptz(),
     lastSync: timestamptz(),
-    status: varchar({ length: 20, enum: agentStatuses }).default("active"),
-    createdAt: timestamptz().defaultNow(),
-    updatedAt: timestamptz().defaultNow(),
+    status: varchar({ length: 20, enum: agentStatuses }).notNull().default("active"),
+    createdAt: timestamptz().notNull().defaultNow(),
+    updatedAt: timestamptz().notNull().defaultNow(),
     deletedAt: timestamptz(),
   },
   (t) => [
     unique("agents_group_id_machine_id_key").on(t.groupId, t.machineId),
     foreignKey({ name: "agents_group_id_fkey", columns: [t.groupId], foreignColumns: [groups.id] }).onDelete("cascade"),
-    index("idx_agents_group_id").on(t.groupId),
+    check("agents_platform_check", oneOf(t.platform, agentPlatforms)),
+    check("agents_status_check", oneOf(t.status, agentStatuses)),
+    // idx_agents_group_id was dropped: it is the leading column of agents_group_id_machine_id_key.
+    // Hot path "a group's agents not seen for N minutes" reads this range directly.
+    index("agents_group_id_last_heartbeat_idx").on(t.groupId, t.lastHeartbeat).concurrently(),
+    // Fleet-wide "not seen since" sweeps.
     index("idx_agents_last_heartbeat").on(t.lastHeartbeat),
     index("idx_agents_status").on(t.status),
   ],

@@ -1,5 +1,5 @@
-import { foreignKey, index, inet, jsonb, pgTable, text, uuid, varchar } from "drizzle-orm/pg-core";
-import { id, timestamptz } from "./columns";
+import { check, foreignKey, index, inet, jsonb, pgTable, text, uuid, varchar } from "drizzle-orm/pg-core";
+import { id, oneOf, timestamptz } from "./columns";
 import { groups } from "./groups";
 
 /** Who caused an audited event. */
@@ -16,18 +16,21 @@ export const auditLog = pgTable(
     groupId: uuid(),
     targetType: varchar({ length: 50 }),
     targetId: uuid(),
-    details: jsonb().$type<Record<string, unknown>>().default({}),
+    details: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     clientIp: inet(),
     userAgent: text(),
-    createdAt: timestamptz().defaultNow(),
+    createdAt: timestamptz().notNull().defaultNow(),
   },
   (t) => [
     foreignKey({ name: "audit_log_group_id_fkey", columns: [t.groupId], foreignColumns: [groups.id] }).onDelete(
       "set null",
     ),
+    check("audit_log_actor_type_check", oneOf(t.actorType, auditActorTypes)),
     index("idx_audit_log_event_type").on(t.eventType),
     index("idx_audit_log_actor").on(t.actorType, t.actorId),
-    index("idx_audit_log_group_id").on(t.groupId),
+    // Hot path "a group's audit trail, newest first, keyset-paginated on (created_at, id)";
+    // it also serves group_id alone, so idx_audit_log_group_id went.
+    index("audit_log_group_id_created_at_idx").on(t.groupId, t.createdAt, t.id).concurrently(),
     index("idx_audit_log_created_at").on(t.createdAt),
   ],
 );

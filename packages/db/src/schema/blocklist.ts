@@ -1,5 +1,5 @@
-import { boolean, foreignKey, index, pgTable, text, uuid, varchar } from "drizzle-orm/pg-core";
-import { id, timestamptz } from "./columns";
+import { boolean, check, foreignKey, index, pgTable, text, uuid, varchar } from "drizzle-orm/pg-core";
+import { id, oneOf, timestamptz } from "./columns";
 import { users } from "./users";
 
 /** How a blocklist pattern matches an extension id (`publisher.name`). */
@@ -14,14 +14,15 @@ export const blocklist = pgTable(
     pattern: varchar({ length: 255 }).notNull(),
     reason: text(),
     createdBy: uuid(),
-    isActive: boolean().default(true),
-    createdAt: timestamptz().defaultNow(),
-    updatedAt: timestamptz().defaultNow(),
+    isActive: boolean().notNull().default(true),
+    createdAt: timestamptz().notNull().defaultNow(),
+    updatedAt: timestamptz().notNull().defaultNow(),
   },
   (t) => [
     foreignKey({ name: "blocklist_created_by_fkey", columns: [t.createdBy], foreignColumns: [users.id] }).onDelete(
       "set null",
     ),
+    check("blocklist_pattern_type_check", oneOf(t.patternType, blocklistPatternTypes)),
     index("idx_blocklist_pattern_type").on(t.patternType),
     index("idx_blocklist_is_active").on(t.isActive),
   ],

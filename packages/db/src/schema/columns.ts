@@ -1,7 +1,26 @@
-import { timestamp, uuid } from "drizzle-orm/pg-core";
+import { type SQL, sql } from "drizzle-orm";
+import { type AnyPgColumn, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /** `uuid PRIMARY KEY DEFAULT gen_random_uuid()`, the key of every table. */
 export const id = () => uuid().primaryKey().defaultRandom();
 
 /** `timestamptz`: every point in time is stored with its zone. */
 export const timestamptz = () => timestamp({ withTimezone: true });
+
+/**
+ * SQL for "`column` is one of `values`": the database-side twin of a TypeScript value list,
+ * so the list is declared once and both the CHECK and the validators come from it.
+ */
+export function oneOf(column: AnyPgColumn, values: readonly string[]): SQL {
+  return sql`${column} IN (${sql.raw(values.map(literal).join(", "))})`;
+}
+
+/** SQL for "`column` is a non-empty comma-separated subset of `values`". */
+export function commaSeparatedSubsetOf(column: AnyPgColumn, values: readonly string[]): SQL {
+  const items = sql`string_to_array(${column}, ',')`;
+  return sql`cardinality(${items}) > 0 AND ${items} <@ ARRAY[${sql.raw(values.map(literal).join(", "))}]`;
+}
+
+function literal(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}

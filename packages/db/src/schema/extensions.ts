@@ -11,10 +11,13 @@ export const extensions = pgTable(
     pinnedVersion: varchar({ length: 50 }),
     sha256Checksum: varchar({ length: 64 }),
     marketplaceUrl: text(),
-    isBlocked: boolean().default(false),
-    createdAt: timestamptz().defaultNow(),
-    updatedAt: timestamptz().defaultNow(),
+    isBlocked: boolean().notNull().default(false),
+    createdAt: timestamptz().notNull().defaultNow(),
+    updatedAt: timestamptz().notNull().defaultNow(),
     deletedAt: timestamptz(),
   },
-  (t) => [index("idx_extensions_extension_id").on(t.extensionId), index("idx_extensions_publisher").on(t.publisher)],
+  (t) => [
+    // idx_extensions_extension_id was dropped: extensions_extension_id_key already indexes it.
+    index("idx_extensions_publisher").on(t.publisher),
+  ],
 );

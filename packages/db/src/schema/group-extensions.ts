@@ -11,9 +11,9 @@ export const groupExtensions = pgTable(
     id: id(),
     groupId: uuid().notNull(),
     extensionId: uuid().notNull(),
-    isRequired: boolean().default(true),
+    isRequired: boolean().notNull().default(true),
     addedBy: uuid(),
-    createdAt: timestamptz().defaultNow(),
+    createdAt: timestamptz().notNull().defaultNow(),
   },
   (t) => [
     unique("group_extensions_group_id_extension_id_key").on(t.groupId, t.extensionId),
@@ -28,7 +28,7 @@ export const groupExtensions = pgTable(
     foreignKey({ name: "group_extensions_added_by_fkey", columns: [t.addedBy], foreignColumns: [users.id] }).onDelete(
       "set null",
     ),
-    index("idx_group_extensions_group_id").on(t.groupId),
+    // idx_group_extensions_group_id was dropped: it leads group_extensions_group_id_extension_id_key.
     index("idx_group_extensions_extension_id").on(t.extensionId),
   ],
 );

@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, text, varchar } from "drizzle-orm/pg-core";
+import { jsonb, pgTable, text, varchar } from "drizzle-orm/pg-core";
 import { id, timestamptz } from "./columns";
 
 export const groups = pgTable(
@@ -7,10 +7,10 @@ export const groups = pgTable(
     id: id(),
     name: varchar({ length: 255 }).notNull().unique("groups_name_key"),
     description: text(),
-    settings: jsonb().$type<Record<string, unknown>>().default({}),
-    createdAt: timestamptz().defaultNow(),
-    updatedAt: timestamptz().defaultNow(),
+    settings: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: timestamptz().notNull().defaultNow(),
+    updatedAt: timestamptz().notNull().defaultNow(),
     deletedAt: timestamptz(),
   },
-  (t) => [index("idx_groups_name").on(t.name)],
+  // idx_groups_name was dropped: groups_name_key is already a unique index on name.
 );

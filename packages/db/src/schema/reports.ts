@@ -16,14 +16,15 @@ export const reports = pgTable(
     installedVersion: varchar({ length: 50 }),
     extensionSha256: varchar({ length: 64 }),
     clientIp: inet(),
-    reportedAt: timestamptz().defaultNow(),
+    reportedAt: timestamptz().notNull().defaultNow(),
   },
   (t) => [
     unique("reports_user_hash_group_id_extension_id_key").on(t.userHash, t.groupId, t.extensionId),
     foreignKey({ name: "reports_agent_id_fkey", columns: [t.agentId], foreignColumns: [agents.id] }).onDelete("cascade"),
     foreignKey({ name: "reports_group_id_fkey", columns: [t.groupId], foreignColumns: [groups.id] }).onDelete("cascade"),
     index("idx_reports_agent_id").on(t.agentId),
-    index("idx_reports_group_id").on(t.groupId),
+    // Hot path "a group's reports by time"; it also serves group_id alone, so idx_reports_group_id went.
+    index("reports_group_id_reported_at_idx").on(t.groupId, t.reportedAt).concurrently(),
     index("idx_reports_reported_at").on(t.reportedAt),
     index("idx_reports_user_extension").on(t.userHash, t.extensionId),
   ],

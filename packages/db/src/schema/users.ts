@@ -1,5 +1,5 @@
-import { boolean, index, pgTable, varchar } from "drizzle-orm/pg-core";
-import { id, timestamptz } from "./columns";
+import { boolean, check, index, pgTable, varchar } from "drizzle-orm/pg-core";
+import { id, oneOf, timestamptz } from "./columns";
 
 /** What a dashboard user may do. */
 export const userRoles = ["admin", "viewer"] as const;
@@ -12,12 +12,16 @@ export const users = pgTable(
     email: varchar({ length: 255 }).notNull().unique("users_email_key"),
     passwordHash: varchar({ length: 255 }).notNull(),
     displayName: varchar({ length: 255 }),
-    role: varchar({ length: 20, enum: userRoles }).default("viewer"),
-    isActive: boolean().default(true),
+    role: varchar({ length: 20, enum: userRoles }).notNull().default("viewer"),
+    isActive: boolean().notNull().default(true),
     lastLoginAt: timestamptz(),
-    createdAt: timestamptz().defaultNow(),
-    updatedAt: timestamptz().defaultNow(),
+    createdAt: timestamptz().notNull().defaultNow(),
+    updatedAt: timestamptz().notNull().defaultNow(),
     deletedAt: timestamptz(),
   },
-  (t) => [index("idx_users_email").on(t.email), index("idx_users_role").on(t.role)],
+  (t) => [
+    check("users_role_check", oneOf(t.role, userRoles)),
+    // idx_users_email was dropped: users_email_key is already a unique index on email.
+    index("idx_users_role").on(t.role),
+  ],
 );
