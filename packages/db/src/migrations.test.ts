@@ -1,0 +1,139 @@
+import { readFile } from "node:fs/promises";
+import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
+import { describeSchema, diffSchemas, migrate, readMigrations } from "@devtools-sync/migrate-core";
+import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
+import { describe, expect, it } from "vitest";
+import { migrationsFolder } from "./migrations";
+import * as schema from "./schema";
+
+const fixture = (name: string) => readFile(new URL(`../test/fixtures/${name}`, import.meta.url), "utf8");
+
+async function seedDatabase(withData: boolean) {
+  const database = await createTestDatabase();
+  await withClient(database.url, async (client) => {
+    await client.query(await fixture("seed-schema.sql"));
+    if (withData) await client.query(await fixture("seed-data.sql"));
+  });
+  return database;
+}
+
+const describeDatabase = (url: string) => withClient(url, (client) => describeSchema(client));
+
+describe("the committed migrations", () => {
+  it("capture every change of the TypeScript schema (else: run pnpm db:generate)", async () => {
+    const migrations = await readMigrations(migrationsFolder);
+    const last = migrations.at(-1)?.name.slice(0, 4);
+    const snapshot = JSON.parse(await readFile(`${migrationsFolder}/meta/${last}_snapshot.json`, "utf8"));
+    const current = generateDrizzleJson(schema, snapshot.id, undefined, "snake_case");
+    expect(await generateMigration(snapshot, current)).toEqual([]);
+  });
+
+  it("apply to an empty database, and applying them again changes nothing", async () => {
+    const database = await createTestDatabase();
+    const first = await withClient(database.url, (client) => migrate({ client, folder: migrationsFolder }));
+    expect(first.applied).toHaveLength((await readMigrations(migrationsFolder)).length);
+    const before = await describeDatabase(database.url);
+    const second = await withClient(database.url, (client) => migrate({ client, folder: migrationsFolder }));
+    expect(second.applied).toEqual([]);
+    expect(await describeDatabase(database.url)).toEqual(before);
+  });
+
+  it("start with exactly the schema the seed's golang-migrate SQL creates, names included", async () => {
+    const seeded = await seedDatabase(false);
+    const migrated = await createTestDatabase();
+    await withClient(migrated.url, (client) =>
+      migrate({ client, folder: migrationsFolder, to: "0000_create_seed_schema" }),
+    );
+    const differences = diffSchemas(await describeDatabase(seeded.url), await describeDatabase(migrated.url));
+    expect(differences).toEqual([]);
+  });
+
+  it("end with every seed table, column, type, default and key, changed only where intended", async () => {
+    const seeded = await seedDatabase(false);
+    const migrated = await createTestDatabase();
+    await withClient(migrated.url, (client) => migrate({ client, folder: migrationsFolder }));
+    const differences = diffSchemas(await describeDatabase(seeded.url), await describeDatabase(migrated.url));
+    const notNull = (column: string) => `column ${column}: is NOT NULL, expected nullable`;
+    expect(differences.sort()).toEqual(
+      [
+        ...[
+          "agents.created_at",
+          "agents.status",
+          "agents.updated_at",
+          "api_keys.created_at",
+          "api_keys.scopes",
+          "audit_log.created_at",
+          "audit_log.details",
+          "blocklist.created_at",
+          "blocklist.is_active",
+          "blocklist.updated_at",
+          "extensions.created_at",
+          "extensions.is_blocked",
+          "extensions.updated_at",
+          "group_extensions.created_at",
+          "group_extensions.is_required",
+          "groups.created_at",
+          "groups.settings",
+          "groups.updated_at",
+          "reports.reported_at",
+          "users.created_at",
+          "users.is_active",
+          "users.role",
+          "users.updated_at",
+        ].map(notNull),
+        ...[
+          "agents_platform_check on agents",
+          "agents_status_check on agents",
+          "api_keys_scopes_check on api_keys",
+          "audit_log_actor_type_check on audit_log",
+          "blocklist_pattern_type_check on blocklist",
+          "users_role_check on users",
+        ].map((check) => `constraint ${check} is extra`),
+        ...[
+          "idx_agents_group_id on agents",
+          "idx_api_keys_key_hash on api_keys",
+          "idx_audit_log_group_id on audit_log",
+          "idx_extensions_extension_id on extensions",
+          "idx_group_extensions_group_id on group_extensions",
+          "idx_groups_name on groups",
+          "idx_reports_group_id on reports",
+          "idx_users_email on users",
+        ].map((index) => `index ${index} is missing`),
+        ...[
+          "agents_group_id_last_heartbeat_idx on agents",
+          "audit_log_group_id_created_at_idx on audit_log",
+          "reports_group_id_reported_at_idx on reports",
+        ].map((index) => `index ${index} is extra`),
+        ...["agents", "blocklist", "extensions", "groups", "users"].map(
+          (table) => `trigger ${table}_set_updated_at on ${table} is extra`,
+        ),
+        "function set_updated_at is extra",
+      ].sort(),
+    );
+  });
+
+  it("take over a database created by the seed's SQL and data, keeping the data", async () => {
+    const seeded = await seedDatabase(true);
+    await withClient(seeded.url, async (client) => {
+      // What `migrator baseline` records: the seed's schema is migration 0000.
+      const history = await readMigrations(migrationsFolder);
+      await client.query(
+        `CREATE SCHEMA drizzle;
+         CREATE TABLE drizzle.__drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint);`,
+      );
+      await client.query("INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ($1, $2)", [
+        history[0]?.hash,
+        history[0]?.createdAt,
+      ]);
+      const result = await migrate({ client, folder: migrationsFolder });
+      expect(result.applied).toEqual(history.slice(1).map((migration) => migration.name));
+      const counts = await client.query(
+        "SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM reports)::int AS reports",
+      );
+      expect(counts.rows[0]).toEqual({ users: 2, reports: 5 });
+    });
+    const fresh = await createTestDatabase();
+    await withClient(fresh.url, (client) => migrate({ client, folder: migrationsFolder }));
+    expect(diffSchemas(await describeDatabase(fresh.url), await describeDatabase(seeded.url))).toEqual([]);
+  });
+});

@@ -1,0 +1,10 @@
+/** What a run reports as it goes: one event per step, for human lines or JSON. */
+export type MigrationEvent =
+  | { type: "lock-wait" }
+  | { type: "adopted"; names: string[] }
+  | { type: "up-to-date"; applied: number }
+  | { type: "migration-start"; name: string; transactional: boolean; resumeAt: number }
+  | { type: "migration-done"; name: string; durationMs: number }
+  | { type: "lock-timeout-retry"; name: string; attempt: number; delayMs: number };
+
+export type EventSink = (event: MigrationEvent) => void;

@@ -1,0 +1,127 @@
+import type pg from "pg";
+import { integrityError } from "./errors";
+import type { Migration } from "./journal";
+
+// Two records of what ran. Ours (migrator.applied_migrations) knows names, durations and the
+// progress of a migration that runs outside a transaction. drizzle's (drizzle.__drizzle_migrations)
+// is written alongside in the same transaction, so drizzle-kit `migrate` and drizzle-orm
+// `migrate()` see the same database as up to date, and a database they migrated is taken over.
+
+/** Drizzle's ledger, at drizzle's defaults. */
+export const DRIZZLE_LEDGER = '"drizzle"."__drizzle_migrations"';
+/** This migrator's ledger. */
+export const LEDGER = '"migrator"."applied_migrations"';
+
+/** One row of our ledger. */
+export interface AppliedMigration {
+  name: string;
+  hash: string;
+  createdAt: number;
+  appliedAt: Date;
+  durationMs: number | null;
+  /** Statements already committed; equals the statement count once finished. */
+  statementsDone: number;
+  finished: boolean;
+}
+
+/** Creates both ledgers if absent. Call it only under the migration lock: CREATE IF NOT EXISTS races. */
+export async function ensureLedger(client: pg.ClientBase): Promise<void> {
+  await client.query(`
+    CREATE SCHEMA IF NOT EXISTS "drizzle";
+    CREATE TABLE IF NOT EXISTS ${DRIZZLE_LEDGER} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint);
+    CREATE SCHEMA IF NOT EXISTS "migrator";
+    CREATE TABLE IF NOT EXISTS ${LEDGER} (
+      name text PRIMARY KEY,
+      hash text NOT NULL,
+      created_at bigint NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(),
+      duration_ms integer,
+      statements_done integer NOT NULL DEFAULT 0,
+      finished boolean NOT NULL DEFAULT false
+    );`);
+}
+
+/** Our ledger's rows in journal order, or none when the database has never been migrated. */
+export async function readLedger(client: pg.ClientBase): Promise<AppliedMigration[]> {
+  if (!(await tableExists(client, LEDGER))) return [];
+  const { rows } = await client.query(
+    `SELECT name, hash, created_at, applied_at, duration_ms, statements_done, finished FROM ${LEDGER} ORDER BY created_at`,
+  );
+  return rows.map((row) => ({
+    name: row.name,
+    hash: row.hash,
+    createdAt: Number(row.created_at),
+    appliedAt: row.applied_at,
+    durationMs: row.duration_ms,
+    statementsDone: row.statements_done,
+    finished: row.finished,
+  }));
+}
+
+/**
+ * Records in our ledger the migrations that drizzle's own tools applied (matched on the journal
+ * `when` drizzle stores), after checking their hashes. Returns the names adopted.
+ */
+export async function adoptDrizzleHistory(client: pg.ClientBase, migrations: Migration[]): Promise<string[]> {
+  if (!(await tableExists(client, DRIZZLE_LEDGER))) return [];
+  const ours = new Set((await readLedger(client)).map((row) => row.name));
+  const { rows } = await client.query<{ hash: string; created_at: string }>(
+    `SELECT hash, created_at FROM ${DRIZZLE_LEDGER} ORDER BY created_at`,
+  );
+  const byWhen = new Map(migrations.map((migration) => [migration.createdAt, migration]));
+  const adopted: string[] = [];
+  for (const row of rows) {
+    const migration = byWhen.get(Number(row.created_at));
+    if (!migration) {
+      throw integrityError(
+        "missing-migration",
+        `drizzle's ledger records a migration dated ${row.created_at} that is not in the journal: restore its file and journal entry, or point the migrator at the right folder.`,
+      );
+    }
+    if (ours.has(migration.name)) continue;
+    if (row.hash !== migration.hash) throw editedError(migration.name);
+    await client.query(
+      `INSERT INTO ${LEDGER} (name, hash, created_at, statements_done, finished) VALUES ($1, $2, $3, $4, true)`,
+      [migration.name, migration.hash, migration.createdAt, migration.statements.length],
+    );
+    adopted.push(migration.name);
+  }
+  return adopted;
+}
+
+/** Marks a migration finished in both ledgers; run it inside the transaction that applied it. */
+export async function recordFinished(client: pg.ClientBase, migration: Migration, durationMs: number): Promise<void> {
+  await client.query(
+    `INSERT INTO ${LEDGER} (name, hash, created_at, duration_ms, statements_done, finished)
+     VALUES ($1, $2, $3, $4, $5, true)
+     ON CONFLICT (name) DO UPDATE SET duration_ms = excluded.duration_ms, statements_done = excluded.statements_done,
+       finished = true, applied_at = now()`,
+    [migration.name, migration.hash, migration.createdAt, Math.round(durationMs), migration.statements.length],
+  );
+  await client.query(`INSERT INTO ${DRIZZLE_LEDGER} (hash, created_at) VALUES ($1, $2)`, [
+    migration.hash,
+    migration.createdAt,
+  ]);
+}
+
+/** Records how far a migration that runs outside a transaction got, so a re-run resumes there. */
+export async function recordProgress(client: pg.ClientBase, migration: Migration, statementsDone: number): Promise<void> {
+  await client.query(
+    `INSERT INTO ${LEDGER} (name, hash, created_at, statements_done, finished) VALUES ($1, $2, $3, $4, false)
+     ON CONFLICT (name) DO UPDATE SET statements_done = excluded.statements_done`,
+    [migration.name, migration.hash, migration.createdAt, statementsDone],
+  );
+}
+
+/** The error for an applied migration whose file changed since. */
+export function editedError(name: string) {
+  return integrityError(
+    "edited-migration",
+    `Migration ${name} was changed after it was applied: restore the applied version from version control and put the change in a new migration (pnpm db:generate).`,
+  );
+}
+
+async function tableExists(client: pg.ClientBase, table: string): Promise<boolean> {
+  const { rows } = await client.query("SELECT to_regclass($1) IS NOT NULL AS present", [table]);
+  return rows[0].present;
+}
