@@ -1,5 +1,5 @@
-import { migrate } from "@devtools-sync/migrate-core";
 import { createTestDatabase, type TestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
+import { migrate } from "@devtools-sync/migrate-core";
 import { migrationsFolder } from "./migrations";
 
 /** A fresh database for one test file with every committed migration applied. */

@@ -55,7 +55,9 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     initdbFlags:
       options.auth === "trust" ? ["--auth-local=trust", "--auth-host=trust", "--encoding=UTF8"] : ["--encoding=UTF8"],
     // Throwaway clusters trade durability for speed; a developer's cluster keeps it.
-    postgresFlags: options.persistent ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+    postgresFlags: options.persistent
+      ? []
+      : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
     onLog: () => {},
     onError: () => {},
   });
@@ -99,7 +101,9 @@ function freePort(): Promise<number> {
     probe.once("error", reject);
     probe.listen(0, "127.0.0.1", () => {
       const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      probe.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }

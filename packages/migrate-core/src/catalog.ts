@@ -93,9 +93,12 @@ export function diffSchemas(expected: SchemaDescription, actual: SchemaDescripti
       const where = `column ${name}.${column}`;
       if (a.type !== b.type) differences.push(`${where}: type is ${b.type}, expected ${a.type}`);
       if (a.nullable !== b.nullable) {
-        differences.push(`${where}: is ${b.nullable ? "nullable" : "NOT NULL"}, expected ${a.nullable ? "nullable" : "NOT NULL"}`);
+        differences.push(
+          `${where}: is ${b.nullable ? "nullable" : "NOT NULL"}, expected ${a.nullable ? "nullable" : "NOT NULL"}`,
+        );
       }
-      if (a.default !== b.default) differences.push(`${where}: default is ${b.default ?? "none"}, expected ${a.default ?? "none"}`);
+      if (a.default !== b.default)
+        differences.push(`${where}: default is ${b.default ?? "none"}, expected ${a.default ?? "none"}`);
     });
     for (const kind of ["constraints", "indexes", "triggers"] as const) {
       const noun = { constraints: "constraint", indexes: "index", triggers: "trigger" }[kind];

@@ -105,7 +105,11 @@ export async function recordFinished(client: pg.ClientBase, migration: Migration
 }
 
 /** Records how far a migration that runs outside a transaction got, so a re-run resumes there. */
-export async function recordProgress(client: pg.ClientBase, migration: Migration, statementsDone: number): Promise<void> {
+export async function recordProgress(
+  client: pg.ClientBase,
+  migration: Migration,
+  statementsDone: number,
+): Promise<void> {
   await client.query(
     `INSERT INTO ${LEDGER} (name, hash, created_at, statements_done, finished) VALUES ($1, $2, $3, $4, false)
      ON CONFLICT (name) DO UPDATE SET statements_done = excluded.statements_done`,

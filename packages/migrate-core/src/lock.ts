@@ -6,7 +6,11 @@ import type pg from "pg";
 const LOCK_KEY = 7_316_248_093_114_112n;
 
 /** Runs `fn` while holding the migration lock; `onWait` is called once if another migrator holds it. */
-export async function withMigrationLock<T>(client: pg.ClientBase, onWait: () => void, fn: () => Promise<T>): Promise<T> {
+export async function withMigrationLock<T>(
+  client: pg.ClientBase,
+  onWait: () => void,
+  fn: () => Promise<T>,
+): Promise<T> {
   const { rows } = await client.query("SELECT pg_try_advisory_lock($1) AS locked", [LOCK_KEY.toString()]);
   if (!rows[0].locked) {
     onWait();

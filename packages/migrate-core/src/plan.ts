@@ -1,7 +1,7 @@
-import { editedError } from "./ledger";
-import type { AppliedMigration } from "./ledger";
 import { integrityError } from "./errors";
 import type { Migration } from "./journal";
+import type { AppliedMigration } from "./ledger";
+import { editedError } from "./ledger";
 
 /** What a database has applied, and what it still needs, in journal order. */
 export interface MigrationPlan {

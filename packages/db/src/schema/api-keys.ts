@@ -23,7 +23,9 @@ export const apiKeys = pgTable(
     createdAt: timestamptz().notNull().defaultNow(),
   },
   (t) => [
-    foreignKey({ name: "api_keys_group_id_fkey", columns: [t.groupId], foreignColumns: [groups.id] }).onDelete("cascade"),
+    foreignKey({ name: "api_keys_group_id_fkey", columns: [t.groupId], foreignColumns: [groups.id] }).onDelete(
+      "cascade",
+    ),
     foreignKey({ name: "api_keys_created_by_fkey", columns: [t.createdBy], foreignColumns: [users.id] }).onDelete(
       "set null",
     ),

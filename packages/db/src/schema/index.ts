@@ -5,5 +5,6 @@ export * from "./blocklist";
 export * from "./extensions";
 export * from "./group-extensions";
 export * from "./groups";
+export * from "./relations";
 export * from "./reports";
 export * from "./users";

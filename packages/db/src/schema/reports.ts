@@ -20,8 +20,12 @@ export const reports = pgTable(
   },
   (t) => [
     unique("reports_user_hash_group_id_extension_id_key").on(t.userHash, t.groupId, t.extensionId),
-    foreignKey({ name: "reports_agent_id_fkey", columns: [t.agentId], foreignColumns: [agents.id] }).onDelete("cascade"),
-    foreignKey({ name: "reports_group_id_fkey", columns: [t.groupId], foreignColumns: [groups.id] }).onDelete("cascade"),
+    foreignKey({ name: "reports_agent_id_fkey", columns: [t.agentId], foreignColumns: [agents.id] }).onDelete(
+      "cascade",
+    ),
+    foreignKey({ name: "reports_group_id_fkey", columns: [t.groupId], foreignColumns: [groups.id] }).onDelete(
+      "cascade",
+    ),
     index("idx_reports_agent_id").on(t.agentId),
     // Hot path "a group's reports by time"; it also serves group_id alone, so idx_reports_group_id went.
     index("reports_group_id_reported_at_idx").on(t.groupId, t.reportedAt).concurrently(),

@@ -4,13 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startLocalPostgres } from "../server";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** Superuser URL of the server every test file creates its own database on. */
-    testServerUrl: string;
-  }
-}
+// The ProvidedContext declaration that types project.provide() lives with its readers.
+import type {} from "./test-database";
 
 /**
  * Vitest global setup: one PostgreSQL server per test run. `TEST_DATABASE_URL` (a role

@@ -2,6 +2,13 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, inject } from "vitest";
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Superuser URL of the server every test file creates its own database on. */
+    testServerUrl: string;
+  }
+}
+
 /** A database of its own for one test file, dropped when the file's tests end. */
 export interface TestDatabase {
   /** Connection string of the new, empty database. */
