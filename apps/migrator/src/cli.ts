@@ -1,0 +1,86 @@
+import { parseArgs } from "node:util";
+import { ExitCode, MigrateError } from "@devtools-sync/migrate-core";
+import type { Command } from "./command";
+import { type CommonFlagValues, commonFlags, loadConfig } from "./config";
+import { createReporter } from "./output";
+import { redact } from "./redact";
+
+// Each command is imported only when it runs, so a no-op `up` loads no more than it needs.
+const commands: Record<string, () => Promise<Command>> = {
+  up: () => import("./commands/up").then((m) => m.upCommand),
+  status: () => import("./commands/status").then((m) => m.statusCommand),
+};
+
+const USAGE = `Usage: migrator [command] [flags]
+
+Applies the DevTools Sync migrations (packages/db/migrations) to PostgreSQL.
+
+Commands:
+%COMMANDS%
+
+Flags (every command):
+  --database-url <url>     target database (default: $DATABASE_URL, or $DATABASE_URL_FILE's content;
+                           without either, a local PostgreSQL kept in .data/postgres)
+  --migrations-dir <dir>   drizzle-kit migrations folder (default: $MIGRATIONS_DIR, or the bundled one)
+  --lock-timeout <ms>      longest wait for a table lock before backing off and retrying (default 5000)
+  --connect-timeout <ms>   how long to wait for the database to accept connections (default 30000)
+  --json                   one JSON object per line on stdout instead of human lines on stderr
+  --help                   this text
+
+Exit codes:
+  0  done, or already up to date
+  1  a migration or the database failed
+  2  usage or configuration error (bad flag, bad URL, wrong password, missing database)
+  3  status: migrations are pending
+  4  integrity: an applied migration was edited or is missing, or one is out of order`;
+
+/** Runs the migrator with `argv` (without node and script); returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes("--json");
+  const reporter = createReporter(json);
+  try {
+    const name = argv[0] && !argv[0].startsWith("-") ? argv[0] : "up";
+    if (argv.includes("--help") || argv[0] === "help") {
+      process.stdout.write(`${await usage()}\n`);
+      return ExitCode.ok;
+    }
+    const load = commands[name];
+    if (!load) throw usageError(`unknown command "${name}"`);
+    const command = await load();
+    const options = { ...commonFlags, ...toParseArgsOptions(command) };
+    let values: Record<string, string | boolean | undefined>;
+    try {
+      ({ values } = parseArgs({ args: argv.slice(argv[0] === name ? 1 : 0), options, strict: true }));
+    } catch (error) {
+      throw usageError((error as Error).message);
+    }
+    return await command.run(loadConfig(values as CommonFlagValues), reporter, values);
+  } catch (error) {
+    if (error instanceof MigrateError) {
+      reporter.error(error.code, error.message, error.exitCode);
+      return error.exitCode;
+    }
+    reporter.error("unexpected", redact(error instanceof Error ? (error.stack ?? error.message) : String(error)), 1);
+    return ExitCode.failure;
+  }
+}
+
+function toParseArgsOptions(command: Command) {
+  return Object.fromEntries(Object.entries(command.flags).map(([flag, { type }]) => [flag, { type }]));
+}
+
+function usageError(problem: string): MigrateError {
+  return new MigrateError("usage", `${problem}: see migrator --help.`, ExitCode.usage);
+}
+
+async function usage(): Promise<string> {
+  const lines: string[] = [];
+  for (const load of Object.values(commands)) {
+    const command = await load();
+    lines.push(`  ${command.name.padEnd(22)} ${command.summary}`);
+    for (const [flag, { type, help }] of Object.entries(command.flags)) {
+      lines.push(`    --${flag}${type === "string" ? " <value>" : ""}`.padEnd(25) + ` ${help}`);
+    }
+  }
+  return USAGE.replace("%COMMANDS%", lines.join("\n"));
+}

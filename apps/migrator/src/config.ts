@@ -1,0 +1,111 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ExitCode, MigrateError } from "@devtools-sync/migrate-core";
+
+/** Everything a command needs to know, from flags and the environment, validated once. */
+export interface MigratorConfig {
+  /** Where to connect; undefined means the local embedded PostgreSQL under `dataDir`. */
+  databaseUrl: string | undefined;
+  /** The local embedded server's folder (used only without a database URL). */
+  dataDir: string;
+  /** Port of the local embedded server when this run starts it. */
+  localPort: number;
+  /** The drizzle-kit migrations folder. */
+  migrationsDir: string;
+  /** Longest wait for a table lock before a migration backs off and retries. */
+  lockTimeoutMs: number;
+  /** How long to wait for the database to accept connections. */
+  connectTimeoutMs: number;
+  /** One JSON object per line instead of human lines. */
+  json: boolean;
+}
+
+/** The flags every command accepts, as node:util parseArgs options. */
+export const commonFlags = {
+  "database-url": { type: "string" },
+  "migrations-dir": { type: "string" },
+  "lock-timeout": { type: "string" },
+  "connect-timeout": { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+export interface CommonFlagValues {
+  "database-url"?: string;
+  "migrations-dir"?: string;
+  "lock-timeout"?: string;
+  "connect-timeout"?: string;
+  json?: boolean;
+}
+
+// The bundle ships its migrations beside itself (dist/migrations), as in the Docker image.
+const bundledMigrations = join(dirname(fileURLToPath(import.meta.url)), "migrations");
+
+/** Reads flags over environment over defaults; lists every problem at once. */
+export function loadConfig(flags: CommonFlagValues, env: NodeJS.ProcessEnv = process.env): MigratorConfig {
+  const problems: string[] = [];
+  const databaseUrl = readDatabaseUrl(flags, env, problems);
+  const migrationsDir = resolve(flags["migrations-dir"] ?? env.MIGRATIONS_DIR ?? bundledMigrations);
+  if (!existsSync(join(migrationsDir, "meta", "_journal.json"))) {
+    problems.push(`no drizzle-kit migrations in ${migrationsDir} (set MIGRATIONS_DIR or --migrations-dir)`);
+  }
+  const config: MigratorConfig = {
+    databaseUrl,
+    dataDir: resolve(env.LOCAL_PG_DATA_DIR ?? ".data/postgres"),
+    localPort: wholeNumber("LOCAL_PG_PORT", env.LOCAL_PG_PORT, 54329, problems, 1, 65535),
+    migrationsDir,
+    lockTimeoutMs: wholeNumber("--lock-timeout", flags["lock-timeout"] ?? env.LOCK_TIMEOUT_MS, 5_000, problems),
+    connectTimeoutMs: wholeNumber(
+      "--connect-timeout",
+      flags["connect-timeout"] ?? env.CONNECT_TIMEOUT_MS,
+      30_000,
+      problems,
+    ),
+    json: flags.json ?? false,
+  };
+  if (problems.length > 0) {
+    throw new MigrateError("bad-config", `Invalid configuration: ${problems.join("; ")}.`, ExitCode.usage);
+  }
+  return config;
+}
+
+function readDatabaseUrl(flags: CommonFlagValues, env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
+  let url = flags["database-url"] ?? env.DATABASE_URL;
+  if (!url && env.DATABASE_URL_FILE) {
+    try {
+      url = readFileSync(env.DATABASE_URL_FILE, "utf8").trim();
+    } catch {
+      problems.push(`DATABASE_URL_FILE ${env.DATABASE_URL_FILE} cannot be read`);
+      return undefined;
+    }
+  }
+  if (!url) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    problems.push("the database URL is not a URL (expected postgres://user:password@host:5432/database)");
+    return undefined;
+  }
+  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
+    problems.push(`the database URL starts with ${parsed.protocol}// (expected postgres:// or postgresql://)`);
+  }
+  return url;
+}
+
+function wholeNumber(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  problems: string[],
+  min = 0,
+  max = 3_600_000,
+): number {
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+    return fallback;
+  }
+  return value;
+}

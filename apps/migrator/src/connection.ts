@@ -1,0 +1,114 @@
+import { ExitCode, MigrateError } from "@devtools-sync/migrate-core";
+import pg from "pg";
+import type { MigratorConfig } from "./config";
+import type { Reporter } from "./output";
+
+// Errors worth waiting out: the server is starting, restarting, or not reachable yet
+// (compose and Kubernetes start the migrator alongside the database).
+const TRANSIENT = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "57P03"]);
+
+/** A session of its own on the target database, and how to let it go. */
+export interface Connection {
+  client: pg.Client;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to the configured database (or the local embedded one), waiting with backoff up to
+ * `connectTimeoutMs` while it is not reachable yet. Fails in one line naming the cause.
+ */
+export async function connect(config: MigratorConfig, reporter: Reporter): Promise<Connection> {
+  const local = config.databaseUrl === undefined ? await startLocal(config, reporter) : undefined;
+  const url = config.databaseUrl ?? (local?.url as string);
+  const deadline = Date.now() + config.connectTimeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    const client = new pg.Client({ connectionString: url, application_name: "devtools-sync-migrator" });
+    // An idle connection that dies is reported by the next query, not as an unhandled event.
+    client.on("error", () => {});
+    try {
+      await client.connect();
+      return {
+        client,
+        close: async () => {
+          await client.end().catch(() => {});
+          await local?.stop();
+        },
+      };
+    } catch (error) {
+      await client.end().catch(() => {});
+      const code = (error as { code?: string }).code ?? "";
+      const delayMs = Math.min(100 * 2 ** (attempt - 1), 2_000);
+      if (!TRANSIENT.has(code) || Date.now() + delayMs > deadline) {
+        await local?.stop();
+        throw connectionError(url, error, config.connectTimeoutMs);
+      }
+      if (attempt === 1) reporter.waitingForDatabase(describeTarget(url));
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
+async function startLocal(config: MigratorConfig, reporter: Reporter) {
+  const { startLocalPostgres } = await import("@devtools-sync/local-postgres");
+  const server = await startLocalPostgres({
+    dataDir: config.dataDir,
+    port: config.localPort,
+    auth: "trust",
+    persistent: true,
+  });
+  const url = new URL(server.url);
+  url.pathname = "/devtools_sync";
+  await ensureDatabase(server.url, "devtools_sync");
+  reporter.usingLocalDatabase(url.toString(), config.dataDir);
+  return { url: url.toString(), stop: () => server.stop() };
+}
+
+async function ensureDatabase(serverUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** `user@host:port/database`, never the password. */
+export function describeTarget(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const user = decodeURIComponent(parsed.username) || "(default user)";
+    return `${user}@${parsed.hostname || "localhost"}:${parsed.port || 5432}${parsed.pathname}`;
+  } catch {
+    return "the configured database";
+  }
+}
+
+function connectionError(url: string, error: unknown, timeoutMs: number): MigrateError {
+  const { code = "", message = String(error) } = error as { code?: string; message?: string };
+  const target = describeTarget(url);
+  const user = target.split("@")[0];
+  const database = target.split("/").at(-1);
+  const [text, exitCode] = {
+    "28P01": [
+      `Authentication failed for ${user} at ${target}: check the user and password in DATABASE_URL.`,
+      ExitCode.usage,
+    ],
+    "28000": [
+      `${target} refused ${user}: allow it in pg_hba.conf or use another role in DATABASE_URL.`,
+      ExitCode.usage,
+    ],
+    "3D000": [
+      `Database ${database} does not exist on ${target}: create it, or fix the database name in DATABASE_URL.`,
+      ExitCode.usage,
+    ],
+    ENOTFOUND: [`Host of ${target} not found: fix the host name in DATABASE_URL.`, ExitCode.failure],
+  }[code] ?? [
+    TRANSIENT.has(code)
+      ? `Cannot reach the database at ${target} (${code}) after ${Math.round(timeoutMs / 1000)} s: check that it is running and that DATABASE_URL names the right host and port.`
+      : `Cannot connect to ${target}: ${message}.`,
+    ExitCode.failure,
+  ];
+  return new MigrateError("connection-failed", text as string, exitCode as ExitCode, { cause: error });
+}

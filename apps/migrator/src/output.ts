@@ -1,0 +1,57 @@
+import type { MigrationEvent } from "@devtools-sync/migrate-core";
+import { redact } from "./redact";
+
+/**
+ * Everything the migrator tells its user. Human lines go to stderr (stdout stays for data such
+ * as `plan` SQL); with `--json`, one JSON object per line goes to stdout. Every line passes
+ * through `redact`, so no password reaches a log.
+ */
+export interface Reporter {
+  event(event: MigrationEvent): void;
+  waitingForDatabase(target: string): void;
+  usingLocalDatabase(url: string, dataDir: string): void;
+  /** A command's result: a human summary line, or the object itself as JSON. */
+  result(summary: string, data: object): void;
+  error(code: string, message: string, exitCode: number): void;
+}
+
+export function createReporter(json: boolean, write = defaultWrite): Reporter {
+  const emit = (type: string, data: object, human: string | undefined) => {
+    if (json) write("stdout", redact(JSON.stringify({ type, ...data, time: new Date().toISOString() })));
+    else if (human !== undefined) write("stderr", redact(human));
+  };
+  return {
+    event: (event) => emit(event.type, event, humanLine(event)),
+    waitingForDatabase: (target) =>
+      emit("waiting-for-database", { target }, `Waiting for ${target} to accept connections…`),
+    usingLocalDatabase: (url, dataDir) =>
+      emit("local-database", { url, dataDir }, `No DATABASE_URL: using the local PostgreSQL in ${dataDir} (${url})`),
+    result: (summary, data) => emit("result", data, summary),
+    error: (code, message, exitCode) => emit("error", { code, message, exitCode }, `Error: ${message}`),
+  };
+}
+
+function humanLine(event: MigrationEvent): string | undefined {
+  switch (event.type) {
+    case "lock-wait":
+      return "Another migrator holds the migration lock; waiting for it to finish…";
+    case "adopted":
+      return `Took over ${event.names.length} migration(s) applied by drizzle's own tools.`;
+    case "up-to-date":
+      return undefined;
+    case "migration-start":
+      return undefined;
+    case "migration-done":
+      return `  applied ${event.name} (${formatDuration(event.durationMs)})`;
+    case "lock-timeout-retry":
+      return `  ${event.name}: a table is locked by another transaction; retry ${event.attempt} in ${formatDuration(event.delayMs)}`;
+  }
+}
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function defaultWrite(stream: "stdout" | "stderr", line: string): void {
+  process[stream].write(`${line}\n`);
+}
