@@ -9,6 +9,7 @@ import { redact } from "./redact";
 const commands: Record<string, () => Promise<Command>> = {
   up: () => import("./commands/up").then((m) => m.upCommand),
   status: () => import("./commands/status").then((m) => m.statusCommand),
+  start: () => import("./commands/start").then((m) => m.startCommand),
 };
 
 const USAGE = `Usage: migrator [command] [flags]

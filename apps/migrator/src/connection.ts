@@ -48,22 +48,34 @@ export async function connect(config: MigratorConfig, reporter: Reporter): Promi
   }
 }
 
+/** The database the local server holds the schema in. */
+export const LOCAL_DATABASE = "devtools_sync";
+
 async function startLocal(config: MigratorConfig, reporter: Reporter) {
-  const { startLocalPostgres } = await import("@devtools-sync/local-postgres");
-  const server = await startLocalPostgres({
+  let local: typeof import("@devtools-sync/local-postgres");
+  try {
+    local = await import("@devtools-sync/local-postgres");
+  } catch (error) {
+    throw new MigrateError(
+      "no-database-url",
+      "No DATABASE_URL given and this build has no embedded PostgreSQL: set DATABASE_URL (or DATABASE_URL_FILE).",
+      ExitCode.usage,
+      { cause: error },
+    );
+  }
+  const server = await local.startLocalPostgres({
     dataDir: config.dataDir,
     port: config.localPort,
     auth: "trust",
     persistent: true,
   });
-  const url = new URL(server.url);
-  url.pathname = "/devtools_sync";
-  await ensureDatabase(server.url, "devtools_sync");
-  reporter.usingLocalDatabase(url.toString(), config.dataDir);
-  return { url: url.toString(), stop: () => server.stop() };
+  const url = await ensureDatabase(server.url, LOCAL_DATABASE);
+  reporter.usingLocalDatabase(url, config.dataDir);
+  return { url, stop: () => server.stop() };
 }
 
-async function ensureDatabase(serverUrl: string, name: string): Promise<void> {
+/** Creates database `name` on the server unless it exists; returns its URL. */
+export async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
@@ -72,6 +84,9 @@ async function ensureDatabase(serverUrl: string, name: string): Promise<void> {
   } finally {
     await client.end();
   }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 /** `user@host:port/database`, never the password. */

@@ -1,0 +1,33 @@
+import { startLocalPostgres } from "@devtools-sync/local-postgres";
+import type { Command } from "../command";
+import { ensureDatabase, LOCAL_DATABASE } from "../connection";
+
+export const startCommand: Command = {
+  name: "start",
+  summary: "Run the local PostgreSQL (.data/postgres) in the foreground and print its URL; Ctrl-C stops it.",
+  flags: {},
+  async run(config, reporter) {
+    const server = await startLocalPostgres({
+      dataDir: config.dataDir,
+      port: config.localPort,
+      auth: "trust",
+      persistent: true,
+    });
+    const url = await ensureDatabase(server.url, LOCAL_DATABASE);
+    if (!server.startedHere) {
+      reporter.result(`Already running: ${url}`, { command: "start", url, alreadyRunning: true });
+      return 0;
+    }
+    process.stdout.write(`${url}\n`);
+    reporter.result(`Local PostgreSQL running at ${url} (data in ${config.dataDir}); Ctrl-C stops it.`, {
+      command: "start",
+      url,
+    });
+    await new Promise((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+    });
+    await server.stop();
+    return 0;
+  },
+};
