@@ -5,5 +5,6 @@ export default defineConfig({
     // One PostgreSQL server for the whole run; each test file creates its own database on it.
     globalSetup: ["./packages/local-postgres/src/testing/global-setup.ts"],
     projects: ["apps/*", "packages/*"],
+    reporters: ["default", "./tooling/vitest/summary-reporter.ts"],
   },
 });
