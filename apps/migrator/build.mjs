@@ -3,8 +3,10 @@
 import { cp, rm } from "node:fs/promises";
 import { build } from "esbuild";
 
-await rm("dist", { recursive: true, force: true });
+const here = import.meta.dirname;
+await rm(`${here}/dist`, { recursive: true, force: true });
 await build({
+  absWorkingDir: here,
   entryPoints: { cli: "src/main.ts" },
   outdir: "dist",
   bundle: true,
@@ -18,4 +20,4 @@ await build({
   banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   logLevel: "warning",
 });
-await cp("../../packages/db/migrations", "dist/migrations", { recursive: true });
+await cp(`${here}/../../packages/db/migrations`, `${here}/dist/migrations`, { recursive: true });

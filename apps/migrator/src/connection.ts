@@ -63,12 +63,16 @@ async function startLocal(config: MigratorConfig, reporter: Reporter) {
       { cause: error },
     );
   }
-  const server = await local.startLocalPostgres({
-    dataDir: config.dataDir,
-    port: config.localPort,
-    auth: "trust",
-    persistent: true,
-  });
+  const server = await local
+    .startLocalPostgres({ dataDir: config.dataDir, port: config.localPort, auth: "trust", persistent: true })
+    .catch((error: Error) => {
+      throw new MigrateError(
+        "local-database-failed",
+        `${error.message}. Free the port or set LOCAL_PG_PORT, or set DATABASE_URL to use another server.`,
+        ExitCode.failure,
+        { cause: error },
+      );
+    });
   const url = await ensureDatabase(server.url, LOCAL_DATABASE);
   reporter.usingLocalDatabase(url, config.dataDir);
   return { url, stop: () => server.stop() };

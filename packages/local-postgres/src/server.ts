@@ -43,6 +43,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     return { url: urlFor(running, options), startedHere: false, stop: async () => {} };
   }
   const port = options.port === 0 ? await freePort() : options.port;
+  const log: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port,
@@ -58,14 +59,22 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     postgresFlags: options.persistent
       ? []
       : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-    onLog: () => {},
-    onError: () => {},
+    onLog: (message) => log.push(message),
+    onError: (error) => log.push(String(error)),
   });
   if (!existsSync(join(options.dataDir, "PG_VERSION"))) {
     await mkdir(options.dataDir, { recursive: true });
     await server.initialise();
   }
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    // The library rejects with nothing when the server exits early; its log says why.
+    const lines = log.join("").split("\n");
+    const reason = lines.find((line) => /in use/.test(line)) ?? lines.find((line) => /FATAL|ERROR/.test(line));
+    const why = reason?.replace(/^.*?(LOG|FATAL|ERROR):\s*/, "").trim() ?? String(error ?? "it exited");
+    throw new Error(`PostgreSQL in ${options.dataDir} did not start on port ${port}: ${why}`);
+  }
   return { url: urlFor(port, options), startedHere: true, stop: () => server.stop() };
 }
 
