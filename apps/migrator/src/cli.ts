@@ -10,6 +10,10 @@ const commands: Record<string, () => Promise<Command>> = {
   up: () => import("./commands/up").then((m) => m.upCommand),
   status: () => import("./commands/status").then((m) => m.statusCommand),
   start: () => import("./commands/start").then((m) => m.startCommand),
+  plan: () => import("./commands/plan").then((m) => m.planCommand),
+  verify: () => import("./commands/verify").then((m) => m.verifyCommand),
+  baseline: () => import("./commands/baseline").then((m) => m.baselineCommand),
+  seed: () => import("./commands/seed").then((m) => m.seedCommand),
 };
 
 const USAGE = `Usage: migrator [command] [flags]
@@ -33,7 +37,8 @@ Exit codes:
   1  a migration or the database failed
   2  usage or configuration error (bad flag, bad URL, wrong password, missing database)
   3  status: migrations are pending
-  4  integrity: an applied migration was edited or is missing, or one is out of order`;
+  4  integrity: an applied migration was edited or is missing, or one is out of order;
+     verify, baseline: the live schema differs from the migrations' (each difference listed)`;
 
 /** Runs the migrator with `argv` (without node and script); returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {

@@ -1,3 +1,4 @@
+export { type BaselineOptions, type BaselineResult, baseline } from "./baseline";
 export {
   type ColumnDescription,
   describeSchema,
@@ -7,8 +8,26 @@ export {
 } from "./catalog";
 export { ExitCode, MigrateError } from "./errors";
 export type { EventSink, MigrationEvent } from "./events";
+export {
+  type ExpectedSchemaOptions,
+  expectedSchema,
+  type SchemaDrift,
+  SchemaDriftError,
+  type SchemaDriftOptions,
+  schemaDrift,
+  withoutForeignLedgers,
+  withScratchDatabase,
+} from "./expected-schema";
 export { type Migration, readMigrations } from "./journal";
-export { type AppliedMigration, readLedger } from "./ledger";
+export { type AppliedMigration, ensureLedger, readLedger, recordFinished } from "./ledger";
+export { withMigrationLock } from "./lock";
 export { type MigrateOptions, type MigrateResult, migrate } from "./migrate";
+export {
+  formatPendingSql,
+  type PendingMigration,
+  type PendingOptions,
+  pendingMigrations,
+  readPlan,
+} from "./pending-sql";
 export { type MigrationPlan, planMigrations } from "./plan";
 export { type MigrationStatus, type StatusOptions, status } from "./status";

@@ -1,0 +1,138 @@
+import { ExitCode, MigrateError, pendingMigrations } from "@devtools-sync/migrate-core";
+import type pg from "pg";
+import type { Command } from "../command";
+import type { MigratorConfig } from "../config";
+import { connect, describeTarget } from "../connection";
+import type { Reporter } from "../output";
+import { seedTables } from "../seed-data";
+
+/**
+ * Whether a target counts as a development database, and why. Development means one of:
+ * - no database URL: the local embedded PostgreSQL in .data/postgres;
+ * - MIGRATOR_ENV=development in the environment (e.g. the compose stack, whose host is `db`);
+ * - a loopback host (localhost, 127.x.x.x, ::1, or a Unix socket) AND a database named
+ *   `devtools_sync` or ending in `_dev` or `_test`.
+ * MIGRATOR_ENV set to anything else (e.g. production) overrides the last two: never development.
+ */
+export function developmentTarget(
+  databaseUrl: string | undefined,
+  env: NodeJS.ProcessEnv,
+): { development: boolean; reason: string } {
+  const declared = env.MIGRATOR_ENV?.trim();
+  if (declared && declared !== "development") {
+    return { development: false, reason: `MIGRATOR_ENV is ${declared}` };
+  }
+  if (databaseUrl === undefined) return { development: true, reason: "the local embedded PostgreSQL" };
+  if (declared === "development") return { development: true, reason: "MIGRATOR_ENV=development" };
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    return { development: false, reason: "the database URL cannot be read" };
+  }
+  const host = url.searchParams.get("host") ?? decodeURIComponent(url.hostname);
+  const database = decodeURIComponent(url.pathname.slice(1));
+  const loopback =
+    host === "" ||
+    host.startsWith("/") ||
+    host === "localhost" ||
+    host === "[::1]" ||
+    host === "::1" ||
+    /^127(\.\d{1,3}){3}$/.test(host);
+  const devName = database === "devtools_sync" || /_(dev|test)$/.test(database);
+  if (loopback && devName) return { development: true, reason: `database ${database} on ${host || "a local socket"}` };
+  return {
+    development: false,
+    reason: loopback ? `database ${database} is not named devtools_sync, *_dev or *_test` : `host ${host} is not local`,
+  };
+}
+
+/** Rows inserted per table; 0 where the row was there already. */
+export type SeedResult = Record<string, number>;
+
+export interface SeedOptions {
+  /** Seed even a database that does not count as development. */
+  force?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Loads the development data (seed-data.ts) in one transaction. Idempotent: a row whose id or
+ * unique key is present is left as it is (ON CONFLICT DO NOTHING), so a second run inserts nothing.
+ * Refuses, before connecting, a database that is not a development one (see `developmentTarget`)
+ * unless `force`, and a database with pending migrations.
+ */
+export async function seed(config: MigratorConfig, reporter: Reporter, options: SeedOptions = {}): Promise<SeedResult> {
+  const target = developmentTarget(config.databaseUrl, options.env ?? process.env);
+  if (!target.development && !options.force) {
+    throw new MigrateError(
+      "not-development",
+      `Refusing to seed ${config.databaseUrl ? describeTarget(config.databaseUrl) : "the local PostgreSQL"}: not a development database (${target.reason}); pass --force to seed it anyway.`,
+      ExitCode.usage,
+    );
+  }
+  const connection = await connect(config, reporter);
+  try {
+    const { client } = connection;
+    const pending = await pendingMigrations({ client, folder: config.migrationsDir });
+    if (pending.length > 0) {
+      throw new MigrateError(
+        "pending-migrations",
+        `${pending.length} migration(s) are pending (first ${pending[0]?.name}): run migrator up before migrator seed.`,
+        ExitCode.usage,
+      );
+    }
+    return await inTransaction(client, async () => {
+      const inserted: SeedResult = {};
+      for (const { table, rows } of seedTables()) {
+        inserted[table] = 0;
+        for (const row of rows) {
+          const columns = Object.keys(row);
+          const result = await client.query(
+            `INSERT INTO "${table}" (${columns.map((column) => `"${column}"`).join(", ")})
+             VALUES (${columns.map((_, index) => `$${index + 1}`).join(", ")}) ON CONFLICT DO NOTHING`,
+            Object.values(row),
+          );
+          inserted[table] += result.rowCount ?? 0;
+        }
+      }
+      return inserted;
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
+async function inTransaction<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
+  await client.query("BEGIN");
+  try {
+    const result = await fn();
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}
+
+export const seedCommand: Command = {
+  name: "seed",
+  summary:
+    "Load the development data (users with password devpassword123, groups, extensions, agents, API keys devkey-engineering-001 and devkey-design-001, reports, blocklist); idempotent.\n" +
+    "                         Only into a development database: the local one (no DATABASE_URL), MIGRATOR_ENV=development,\n" +
+    "                         or localhost/127.0.0.1/::1 with a database named devtools_sync, *_dev or *_test.",
+  flags: { force: { type: "boolean", help: "seed a database that is not a development one (see above)" } },
+  async run(config, reporter, values) {
+    const inserted = await seed(config, reporter, { force: values.force === true });
+    const total = Object.values(inserted).reduce((sum, n) => sum + n, 0);
+    const summary =
+      total === 0
+        ? "Development data already present; nothing inserted."
+        : `Inserted ${total} development row(s): ${Object.entries(inserted)
+            .filter(([, n]) => n > 0)
+            .map(([table, n]) => `${n} ${table}`)
+            .join(", ")}.`;
+    reporter.result(summary, { command: "seed", inserted });
+    return ExitCode.ok;
+  },
+};

@@ -1,0 +1,120 @@
+import type pg from "pg";
+import { ExitCode, integrityError, MigrateError } from "./errors";
+import { type Migration, readMigrations } from "./journal";
+import { type AppliedMigration, DRIZZLE_LEDGER, editedError, readLedger } from "./ledger";
+import { type MigrationPlan, planMigrations } from "./plan";
+
+/** A migration `up` would run next, with the statements it would run. */
+export interface PendingMigration {
+  name: string;
+  /** True: all statements and the ledger row commit together; false: each statement commits alone. */
+  transactional: boolean;
+  /** The statements still to run, in order (a partly applied migration resumes after `resumeAt`). */
+  statements: string[];
+  /** Statements of this migration already committed by an interrupted run. */
+  resumeAt: number;
+}
+
+export interface PendingOptions {
+  client: pg.ClientBase;
+  folder: string;
+  /** Stop after this migration, as `migrate({ to })` does. */
+  to?: string;
+}
+
+/**
+ * What `migrate()` would apply, read without the lock and without writing: our ledger plus the
+ * migrations drizzle's own tools recorded (which `migrate()` would adopt, not run again).
+ * Integrity problems throw exactly as `migrate()` would.
+ */
+export async function pendingMigrations(options: PendingOptions): Promise<PendingMigration[]> {
+  const { plan, ledger, migrations } = await readPlan(options.client, options.folder);
+  const target = options.to === undefined ? undefined : migrations.find((migration) => migration.name === options.to);
+  if (options.to !== undefined && !target) {
+    throw new MigrateError(
+      "unknown-migration",
+      `No migration named ${options.to}: pass a name from the migrations folder (see migrator status).`,
+      ExitCode.usage,
+    );
+  }
+  return plan.pending
+    .filter((migration) => !target || migration.index <= target.index)
+    .map((migration) => {
+      const resumeAt = ledger.find((row) => row.name === migration.name)?.statementsDone ?? 0;
+      return {
+        name: migration.name,
+        transactional: migration.transactional,
+        statements: migration.statements.slice(resumeAt),
+        resumeAt,
+      };
+    });
+}
+
+/**
+ * The history as `migrate()` would see it after adopting drizzle's ledger, computed read-only:
+ * rows of drizzle's ledger missing from ours count as finished (after the same hash check).
+ */
+export async function readPlan(
+  client: pg.ClientBase,
+  folder: string,
+): Promise<{ plan: MigrationPlan; ledger: AppliedMigration[]; migrations: Migration[] }> {
+  const migrations = await readMigrations(folder);
+  const ledger = await readLedger(client);
+  const ours = new Set(ledger.map((row) => row.name));
+  const { rows: present } = await client.query("SELECT to_regclass($1) IS NOT NULL AS present", [DRIZZLE_LEDGER]);
+  if (present[0].present) {
+    const byWhen = new Map(migrations.map((migration) => [migration.createdAt, migration]));
+    const { rows } = await client.query<{ hash: string; created_at: string }>(
+      `SELECT hash, created_at FROM ${DRIZZLE_LEDGER} ORDER BY created_at`,
+    );
+    for (const row of rows) {
+      const migration = byWhen.get(Number(row.created_at));
+      if (!migration) {
+        throw integrityError(
+          "missing-migration",
+          `drizzle's ledger records a migration dated ${row.created_at} that is not in the journal: restore its file and journal entry, or point the migrator at the right folder.`,
+        );
+      }
+      if (ours.has(migration.name)) continue;
+      if (row.hash !== migration.hash) throw editedError(migration.name);
+      ours.add(migration.name);
+      ledger.push({
+        name: migration.name,
+        hash: migration.hash,
+        createdAt: migration.createdAt,
+        appliedAt: new Date(0),
+        durationMs: null,
+        statementsDone: migration.statements.length,
+        finished: true,
+      });
+    }
+    ledger.sort((a, b) => a.createdAt - b.createdAt);
+  }
+  return { plan: planMigrations(migrations, ledger), ledger, migrations };
+}
+
+/**
+ * The pending migrations as one SQL text, each headed by a comment with its name and how it
+ * runs. For reading and review: `up` also sets lock_timeout and writes the ledgers.
+ */
+export function formatPendingSql(pending: PendingMigration[]): string {
+  return pending
+    .map((migration) => {
+      const mode = migration.transactional
+        ? "runs in one transaction"
+        : "runs outside a transaction, each statement committing alone (CONCURRENTLY)";
+      const resume =
+        migration.resumeAt > 0
+          ? `\n-- resumes after statement ${migration.resumeAt}, which an interrupted run already committed`
+          : "";
+      const statements = migration.statements.map((statement) =>
+        /;\s*$/.test(stripTrailingComments(statement)) ? statement : `${statement};`,
+      );
+      return [`-- Migration ${migration.name}: ${mode}${resume}`, ...statements].join("\n\n");
+    })
+    .join("\n\n");
+}
+
+function stripTrailingComments(sql: string): string {
+  return sql.replace(/--[^\n]*/g, "").trimEnd();
+}
