@@ -5,20 +5,30 @@ import type pg from "pg";
 // cannot leak (unlike a lock row). It needs a direct (session) connection, not a transaction pooler.
 const LOCK_KEY = 7_316_248_093_114_112n;
 
+/** Pauses between attempts while another migrator holds the lock. */
+const POLL_MS = [50, 100, 200, 400, 500];
+
 /** Runs `fn` while holding the migration lock; `onWait` is called once if another migrator holds it. */
 export async function withMigrationLock<T>(
   client: pg.ClientBase,
   onWait: () => void,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const { rows } = await client.query("SELECT pg_try_advisory_lock($1) AS locked", [LOCK_KEY.toString()]);
-  if (!rows[0].locked) {
-    onWait();
-    await client.query("SELECT pg_advisory_lock($1)", [LOCK_KEY.toString()]);
+  // Wait by polling, never in a blocking pg_advisory_lock: a waiting session keeps a snapshot
+  // open, and the holder's CREATE INDEX CONCURRENTLY waits for every older snapshot of the
+  // database to end, so a blocking wait is a deadlock that PostgreSQL breaks by failing one side.
+  for (let attempt = 0; !(await tryLock(client)); attempt++) {
+    if (attempt === 0) onWait();
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS[Math.min(attempt, POLL_MS.length - 1)]));
   }
   try {
     return await fn();
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY.toString()]).catch(() => {});
   }
+}
+
+async function tryLock(client: pg.ClientBase): Promise<boolean> {
+  const { rows } = await client.query("SELECT pg_try_advisory_lock($1) AS locked", [LOCK_KEY.toString()]);
+  return rows[0].locked;
 }

@@ -1,0 +1,157 @@
+import { migrationsFolder } from "@devtools-sync/db/migrations";
+import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
+import { describeSchema, readMigrations } from "@devtools-sync/migrate-core";
+import { describe, expect, it } from "vitest";
+import {
+  ledgers,
+  parseJsonLines,
+  runCli,
+  startCli,
+  tableExists,
+  tempDir,
+  writeMigrations,
+} from "../../test-fixtures/harness";
+
+// `migrator up` as a deploy pipeline runs it: the bundled CLI, its bundled migrations, a real database.
+
+const [fresh, crowded, locked, concurrent] = await Promise.all([
+  createTestDatabase(),
+  createTestDatabase(),
+  createTestDatabase(),
+  createTestDatabase(),
+]);
+const committed = (await readMigrations(migrationsFolder)).map((migration) => migration.name);
+
+const snapshot = (url: string) =>
+  withClient(url, async (client) => ({
+    schema: await describeSchema(client),
+    ledger: (await client.query("SELECT * FROM migrator.applied_migrations ORDER BY name")).rows,
+    drizzle: (await client.query("SELECT * FROM drizzle.__drizzle_migrations ORDER BY id")).rows,
+  }));
+
+describe("migrator up", () => {
+  it("applies every committed migration to an empty database, and a re-run applies nothing and changes nothing", async () => {
+    const first = await runCli(["up", "--database-url", fresh.url]);
+    expect(first.code).toBe(0);
+    for (const name of committed) expect(first.stderr).toContain(`applied ${name}`);
+    expect(first.stderr).toContain(`Applied ${committed.length} migration(s)`);
+    expect(await ledgers(fresh.url)).toEqual({
+      names: committed,
+      finished: committed.map(() => true),
+      drizzleRows: committed.length,
+    });
+    const before = await snapshot(fresh.url);
+
+    const second = await runCli(["--database-url", fresh.url]); // `up` is the default command
+    expect(second.code).toBe(0);
+    expect(second.stderr.trim()).toBe("Database is up to date; nothing to apply.");
+    expect(await snapshot(fresh.url)).toEqual(before);
+  });
+
+  it("applies each migration exactly once when 8 migrators start at once", async () => {
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, () => runCli(["up", "--json", "--database-url", crowded.url])),
+    );
+    expect(runs.map((run) => [run.code, run.code === 0 ? "" : run.stdout + run.stderr])).toEqual(
+      Array(8).fill([0, ""]),
+    );
+    const appliedByRun = runs.map((run) => {
+      const result = parseJsonLines(run.stdout).find((event) => event.type === "result");
+      return result?.applied as string[];
+    });
+    expect(appliedByRun.flat().sort()).toEqual([...committed].sort());
+    expect(await ledgers(crowded.url)).toEqual({
+      names: committed,
+      finished: committed.map(() => true),
+      drizzleRows: committed.length,
+    });
+    const distinct = await withClient(crowded.url, (client) =>
+      client.query("SELECT count(DISTINCT created_at)::int AS n FROM drizzle.__drizzle_migrations"),
+    );
+    expect(distinct.rows[0].n).toBe(committed.length);
+  });
+
+  it("builds the indexes of a CREATE INDEX CONCURRENTLY migration outside a transaction, valid and once", async () => {
+    const folder = await writeMigrations(await tempDir(), [
+      {
+        tag: "0000_events",
+        sql: `CREATE TABLE events (id serial PRIMARY KEY, kind text NOT NULL, at timestamptz NOT NULL DEFAULT now());
+--> statement-breakpoint
+INSERT INTO events (kind) SELECT 'k' || (g % 7) FROM generate_series(1, 500) g;`,
+      },
+      {
+        tag: "0001_index_events",
+        sql: `-- Hot path: events by kind, newest first.
+CREATE INDEX CONCURRENTLY "events_kind_at_idx" ON "events" USING btree ("kind", "at");
+--> statement-breakpoint
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS events_id_kind_key ON events (id, kind);`,
+      },
+    ]);
+    const run = await runCli(["up", "--json", "--database-url", concurrent.url, "--migrations-dir", folder]);
+    expect(run.code).toBe(0);
+    const starts = parseJsonLines(run.stdout).filter((event) => event.type === "migration-start");
+    expect(starts.map((event) => [event.name, event.transactional])).toEqual([
+      ["0000_events", true],
+      ["0001_index_events", false],
+    ]);
+    const indexes = await withClient(concurrent.url, (client) =>
+      client.query(
+        "SELECT c.relname AS name, x.indisvalid AS valid FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = 'events'::regclass ORDER BY 1",
+      ),
+    );
+    expect(indexes.rows).toEqual([
+      { name: "events_id_kind_key", valid: true },
+      { name: "events_kind_at_idx", valid: true },
+      { name: "events_pkey", valid: true },
+    ]);
+    expect(await ledgers(concurrent.url)).toEqual({
+      names: ["0000_events", "0001_index_events"],
+      finished: [true, true],
+      drizzleRows: 2,
+    });
+  });
+
+  it("backs off while a long transaction holds a table, lets the application's queries through, and lands after", async () => {
+    const dir = await tempDir();
+    const orders = {
+      tag: "0000_orders",
+      sql: "CREATE TABLE orders (id serial PRIMARY KEY, total int NOT NULL);\n--> statement-breakpoint\nINSERT INTO orders (total) VALUES (10), (20);",
+    };
+    const note = { tag: "0001_orders_note", sql: "ALTER TABLE orders ADD COLUMN note text;" };
+    const args = ["up", "--json", "--lock-timeout", "200", "--database-url", locked.url, "--migrations-dir", dir];
+    await writeMigrations(dir, [orders]);
+    expect((await runCli(args)).code).toBe(0);
+    await writeMigrations(dir, [orders, note]);
+
+    await withClient(locked.url, async (longTransaction) => {
+      // A report that keeps reading orders in one long transaction: ALTER TABLE must wait for it.
+      await longTransaction.query("BEGIN");
+      await longTransaction.query("SELECT * FROM orders");
+      const migrator = startCli(args);
+      const retry = await migrator.waitForEvent((event) => event.type === "lock-timeout-retry");
+      expect(retry).toMatchObject({ name: "0001_orders_note", attempt: 1 });
+
+      // The application keeps reading the table while the migrator waits its turn.
+      const app = await withClient(locked.url, (client) => client.query("SELECT sum(total)::int AS sum FROM orders"));
+      expect(app.rows[0].sum).toBe(30);
+      expect(await ledgers(locked.url)).toMatchObject({ names: ["0000_orders"] });
+
+      await longTransaction.query("COMMIT");
+      const run = await migrator.exited;
+      expect(run.code).toBe(0);
+      expect(parseJsonLines(run.stdout).find((event) => event.type === "result")).toMatchObject({
+        applied: ["0001_orders_note"],
+      });
+    });
+    const column = await withClient(locked.url, (client) =>
+      client.query("SELECT 1 FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'"),
+    );
+    expect(column.rowCount).toBe(1);
+    expect(await ledgers(locked.url)).toEqual({
+      names: ["0000_orders", "0001_orders_note"],
+      finished: [true, true],
+      drizzleRows: 2,
+    });
+    expect(await tableExists(locked.url, "orders")).toBe(true);
+  });
+});

@@ -1,0 +1,187 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { withClient } from "@devtools-sync/local-postgres/testing";
+import { afterAll } from "vitest";
+
+// Process-level helpers for the migrator's tests: they run the bundled CLI exactly as a deploy
+// pipeline does (node dist/cli.js), against real databases on the test server.
+
+export const cliPath = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+
+if (!existsSync(cliPath)) {
+  throw new Error(`${cliPath} is missing: build the migrator first (cd apps/migrator && node build.mjs).`);
+}
+
+/** Generous bound on anything a test waits for; never an assertion about speed. */
+export const PATIENCE_MS = 30_000;
+
+/** The environment of a deploy that passes everything as flags (none of the migrator's variables set). */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of [
+    "DATABASE_URL",
+    "DATABASE_URL_FILE",
+    "MIGRATIONS_DIR",
+    "LOCK_TIMEOUT_MS",
+    "CONNECT_TIMEOUT_MS",
+    "LOCAL_PG_DATA_DIR",
+    "LOCAL_PG_PORT",
+  ]) {
+    delete env[name];
+  }
+  return env;
+}
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A running migrator process, its output so far, and ways to wait on it. */
+export interface CliProcess {
+  child: ChildProcess;
+  output(): { stdout: string; stderr: string };
+  /** The `--json` objects printed so far. */
+  events(): Array<Record<string, unknown>>;
+  /** Resolves with the first `--json` object matching `predicate`. */
+  waitForEvent(predicate: (event: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  exited: Promise<CliRun>;
+}
+
+export function startCli(args: string[]): CliProcess {
+  const child = spawn(process.execPath, [cliPath, ...args], { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  const listeners = new Set<() => void>();
+  const notify = () => {
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on("data", (chunk) => {
+    stdout += chunk;
+    notify();
+  });
+  child.stderr?.on("data", (chunk) => {
+    stderr += chunk;
+    notify();
+  });
+  // Bound every process: a hung migrator fails the test instead of hanging the run.
+  const guard = setTimeout(() => child.kill("SIGKILL"), PATIENCE_MS);
+  const exited = new Promise<CliRun>((resolve) => {
+    child.on("close", (code, signal) => {
+      clearTimeout(guard);
+      notify();
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  const events = () => parseJsonLines(stdout);
+  return {
+    child,
+    output: () => ({ stdout, stderr }),
+    events,
+    exited,
+    waitForEvent: (predicate) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const found = events().find(predicate);
+          if (found) {
+            listeners.delete(check);
+            resolve(found);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            listeners.delete(check);
+            reject(new Error(`the migrator exited before the expected event:\n${stdout}\n${stderr}`));
+          }
+        };
+        listeners.add(check);
+        check();
+      }),
+  };
+}
+
+/** Runs the migrator to completion. */
+export function runCli(args: string[]): Promise<CliRun> {
+  return startCli(args).exited;
+}
+
+/** Every line of `text` parsed as JSON (each line must be one object). */
+export function parseJsonLines(text: string): Array<Record<string, unknown>> {
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line));
+}
+
+/** The lines of `text`, without the empty last one. */
+export function lines(text: string): string[] {
+  return text.split("\n").filter((line) => line !== "");
+}
+
+export interface FixtureMigration {
+  tag: string;
+  sql: string;
+  /** Journal `when`; defaults to a fixed date plus one second per position. */
+  when?: number;
+}
+
+/** A fresh temporary folder, removed after the file's tests. */
+export async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "migrator-test-"));
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Writes a drizzle-kit migrations folder (journal and SQL files) into `folder`, replacing its journal. */
+export async function writeMigrations(folder: string, migrations: FixtureMigration[]): Promise<string> {
+  await mkdir(join(folder, "meta"), { recursive: true });
+  const entries = migrations.map((migration, idx) => ({
+    idx,
+    version: "7",
+    when: migration.when ?? 1_700_000_000_000 + idx * 1_000,
+    tag: migration.tag,
+    breakpoints: true,
+  }));
+  await writeFile(
+    join(folder, "meta", "_journal.json"),
+    JSON.stringify({ version: "7", dialect: "postgresql", entries }, null, 2),
+  );
+  for (const migration of migrations) await writeFile(join(folder, `${migration.tag}.sql`), migration.sql);
+  return folder;
+}
+
+/** Our ledger's names in order, and how many rows drizzle's ledger holds. */
+export async function ledgers(url: string): Promise<{ names: string[]; finished: boolean[]; drizzleRows: number }> {
+  return withClient(url, async (client) => {
+    const present = await client.query(
+      "SELECT to_regclass('migrator.applied_migrations') IS NOT NULL AS ours, to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS theirs",
+    );
+    const ours = present.rows[0].ours
+      ? (await client.query("SELECT name, finished FROM migrator.applied_migrations ORDER BY created_at")).rows
+      : [];
+    const drizzleRows = present.rows[0].theirs
+      ? (await client.query("SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations")).rows[0].n
+      : 0;
+    return { names: ours.map((row) => row.name), finished: ours.map((row) => row.finished), drizzleRows };
+  });
+}
+
+/** Whether a table exists in the public schema. */
+export function tableExists(url: string, table: string): Promise<boolean> {
+  return withClient(url, async (client) => {
+    const { rows } = await client.query("SELECT to_regclass($1) IS NOT NULL AS present", [`public.${table}`]);
+    return rows[0].present;
+  });
+}
+
+/** Polls `condition` until it holds, for at most PATIENCE_MS. */
+export async function eventually(description: string, condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + PATIENCE_MS;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting until ${description}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
