@@ -1,0 +1,326 @@
+import { z } from "zod";
+
+// ---------------------------------------------------------------------------------------------
+// Text: what PostgreSQL stores unchanged
+// ---------------------------------------------------------------------------------------------
+
+/** U+0000 (PostgreSQL rejects it in text and jsonb) or a lone surrogate (stored as U+FFFD, i.e. changed). */
+const UNSTORABLE = /[\0\p{Cs}]/u;
+
+/** True when `value` has more than `max` code points, the unit in which `varchar(n)` counts. */
+function exceedsCodePoints(value: string, max: number): boolean {
+  if (value.length <= max) return false; // a code point takes at least one UTF-16 unit
+  if (value.length > 2 * max) return true; // and at most two
+  let count = 0;
+  for (const _ of value) if (++count > max) return true;
+  return false;
+}
+
+/**
+ * A string PostgreSQL stores and returns unchanged: no U+0000, no lone surrogate and, when `max`
+ * is given, at most `max` characters counted as `varchar(n)` counts them (code points, so 255
+ * emoji fit a `varchar(255)` although their JavaScript `.length` is 510).
+ */
+export function storableText(max?: number): z.ZodString {
+  const text = z.string().refine((value) => !UNSTORABLE.test(value), {
+    message: "must not contain U+0000 or unpaired surrogates (PostgreSQL cannot store them unchanged)",
+  });
+  if (max === undefined) return text;
+  return text.check((ctx) => {
+    if (exceedsCodePoints(ctx.value, max)) {
+      ctx.issues.push({
+        code: "too_big",
+        origin: "string",
+        maximum: max,
+        inclusive: true,
+        input: ctx.value,
+        message: `must be at most ${max} characters`,
+      });
+    }
+  });
+}
+
+/** Longest free text (descriptions, reasons) the API takes, though `text` columns hold far more. */
+export const MAX_FREE_TEXT = 10_000;
+
+/** Free text: at most {@link MAX_FREE_TEXT} characters, line breaks allowed. */
+export function freeText(text: z.ZodString): z.ZodString {
+  return text.check((ctx) => {
+    if (exceedsCodePoints(ctx.value, MAX_FREE_TEXT)) {
+      ctx.issues.push({
+        code: "too_big",
+        origin: "string",
+        maximum: MAX_FREE_TEXT,
+        inclusive: true,
+        input: ctx.value,
+        message: `must be at most ${MAX_FREE_TEXT} characters`,
+      });
+    }
+  });
+}
+
+const CONTROL = /\p{Cc}/u;
+
+/** A name shown on one line: not blank, no surrounding white space, no control characters. */
+export function singleLine(text: z.ZodString): z.ZodString {
+  return text
+    .refine((value) => value.trim().length > 0, { message: "must not be blank" })
+    .refine((value) => value.trim() === value, { message: "must not start or end with white space" })
+    .refine((value) => !CONTROL.test(value), { message: "must not contain control characters or line breaks" });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formats
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A UUID in PostgreSQL's output form: any 8-4-4-4-12 hex string. Not `z.uuid()`: that demands an
+ * RFC 9562 version and variant and so rejects ids the database holds, such as the seed's
+ * `11111111-1111-1111-1111-111111111111`. PostgreSQL also reads unhyphenated or braced forms;
+ * the API takes only the canonical one.
+ */
+export const uuid = z.guid({ message: "must be a UUID (8-4-4-4-12 hex digits)" });
+
+/** A SHA-256 digest as 64 lowercase hex characters (key hashes, checksums, user hashes). */
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * A machine id: 1-64 characters of `[A-Za-z0-9._:-]`. Covers the hex digests agents derive from
+ * OS machine ids (the seed's are 64 hex characters), hostnames, and `:`-joined composites, and
+ * keeps white space, slashes and quotes out of logs and URLs.
+ */
+export const MACHINE_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * An extension id `publisher.name`, exactly VS Code's `EXTENSION_IDENTIFIER_PATTERN`
+ * (`ms-python.python`, `esbenp.prettier-vscode`, `GitHub.copilot`).
+ */
+export const EXTENSION_ID = /^[a-zA-Z0-9][a-zA-Z0-9-]*\.[a-zA-Z0-9][a-zA-Z0-9-]*$/;
+
+/** A publisher id: the part of an extension id before the dot. */
+export const PUBLISHER_ID = /^[a-zA-Z0-9][a-zA-Z0-9-]*$/;
+
+/**
+ * A version: SemVer 2.0 `major.minor.patch`, optional `-prerelease` and `+build`
+ * (`2024.1.0`, `0.40.0`, `1.2.3-insider.4`). What VS Code extensions and the agent publish.
+ */
+export const VERSION =
+  /^(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+/** An e-mail address, by zod's practical rule (ASCII local part and domain, dotted TLD). */
+export const EMAIL = z.regexes.email;
+
+/** Lowercase dotted identifier, as in audit event types: `api_key.created`, `agent.registered`. */
+export const DOTTED_IDENTIFIER = /^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*$/;
+
+/** Narrows a string column to one of the formats above, naming the rule in the message. */
+export function matching(pattern: RegExp, message: string): (text: z.ZodString) => z.ZodString {
+  return (text) => text.regex(pattern, { message });
+}
+
+// ---------------------------------------------------------------------------------------------
+// IP addresses (inet)
+// ---------------------------------------------------------------------------------------------
+
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const HEXTET = /^[0-9a-fA-F]{1,4}$/;
+
+function isIpv6(address: string): boolean {
+  // A trailing dotted quad (`::ffff:10.0.0.1`, what Node reports for IPv4 peers on a dual-stack
+  // socket) stands for the last two hextets.
+  const lastColon = address.lastIndexOf(":");
+  const tail = address.slice(lastColon + 1);
+  const embedsIpv4 = tail.includes(".");
+  if (embedsIpv4 && !IPV4.test(tail)) return false;
+  const hextets = embedsIpv4 ? `${address.slice(0, lastColon + 1)}0:0` : address;
+  const halves = hextets.split("::");
+  if (halves.length > 2) return false;
+  const groups = halves.map((half) => (half === "" ? [] : half.split(":")));
+  if (!groups.every((half) => half.every((group) => HEXTET.test(group)))) return false;
+  const count = groups.reduce((sum, half) => sum + half.length, 0);
+  return halves.length === 2 ? count <= 7 : count === 8;
+}
+
+/** True for an IPv4 or IPv6 host address (no prefix, no zone), each of which `inet` accepts. */
+export function isIpAddress(value: string): boolean {
+  return IPV4.test(value) || (value.includes(":") && isIpv6(value));
+}
+
+/** True for what an `inet` column can hold and returns: a host address, optionally with `/prefix`. */
+export function isInet(value: string): boolean {
+  const slash = value.indexOf("/");
+  if (slash === -1) return isIpAddress(value);
+  const address = value.slice(0, slash);
+  const prefix = value.slice(slash + 1);
+  if (!/^(?:0|[1-9]\d{0,2})$/.test(prefix) || !isIpAddress(address)) return false;
+  return Number(prefix) <= (address.includes(":") ? 128 : 32);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON objects (jsonb)
+// ---------------------------------------------------------------------------------------------
+
+/** Keys that pollute prototypes when code later merges or assigns the object. */
+export const PROTOTYPE_KEYS: readonly string[] = ["__proto__", "constructor", "prototype"];
+
+/** How deep a JSON value written through the API may nest. */
+export const MAX_JSON_DEPTH = 32;
+
+interface JsonRules {
+  maxDepth: number;
+  forbidPrototypeKeys: boolean;
+}
+
+type JsonProblem = { path: (string | number)[]; message: string };
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** The first way `root` is not JSON jsonb stores unchanged; iterative, so no depth overflows the stack. */
+function jsonProblem(root: unknown, rules: JsonRules): JsonProblem | undefined {
+  const pending: { value: unknown; path: (string | number)[] }[] = [{ value: root, path: [] }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value, path } = next;
+    if (value === null || typeof value === "boolean") continue;
+    if (typeof value === "number") {
+      if (!Number.isFinite(value)) return { path, message: "must be a finite number" };
+      continue;
+    }
+    if (typeof value === "string") {
+      if (UNSTORABLE.test(value)) return { path, message: "must not contain U+0000 or unpaired surrogates" };
+      continue;
+    }
+    const isArray = Array.isArray(value);
+    if (!isArray && !isPlainObject(value)) return { path, message: "must be a JSON value" };
+    if (path.length >= rules.maxDepth) return { path, message: `must nest at most ${rules.maxDepth} levels deep` };
+    if (Object.getOwnPropertySymbols(value).length > 0) return { path, message: "must not have symbol keys" };
+    if (isArray) {
+      for (let index = 0; index < value.length; index++) {
+        if (!(index in value)) return { path: [...path, index], message: "must not be a hole" };
+        pending.push({ value: value[index], path: [...path, index] });
+      }
+      continue;
+    }
+    for (const [key, member] of Object.entries(value)) {
+      if (UNSTORABLE.test(key)) return { path: [...path, key], message: "key must not contain U+0000" };
+      if (rules.forbidPrototypeKeys && PROTOTYPE_KEYS.includes(key)) {
+        return { path: [...path, key], message: `key "${key}" is not allowed` };
+      }
+      pending.push({ value: member, path: [...path, key] });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A JSON object jsonb stores unchanged: plain objects and arrays of strings, finite numbers,
+ * booleans and null, no U+0000 or lone surrogates, nothing JSON.stringify would drop or alter.
+ * Checked without recursion, so a deeply nested payload is a ZodError, never a stack overflow.
+ */
+export function jsonObject(rules: JsonRules = { maxDepth: Number.POSITIVE_INFINITY, forbidPrototypeKeys: false }) {
+  return z.custom<Record<string, unknown>>(isPlainObject, { message: "must be a JSON object" }).check((ctx) => {
+    const problem = jsonProblem(ctx.value, rules);
+    if (problem) ctx.issues.push({ code: "custom", input: ctx.value, path: problem.path, message: problem.message });
+  });
+}
+
+/** A JSON object as the API takes it: at most {@link MAX_JSON_DEPTH} deep, no prototype keys. */
+export const writableJsonObject = jsonObject({ maxDepth: MAX_JSON_DEPTH, forbidPrototypeKeys: true });
+
+// ---------------------------------------------------------------------------------------------
+// Timestamps
+// ---------------------------------------------------------------------------------------------
+
+/** Earliest instant drizzle can write: it sends `toISOString()`, and PostgreSQL has no year 0. */
+export const MIN_TIMESTAMP = new Date("0001-01-01T00:00:00.000Z");
+/** Latest instant drizzle can write: `toISOString()` of year 10000 is `+010000-…`, which PostgreSQL rejects. */
+export const MAX_TIMESTAMP = new Date("9999-12-31T23:59:59.999Z");
+
+/** A valid Date that drizzle can write to a `timestamptz` column and read back unchanged. */
+export const timestamp = z
+  .date({ message: "must be a valid date" })
+  .min(MIN_TIMESTAMP, { message: "must be in year 1 or later" })
+  .max(MAX_TIMESTAMP, { message: "must be in year 9999 or earlier" });
+
+/**
+ * A timestamp on the wire: an ISO 8601 string with `Z` or an offset, decoded to a Date
+ * (`schema.parse(json)`) and encoded back (`z.encode(schema, value)`).
+ */
+export const isoTimestamp = z.codec(z.iso.datetime({ offset: true }), timestamp, {
+  decode: (text) => new Date(text),
+  encode: (date) => date.toISOString(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Error envelope
+// ---------------------------------------------------------------------------------------------
+
+/** Every error code an API response carries, each with its HTTP status. */
+export const errorCodes = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  internal: 500,
+} as const;
+export type ErrorCode = keyof typeof errorCodes;
+
+/** One validation problem: where (the issue path, e.g. `["reports", 3, "extensionId"]`) and what. */
+export const errorIssueSchema = z.object({
+  path: z.array(z.union([z.string(), z.int()])),
+  message: z.string(),
+});
+export type ErrorIssue = z.infer<typeof errorIssueSchema>;
+
+/** The one shape of every error response: `{ error: { code, message, issues?, requestId? } }`. */
+export const errorEnvelopeSchema = z.strictObject({
+  error: z.strictObject({
+    code: z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string().min(1),
+    issues: z.array(errorIssueSchema).optional(),
+    requestId: z.string().max(128).optional(),
+  }),
+});
+export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
+
+/** The 400 envelope for a failed validation, one issue per problem, symbol path keys as strings. */
+export function validationErrorEnvelope(error: z.ZodError, requestId?: string): ErrorEnvelope {
+  const issues = error.issues.map((issue) => ({
+    path: issue.path.map((key) => (typeof key === "symbol" ? String(key) : key)),
+    message: issue.message,
+  }));
+  return {
+    error: { code: "bad_request", message: "The request is invalid.", issues, ...(requestId ? { requestId } : {}) },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pagination
+// ---------------------------------------------------------------------------------------------
+
+/** Most items one page holds. */
+export const MAX_PAGE_SIZE = 100;
+
+/**
+ * Query of a paginated list: `limit` (1-100, default 50; a query-string number is coerced) and
+ * the opaque `cursor` a previous page returned.
+ */
+export const paginationQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
+  cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/, { message: "must be a cursor from a previous page" }).optional(),
+});
+export type PaginationQuery = z.infer<typeof paginationQuerySchema>;
+
+/** A page of `item`s and the cursor of the next page (`null` on the last). */
+export function pageSchema<Item extends z.ZodType>(item: Item) {
+  return z.object({
+    items: z.array(item).max(MAX_PAGE_SIZE),
+    nextCursor: z.string().min(1).max(512).nullable(),
+  });
+}

@@ -1,0 +1,48 @@
+import { users } from "@devtools-sync/db/schema";
+import { createInsertSchema, createSelectSchema, createUpdateSchema } from "drizzle-zod";
+import { z } from "zod";
+import { EMAIL, matching, singleLine, storableText } from "./common";
+import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, updateSchemaOf, wire } from "./derive";
+
+/**
+ * A password hash in modular-crypt / PHC form (`$2a$10$…` from bcrypt, `$argon2id$v=19$…`):
+ * what password-hashing libraries emit, and never a plaintext password typed into the wrong field.
+ */
+const PASSWORD_HASH = /^\$[A-Za-z0-9./+=,$-]+$/;
+
+const rules = columnRules(users, {
+  email: matching(EMAIL, "must be an e-mail address"),
+  passwordHash: matching(PASSWORD_HASH, "must be a modular-crypt or PHC password hash ($id$…)"),
+  displayName: singleLine,
+});
+
+/** A `users` row as stored. */
+export const selectUserSchema = createSelectSchema(users, rules.stored);
+/** A new `users` row: e-mail address, password hash, optional display name and role. */
+export const insertUserSchema = insertSchemaOf(users, createInsertSchema(users, rules.written));
+/** A change to a `users` row. */
+export const updateUserSchema = nonEmptyPatch(updateSchemaOf(createUpdateSchema(users, rules.written)));
+
+export type SelectUser = z.infer<typeof selectUserSchema>;
+export type InsertUser = z.infer<typeof insertUserSchema>;
+export type UpdateUser = z.infer<typeof updateUserSchema>;
+
+/** Shortest password the API accepts. */
+export const MIN_PASSWORD_LENGTH = 12;
+/** Longest password the API accepts (bcrypt reads 72 bytes; argon2 more, but no one types more). */
+export const MAX_PASSWORD_LENGTH = 256;
+
+/** An admin creating a dashboard user; the server hashes `password` into `password_hash`. */
+export const createUserRequestSchema = insertUserSchema.pick({ email: true, displayName: true, role: true }).extend({
+  password: storableText(MAX_PASSWORD_LENGTH).min(MIN_PASSWORD_LENGTH, {
+    message: `must be at least ${MIN_PASSWORD_LENGTH} characters`,
+  }),
+});
+export type CreateUserRequest = z.infer<typeof createUserRequestSchema>;
+
+/** A user as the API returns it: never the password hash. */
+export const userResponseSchema = wire(selectUserSchema.omit({ passwordHash: true }));
+export type UserResponse = z.infer<typeof userResponseSchema>;
+
+true satisfies Same<z.output<typeof selectUserSchema>, typeof users.$inferSelect>;
+true satisfies Same<z.input<typeof insertUserSchema>, InsertRow<typeof users>>;
