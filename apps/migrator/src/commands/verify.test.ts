@@ -1,0 +1,132 @@
+import { randomBytes } from "node:crypto";
+import { migrationsFolder } from "@devtools-sync/db/migrations";
+import { createTestDatabase, testServerUrl, withClient } from "@devtools-sync/local-postgres/testing";
+import { migrate, withScratchDatabase } from "@devtools-sync/migrate-core";
+import { describe, expect, it } from "vitest";
+import type { MigratorConfig } from "../config";
+import { createReporter } from "../output";
+import { verify, verifyCommand } from "./verify";
+
+const config = (url: string, json = false): MigratorConfig => ({
+  databaseUrl: url,
+  dataDir: "/nonexistent",
+  localPort: 54329,
+  migrationsDir: migrationsFolder,
+  lockTimeoutMs: 5_000,
+  connectTimeoutMs: 5_000,
+  json,
+});
+const quiet = createReporter(true, () => {});
+
+async function migratedDatabase() {
+  const database = await createTestDatabase();
+  await withClient(database.url, (client) => migrate({ client, folder: migrationsFolder }));
+  return database;
+}
+
+const databaseExists = (name: string) =>
+  withClient(testServerUrl(), async (client) =>
+    Boolean((await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount),
+  );
+
+describe("migrator verify", () => {
+  it("passes on a database the migrations made", async () => {
+    const database = await migratedDatabase();
+    const result = await verify(config(database.url), quiet);
+    expect(result).toEqual({ through: "0004_tune_indexes_for_hot_paths", differences: [], ignored: [] });
+    expect(await verifyCommand.run(config(database.url), quiet, {})).toBe(0);
+  });
+
+  it("builds the expected schema in a scratch database migrator_verify_* that is dropped after, even on failure", async () => {
+    const database = await createTestDatabase();
+    const names: string[] = [];
+    await withClient(database.url, async (client) => {
+      await withScratchDatabase(client, async (scratch) => {
+        names.push(scratch.database as string);
+        expect(await databaseExists(scratch.database as string)).toBe(true);
+      });
+      const failure = withScratchDatabase(client, async (scratch) => {
+        names.push(scratch.database as string);
+        throw new Error("boom");
+      });
+      await expect(failure).rejects.toThrow("boom");
+    });
+    expect(names).toHaveLength(2);
+    for (const name of names) {
+      expect(name).toMatch(/^migrator_verify_[0-9a-f]{12}$/);
+      expect(await databaseExists(name)).toBe(false);
+    }
+  });
+
+  it("compares with the applied migrations only, not with pending ones", async () => {
+    const database = await createTestDatabase();
+    await withClient(database.url, (client) =>
+      migrate({ client, folder: migrationsFolder, to: "0002_enforce_not_null_and_value_sets" }),
+    );
+    expect(await verify(config(database.url), quiet)).toMatchObject({
+      through: "0002_enforce_not_null_and_value_sets",
+      differences: [],
+    });
+  });
+
+  it("reports a dropped index, an extra column and a changed default in words, with exit 4", async () => {
+    const database = await migratedDatabase();
+    await withClient(database.url, (client) =>
+      client.query(`DROP INDEX idx_users_role;
+        ALTER TABLE users ADD COLUMN nickname text;
+        ALTER TABLE agents ALTER COLUMN status SET DEFAULT 'inactive';`),
+    );
+    const result = await verify(config(database.url), quiet);
+    const expected = [
+      "index idx_users_role on users is missing",
+      "column nickname of users is extra",
+      "column agents.status: default is 'inactive'::character varying, expected 'active'::character varying",
+    ];
+    expect([...result.differences].sort()).toEqual([...expected].sort());
+
+    const human: string[] = [];
+    const code = await verifyCommand.run(
+      config(database.url),
+      createReporter(false, (_, line) => human.push(line)),
+      {},
+    );
+    expect(code).toBe(4);
+    const text = human.join("\n").split("\n");
+    expect(text[0]).toBe("Schema drift: 3 difference(s) from the migrations up to 0004_tune_indexes_for_hot_paths:");
+    for (const difference of expected) expect(text).toContain(`  - ${difference}`);
+
+    const json: string[] = [];
+    expect(
+      await verifyCommand.run(
+        config(database.url, true),
+        createReporter(true, (_, line) => json.push(line)),
+        {},
+      ),
+    ).toBe(4);
+    const result2 = JSON.parse(json.at(-1) as string);
+    expect(result2).toMatchObject({ type: "result", command: "verify", ok: false });
+    expect([...result2.differences].sort()).toEqual([...expected].sort());
+  });
+
+  it("fails in one line naming CREATEDB when the role may not create the scratch database", async () => {
+    const database = await migratedDatabase();
+    const role = `verify_${randomBytes(4).toString("hex")}`;
+    const password = randomBytes(8).toString("hex");
+    await withClient(database.url, (client) =>
+      client.query(`CREATE ROLE ${role} LOGIN NOCREATEDB PASSWORD '${password}';
+        GRANT USAGE ON SCHEMA migrator, drizzle TO ${role};
+        GRANT SELECT ON ALL TABLES IN SCHEMA migrator, drizzle TO ${role};`),
+    );
+    try {
+      const url = new URL(database.url);
+      url.username = role;
+      url.password = password;
+      const error = await verify(config(url.toString()), quiet).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: "createdb-denied", exitCode: 2 });
+      expect((error as Error).message).toMatch(/CREATEDB/);
+      expect((error as Error).message).not.toContain("\n");
+    } finally {
+      await withClient(database.url, (client) => client.query(`DROP OWNED BY ${role}; DROP ROLE ${role};`));
+    }
+  });
+});
