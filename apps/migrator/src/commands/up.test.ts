@@ -46,7 +46,7 @@ describe("migrator up", () => {
     expect(second.code).toBe(0);
     expect(second.stderr.trim()).toBe("Database is up to date; nothing to apply.");
     expect(await snapshot(fresh.url)).toEqual(before);
-  });
+  }, 60_000);
 
   it("applies each migration exactly once when 8 migrators start at once", async () => {
     const runs = await Promise.all(
@@ -69,7 +69,7 @@ describe("migrator up", () => {
       client.query("SELECT count(DISTINCT created_at)::int AS n FROM drizzle.__drizzle_migrations"),
     );
     expect(distinct.rows[0].n).toBe(committed.length);
-  });
+  }, 60_000);
 
   it("builds the indexes of a CREATE INDEX CONCURRENTLY migration outside a transaction, valid and once", async () => {
     const folder = await writeMigrations(await tempDir(), [
@@ -109,7 +109,7 @@ CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS events_id_kind_key ON events (id,
       finished: [true, true],
       drizzleRows: 2,
     });
-  });
+  }, 60_000);
 
   it("backs off while a long transaction holds a table, lets the application's queries through, and lands after", async () => {
     const dir = await tempDir();
@@ -153,5 +153,5 @@ CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS events_id_kind_key ON events (id,
       drizzleRows: 2,
     });
     expect(await tableExists(locked.url, "orders")).toBe(true);
-  });
+  }, 60_000);
 });
