@@ -118,7 +118,7 @@ async function inTransaction<T>(client: pg.ClientBase, fn: () => Promise<T>): Pr
 export const seedCommand: Command = {
   name: "seed",
   summary:
-    "Load the development data (users with password devpassword123, groups, extensions, agents, API keys devkey-engineering-001 and devkey-design-001, reports, blocklist); idempotent.\n" +
+    "Load the development data (password devpassword123, API keys devkey-engineering-001, devkey-design-001); idempotent.\n" +
     "                         Only into a development database: the local one (no DATABASE_URL), MIGRATOR_ENV=development,\n" +
     "                         or localhost/127.0.0.1/::1 with a database named devtools_sync, *_dev or *_test.",
   flags: { force: { type: "boolean", help: "seed a database that is not a development one (see above)" } },
