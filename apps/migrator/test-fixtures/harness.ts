@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -135,9 +135,12 @@ export async function tempDir(): Promise<string> {
   return dir;
 }
 
-/** Writes a drizzle-kit migrations folder (journal and SQL files) into `folder`, replacing its journal. */
+/** Makes `folder` a drizzle-kit migrations folder holding exactly `migrations` (journal and SQL files). */
 export async function writeMigrations(folder: string, migrations: FixtureMigration[]): Promise<string> {
   await mkdir(join(folder, "meta"), { recursive: true });
+  for (const file of await readdir(folder)) {
+    if (file.endsWith(".sql")) await rm(join(folder, file));
+  }
   const entries = migrations.map((migration, idx) => ({
     idx,
     version: "7",

@@ -64,13 +64,17 @@ export async function readLedger(client: pg.ClientBase): Promise<AppliedMigratio
  */
 export async function adoptDrizzleHistory(client: pg.ClientBase, migrations: Migration[]): Promise<string[]> {
   if (!(await tableExists(client, DRIZZLE_LEDGER))) return [];
-  const ours = new Set((await readLedger(client)).map((row) => row.name));
+  const ledger = await readLedger(client);
+  const ours = new Set(ledger.map((row) => row.name));
+  // Rows our ledger already records are checked by planMigrations, which names what is wrong.
+  const oursByWhen = new Set(ledger.map((row) => row.createdAt));
   const { rows } = await client.query<{ hash: string; created_at: string }>(
     `SELECT hash, created_at FROM ${DRIZZLE_LEDGER} ORDER BY created_at`,
   );
   const byWhen = new Map(migrations.map((migration) => [migration.createdAt, migration]));
   const adopted: string[] = [];
   for (const row of rows) {
+    if (oursByWhen.has(Number(row.created_at))) continue;
     const migration = byWhen.get(Number(row.created_at));
     if (!migration) {
       throw integrityError(
