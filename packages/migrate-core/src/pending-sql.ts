@@ -67,7 +67,10 @@ export async function readPlan(
     const { rows } = await client.query<{ hash: string; created_at: string }>(
       `SELECT hash, created_at FROM ${DRIZZLE_LEDGER} ORDER BY created_at`,
     );
+    // As adoptDrizzleHistory: rows our ledger records are checked by planMigrations, which names what is wrong.
+    const oursByWhen = new Set(ledger.map((row) => row.createdAt));
     for (const row of rows) {
+      if (oursByWhen.has(Number(row.created_at))) continue;
       const migration = byWhen.get(Number(row.created_at));
       if (!migration) {
         throw integrityError(
