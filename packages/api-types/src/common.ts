@@ -146,6 +146,11 @@ export function isIpAddress(value: string): boolean {
   return IPV4.test(value) || (value.includes(":") && isIpv6(value));
 }
 
+/** Narrows an `inet` column to a host address: a client's IP, never a network (`10.0.0.0/8`). */
+export function hostAddress(stored: z.ZodString): z.ZodString {
+  return stored.refine(isIpAddress, { message: "must be an IPv4 or IPv6 address without a prefix" });
+}
+
 /** True for what an `inet` column can hold and returns: a host address, optionally with `/prefix`. */
 export function isInet(value: string): boolean {
   const slash = value.indexOf("/");
@@ -166,11 +171,6 @@ export const PROTOTYPE_KEYS: readonly string[] = ["__proto__", "constructor", "p
 /** How deep a JSON value written through the API may nest. */
 export const MAX_JSON_DEPTH = 32;
 
-interface JsonRules {
-  maxDepth: number;
-  forbidPrototypeKeys: boolean;
-}
-
 type JsonProblem = { path: (string | number)[]; message: string };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -179,8 +179,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null;
 }
 
-/** The first way `root` is not JSON jsonb stores unchanged; iterative, so no depth overflows the stack. */
-function jsonProblem(root: unknown, rules: JsonRules): JsonProblem | undefined {
+/**
+ * The first way `root` is not JSON that jsonb stores unchanged, or, with `writable`, not JSON the
+ * API takes. Iterative, so no nesting depth overflows the stack.
+ */
+function jsonProblem(root: unknown, writable: boolean): JsonProblem | undefined {
+  const maxDepth = writable ? MAX_JSON_DEPTH : Number.POSITIVE_INFINITY;
   const pending: { value: unknown; path: (string | number)[] }[] = [{ value: root, path: [] }];
   for (let next = pending.pop(); next; next = pending.pop()) {
     const { value, path } = next;
@@ -195,7 +199,7 @@ function jsonProblem(root: unknown, rules: JsonRules): JsonProblem | undefined {
     }
     const isArray = Array.isArray(value);
     if (!isArray && !isPlainObject(value)) return { path, message: "must be a JSON value" };
-    if (path.length >= rules.maxDepth) return { path, message: `must nest at most ${rules.maxDepth} levels deep` };
+    if (path.length >= maxDepth) return { path, message: `must nest at most ${maxDepth} levels deep` };
     if (Object.getOwnPropertySymbols(value).length > 0) return { path, message: "must not have symbol keys" };
     if (isArray) {
       for (let index = 0; index < value.length; index++) {
@@ -206,29 +210,36 @@ function jsonProblem(root: unknown, rules: JsonRules): JsonProblem | undefined {
     }
     for (const [key, member] of Object.entries(value)) {
       if (UNSTORABLE.test(key)) return { path: [...path, key], message: "key must not contain U+0000" };
-      if (rules.forbidPrototypeKeys && PROTOTYPE_KEYS.includes(key)) {
-        return { path: [...path, key], message: `key "${key}" is not allowed` };
-      }
+      if (writable && PROTOTYPE_KEYS.includes(key)) return { path: [...path, key], message: `key "${key}" is not allowed` };
       pending.push({ value: member, path: [...path, key] });
     }
   }
   return undefined;
 }
 
-/**
- * A JSON object jsonb stores unchanged: plain objects and arrays of strings, finite numbers,
- * booleans and null, no U+0000 or lone surrogates, nothing JSON.stringify would drop or alter.
- * Checked without recursion, so a deeply nested payload is a ZodError, never a stack overflow.
- */
-export function jsonObject(rules: JsonRules = { maxDepth: Number.POSITIVE_INFINITY, forbidPrototypeKeys: false }) {
-  return z.custom<Record<string, unknown>>(isPlainObject, { message: "must be a JSON object" }).check((ctx) => {
-    const problem = jsonProblem(ctx.value, rules);
+/** The schema type of a jsonb column declared `$type<Record<string, unknown>>()`. */
+export type JsonObjectSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
+
+function jsonCheck(writable: boolean): z.core.CheckFn<Record<string, unknown>> {
+  return (ctx) => {
+    const problem = jsonProblem(ctx.value, writable);
     if (problem) ctx.issues.push({ code: "custom", input: ctx.value, path: problem.path, message: problem.message });
-  });
+  };
 }
 
-/** A JSON object as the API takes it: at most {@link MAX_JSON_DEPTH} deep, no prototype keys. */
-export const writableJsonObject = jsonObject({ maxDepth: MAX_JSON_DEPTH, forbidPrototypeKeys: true });
+/**
+ * A JSON object jsonb stores unchanged: plain objects and arrays of strings, finite numbers,
+ * booleans and null, without U+0000 or lone surrogates, and nothing JSON.stringify would drop
+ * or alter (undefined, functions, Dates, holes). A deep payload is a ZodError, never a stack overflow.
+ */
+export function jsonObject(): JsonObjectSchema {
+  return z.custom<Record<string, unknown>>(isPlainObject, { message: "must be a JSON object" }).check(jsonCheck(false));
+}
+
+/** A JSON object as the API takes it: nested at most {@link MAX_JSON_DEPTH} deep, no {@link PROTOTYPE_KEYS}. */
+export function writableJson(stored: JsonObjectSchema): JsonObjectSchema {
+  return stored.check(jsonCheck(true));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Timestamps

@@ -57,24 +57,33 @@ function storedSchema(column: Column): z.ZodType | undefined {
   }
 }
 
+/** A table's CHECK constraints beyond value sets, as zod; each keeps its column's schema type. */
+export type CheckRules<T extends Table> = {
+  [K in keyof ColumnsOf<T>]?: (stored: ColumnSchema<ColumnsOf<T>[K]>) => ColumnSchema<ColumnsOf<T>[K]>;
+};
+
 /**
- * drizzle-zod refinements for `table`: `stored` describes what each column can hold (for select
- * schemas), `written` adds `domain` on top (for insert and update schemas). Every domain rule
- * receives the stored schema, so a domain rule can only narrow what PostgreSQL accepts.
+ * drizzle-zod refinements for `table`. `stored` describes what each column can hold: its type,
+ * length and value set, plus the table's other CHECK constraints given as `checks` (select
+ * schemas use it). `written` adds the API's `domain` rules on top (insert and update schemas use
+ * it); each domain rule receives the stored schema, so it can only narrow what PostgreSQL accepts.
  */
 export function columnRules<T extends Table, D extends DomainRules<T>>(
   table: T,
-  domain: D,
+  rules: { checks?: CheckRules<T>; domain: D },
 ): { stored: StoredRules<T>; written: WrittenRules<T, D> } {
-  const stored: Record<string, (derived: z.ZodType) => z.ZodType> = {};
-  const written: Record<string, (derived: z.ZodType) => z.ZodType> = {};
-  const narrow = domain as Record<string, ((stored: z.ZodType) => z.ZodType) | undefined>;
+  type Rule = (schema: z.ZodType) => z.ZodType;
+  const checks = (rules.checks ?? {}) as Record<string, Rule | undefined>;
+  const domain = rules.domain as Record<string, Rule | undefined>;
+  const stored: Record<string, Rule> = {};
+  const written: Record<string, Rule> = {};
   for (const [key, column] of Object.entries(getTableColumns(table))) {
     const schema = storedSchema(column);
-    const toStored = (derived: z.ZodType) => schema ?? derived;
-    const toWritten = narrow[key];
+    const check = checks[key];
+    const narrow = domain[key];
+    const toStored: Rule = (derived) => (check ? check(schema ?? derived) : (schema ?? derived));
     stored[key] = toStored;
-    written[key] = toWritten ? (derived) => toWritten(toStored(derived)) : toStored;
+    written[key] = narrow ? (derived) => narrow(toStored(derived)) : toStored;
   }
   return { stored, written } as unknown as { stored: StoredRules<T>; written: WrittenRules<T, D> };
 }

@@ -11,9 +11,11 @@ import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, 
 const PASSWORD_HASH = /^\$[A-Za-z0-9./+=,$-]+$/;
 
 const rules = columnRules(users, {
-  email: matching(EMAIL, "must be an e-mail address"),
-  passwordHash: matching(PASSWORD_HASH, "must be a modular-crypt or PHC password hash ($id$…)"),
-  displayName: singleLine,
+  domain: {
+    email: matching(EMAIL, "must be an e-mail address"),
+    passwordHash: matching(PASSWORD_HASH, "must be a modular-crypt or PHC password hash ($id$…)"),
+    displayName: singleLine,
+  },
 });
 
 /** A `users` row as stored. */

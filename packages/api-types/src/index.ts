@@ -1,0 +1,11 @@
+export * from "./agents";
+export * from "./api-keys";
+export * from "./audit-log";
+export * from "./blocklist";
+export * from "./common";
+export * from "./extensions";
+export * from "./group-extensions";
+export * from "./groups";
+export * from "./reports";
+export * from "./users";
+export { type InsertRow, type ServerOwnedColumn, serverOwnedColumns } from "./derive";
