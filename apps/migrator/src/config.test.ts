@@ -1,0 +1,88 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { migrationsFolder } from "@devtools-sync/db/migrations";
+import { ExitCode, MigrateError } from "@devtools-sync/migrate-core";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadConfig } from "./config";
+
+const dir = await mkdtemp(join(tmpdir(), "migrator-config-"));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+function refusal(run: () => unknown): MigrateError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof MigrateError) return error;
+    throw error;
+  }
+  throw new Error("expected loadConfig to refuse");
+}
+
+describe("loadConfig", () => {
+  it("takes flags over the environment over defaults", () => {
+    const config = loadConfig(
+      { "database-url": "postgres://flag@h/db", "lock-timeout": "200", "migrations-dir": migrationsFolder },
+      { DATABASE_URL: "postgres://env@h/db", LOCK_TIMEOUT_MS: "900", CONNECT_TIMEOUT_MS: "1500" },
+    );
+    expect(config).toMatchObject({
+      databaseUrl: "postgres://flag@h/db",
+      migrationsDir: migrationsFolder,
+      lockTimeoutMs: 200,
+      connectTimeoutMs: 1500,
+      json: false,
+    });
+    expect(loadConfig({}, { MIGRATIONS_DIR: migrationsFolder })).toMatchObject({
+      databaseUrl: undefined,
+      lockTimeoutMs: 5000,
+      connectTimeoutMs: 30_000,
+    });
+  });
+
+  it("reads the URL from DATABASE_URL_FILE (a mounted secret), trimmed", async () => {
+    const secret = join(dir, "url");
+    await writeFile(secret, "postgres://app:pw@db/prod\n");
+    const config = loadConfig({}, { DATABASE_URL_FILE: secret, MIGRATIONS_DIR: migrationsFolder });
+    expect(config.databaseUrl).toBe("postgres://app:pw@db/prod");
+  });
+
+  it("lists every problem at once, with exit 2, and never echoes the URL", () => {
+    const error = refusal(() =>
+      loadConfig(
+        {
+          "database-url": "mysql://root:TopSecret-991@db/app",
+          "migrations-dir": join(dir, "nowhere"),
+          "lock-timeout": "soon",
+          "connect-timeout": "-5",
+        },
+        { LOCAL_PG_PORT: "70000" },
+      ),
+    );
+    expect(error.exitCode).toBe(ExitCode.usage);
+    expect(error.code).toBe("bad-config");
+    expect(error.message).toMatch(/^Invalid configuration: /);
+    for (const problem of [
+      "the database URL starts with mysql://",
+      `no drizzle-kit migrations in ${join(dir, "nowhere")}`,
+      '--lock-timeout must be a whole number from 0 to 3600000, got "soon"',
+      '--connect-timeout must be a whole number from 0 to 3600000, got "-5"',
+      'LOCAL_PG_PORT must be a whole number from 1 to 65535, got "70000"',
+    ]) {
+      expect(error.message).toContain(problem);
+    }
+    expect(error.message).not.toContain("TopSecret-991");
+    expect(error.message.split("\n")).toHaveLength(1);
+  });
+
+  it("names an unreadable DATABASE_URL_FILE and a URL that is not a URL", () => {
+    expect(
+      refusal(() => loadConfig({}, { DATABASE_URL_FILE: join(dir, "missing"), MIGRATIONS_DIR: migrationsFolder }))
+        .message,
+    ).toContain(`DATABASE_URL_FILE ${join(dir, "missing")} cannot be read`);
+    const notUrl = refusal(() =>
+      loadConfig({ "database-url": "db.internal:5432" }, { MIGRATIONS_DIR: migrationsFolder }),
+    );
+    expect(notUrl.message).toContain("the database URL");
+    expect(notUrl.exitCode).toBe(2);
+  });
+});

@@ -1,0 +1,59 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { parseMigration } from "./journal";
+
+describe("parseMigration", () => {
+  it("splits drizzle-kit's statement breakpoints and keeps each statement's text", () => {
+    const migration = parseMigration(
+      3,
+      "0003_users",
+      1_700_000_000_000,
+      'CREATE TABLE "users" ("id" int);\n--> statement-breakpoint\nALTER TABLE "users" ADD COLUMN "email" text;\n',
+    );
+    expect(migration).toMatchObject({
+      index: 3,
+      name: "0003_users",
+      createdAt: 1_700_000_000_000,
+      transactional: true,
+    });
+    expect(migration.statements).toEqual([
+      'CREATE TABLE "users" ("id" int);',
+      'ALTER TABLE "users" ADD COLUMN "email" text;',
+    ]);
+  });
+
+  it("drops chunks that are only comments or blank, and keeps comments attached to a statement", () => {
+    const migration = parseMigration(
+      0,
+      "0000_x",
+      1,
+      "-- header comment\n--> statement-breakpoint\n\n--> statement-breakpoint\n-- why\nSELECT 1;\n--> statement-breakpoint\n",
+    );
+    expect(migration.statements).toEqual(["-- why\nSELECT 1;"]);
+  });
+
+  it("hashes the file's exact text as drizzle-orm does (sha256 hex)", () => {
+    const a = parseMigration(0, "a", 1, "SELECT 1;");
+    expect(a.hash).toBe(createHash("sha256").update("SELECT 1;").digest("hex"));
+    expect(parseMigration(0, "a", 1, "SELECT 1; ").hash).not.toBe(a.hash);
+  });
+
+  it("runs a migration statement by statement, outside a transaction, when a statement uses CONCURRENTLY", () => {
+    const concurrent = parseMigration(
+      0,
+      "0000_idx",
+      1,
+      'CREATE TABLE t (a int);\n--> statement-breakpoint\ncreate index concurrently "t_a_idx" on t (a);',
+    );
+    expect(concurrent.transactional).toBe(false);
+    expect(parseMigration(0, "d", 1, "DROP INDEX CONCURRENTLY IF EXISTS t_a_idx;").transactional).toBe(false);
+  });
+
+  it("is not fooled by CONCURRENTLY in a comment or inside a longer word", () => {
+    expect(
+      parseMigration(0, "c", 1, "-- not CREATE INDEX CONCURRENTLY: it would lock\nCREATE INDEX t_a ON t (a);")
+        .transactional,
+    ).toBe(true);
+    expect(parseMigration(0, "w", 1, "CREATE TABLE concurrently_seen (a int);").transactional).toBe(true);
+  });
+});
