@@ -25,7 +25,8 @@ function distinctScopes(stored: z.ZodString): z.ZodString {
 export const API_KEY_PREFIX_LENGTH = 8;
 /** A raw API key: 32-128 URL-safe characters, shown to its creator once and never stored. */
 export const API_KEY = /^[A-Za-z0-9_-]{32,128}$/;
-const KEY_PREFIX = new RegExp(`^[A-Za-z0-9_-]{${API_KEY_PREFIX_LENGTH}}$`);
+/** A key prefix: the first {@link API_KEY_PREFIX_LENGTH} characters of a raw key. */
+export const KEY_PREFIX = new RegExp(`^[A-Za-z0-9_-]{${API_KEY_PREFIX_LENGTH}}$`);
 
 const rules = columnRules(apiKeys, {
   checks: { scopes: scopesCheck },

@@ -173,10 +173,9 @@ export const MAX_JSON_DEPTH = 32;
 
 type JsonProblem = { path: (string | number)[]; message: string };
 
+/** An object literal or JSON.parse result; not a class instance, nor a null-prototype object (drizzle cannot write one). */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
+  return typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 /**
@@ -245,15 +244,21 @@ export function writableJson(stored: JsonObjectSchema): JsonObjectSchema {
 // Timestamps
 // ---------------------------------------------------------------------------------------------
 
-/** Earliest instant drizzle can write: it sends `toISOString()`, and PostgreSQL has no year 0. */
-export const MIN_TIMESTAMP = new Date("0001-01-01T00:00:00.000Z");
+/**
+ * Earliest instant that survives drizzle's round trip. PostgreSQL stores years from 4713 BC, but
+ * drizzle reads a timestamptz back with `new Date("0099-12-31 23:59:59+00")`, which V8 parses as
+ * 1999 (and year 1 as 2015): every year below 100 would come back changed. (This assumes the
+ * session time zone is UTC, the server default; in a zone with a local-mean-time offset such
+ * as `-04:56:02` for old dates, V8 cannot parse the text at all.)
+ */
+export const MIN_TIMESTAMP = new Date("0100-01-01T00:00:00.000Z");
 /** Latest instant drizzle can write: `toISOString()` of year 10000 is `+010000-…`, which PostgreSQL rejects. */
 export const MAX_TIMESTAMP = new Date("9999-12-31T23:59:59.999Z");
 
 /** A valid Date that drizzle can write to a `timestamptz` column and read back unchanged. */
 export const timestamp = z
   .date({ message: "must be a valid date" })
-  .min(MIN_TIMESTAMP, { message: "must be in year 1 or later" })
+  .min(MIN_TIMESTAMP, { message: "must be in year 100 or later" })
   .max(MAX_TIMESTAMP, { message: "must be in year 9999 or earlier" });
 
 /**

@@ -8,7 +8,7 @@ import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, 
  * A password hash in modular-crypt / PHC form (`$2a$10$…` from bcrypt, `$argon2id$v=19$…`):
  * what password-hashing libraries emit, and never a plaintext password typed into the wrong field.
  */
-const PASSWORD_HASH = /^\$[A-Za-z0-9./+=,$-]+$/;
+export const PASSWORD_HASH = /^\$[A-Za-z0-9./+=,$-]+$/;
 
 const rules = columnRules(users, {
   domain: {
