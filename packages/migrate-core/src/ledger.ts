@@ -59,12 +59,15 @@ export async function readLedger(client: pg.ClientBase): Promise<AppliedMigratio
 }
 
 /**
- * Records in our ledger the migrations that drizzle's own tools applied (matched on the journal
- * `when` drizzle stores), after checking their hashes. Returns the names adopted.
+ * The migrations drizzle's own tools applied that our ledger does not record yet, matched on the
+ * journal `when` drizzle stores, after checking their hashes. Reads only.
  */
-export async function adoptDrizzleHistory(client: pg.ClientBase, migrations: Migration[]): Promise<string[]> {
+export async function drizzleOnlyHistory(
+  client: pg.ClientBase,
+  migrations: Migration[],
+  ledger: AppliedMigration[],
+): Promise<Migration[]> {
   if (!(await tableExists(client, DRIZZLE_LEDGER))) return [];
-  const ledger = await readLedger(client);
   const ours = new Set(ledger.map((row) => row.name));
   // Rows our ledger already records are checked by planMigrations, which names what is wrong.
   const oursByWhen = new Set(ledger.map((row) => row.createdAt));
@@ -72,7 +75,7 @@ export async function adoptDrizzleHistory(client: pg.ClientBase, migrations: Mig
     `SELECT hash, created_at FROM ${DRIZZLE_LEDGER} ORDER BY created_at`,
   );
   const byWhen = new Map(migrations.map((migration) => [migration.createdAt, migration]));
-  const adopted: string[] = [];
+  const found: Migration[] = [];
   for (const row of rows) {
     if (oursByWhen.has(Number(row.created_at))) continue;
     const migration = byWhen.get(Number(row.created_at));
@@ -84,13 +87,22 @@ export async function adoptDrizzleHistory(client: pg.ClientBase, migrations: Mig
     }
     if (ours.has(migration.name)) continue;
     if (row.hash !== migration.hash) throw editedError(migration.name);
+    ours.add(migration.name);
+    found.push(migration);
+  }
+  return found;
+}
+
+/** Records in our ledger what drizzle's own tools applied (see drizzleOnlyHistory). Returns the names. */
+export async function adoptDrizzleHistory(client: pg.ClientBase, migrations: Migration[]): Promise<string[]> {
+  const adopted = await drizzleOnlyHistory(client, migrations, await readLedger(client));
+  for (const migration of adopted) {
     await client.query(
       `INSERT INTO ${LEDGER} (name, hash, created_at, statements_done, finished) VALUES ($1, $2, $3, $4, true)`,
       [migration.name, migration.hash, migration.createdAt, migration.statements.length],
     );
-    adopted.push(migration.name);
   }
-  return adopted;
+  return adopted.map((migration) => migration.name);
 }
 
 /** Marks a migration finished in both ledgers; run it inside the transaction that applied it. */

@@ -1,7 +1,7 @@
 import type pg from "pg";
-import { ExitCode, integrityError, MigrateError } from "./errors";
+import { ExitCode, MigrateError } from "./errors";
 import { type Migration, readMigrations } from "./journal";
-import { type AppliedMigration, DRIZZLE_LEDGER, editedError, readLedger } from "./ledger";
+import { type AppliedMigration, drizzleOnlyHistory, readLedger } from "./ledger";
 import { type MigrationPlan, planMigrations } from "./plan";
 
 /** A migration `up` would run next, with the statements it would run. */
@@ -60,39 +60,18 @@ export async function readPlan(
 ): Promise<{ plan: MigrationPlan; ledger: AppliedMigration[]; migrations: Migration[] }> {
   const migrations = await readMigrations(folder);
   const ledger = await readLedger(client);
-  const ours = new Set(ledger.map((row) => row.name));
-  const { rows: present } = await client.query("SELECT to_regclass($1) IS NOT NULL AS present", [DRIZZLE_LEDGER]);
-  if (present[0].present) {
-    const byWhen = new Map(migrations.map((migration) => [migration.createdAt, migration]));
-    const { rows } = await client.query<{ hash: string; created_at: string }>(
-      `SELECT hash, created_at FROM ${DRIZZLE_LEDGER} ORDER BY created_at`,
-    );
-    // As adoptDrizzleHistory: rows our ledger records are checked by planMigrations, which names what is wrong.
-    const oursByWhen = new Set(ledger.map((row) => row.createdAt));
-    for (const row of rows) {
-      if (oursByWhen.has(Number(row.created_at))) continue;
-      const migration = byWhen.get(Number(row.created_at));
-      if (!migration) {
-        throw integrityError(
-          "missing-migration",
-          `drizzle's ledger records a migration dated ${row.created_at} that is not in the journal: restore its file and journal entry, or point the migrator at the right folder.`,
-        );
-      }
-      if (ours.has(migration.name)) continue;
-      if (row.hash !== migration.hash) throw editedError(migration.name);
-      ours.add(migration.name);
-      ledger.push({
-        name: migration.name,
-        hash: migration.hash,
-        createdAt: migration.createdAt,
-        appliedAt: new Date(0),
-        durationMs: null,
-        statementsDone: migration.statements.length,
-        finished: true,
-      });
-    }
-    ledger.sort((a, b) => a.createdAt - b.createdAt);
+  for (const migration of await drizzleOnlyHistory(client, migrations, ledger)) {
+    ledger.push({
+      name: migration.name,
+      hash: migration.hash,
+      createdAt: migration.createdAt,
+      appliedAt: new Date(0),
+      durationMs: null,
+      statementsDone: migration.statements.length,
+      finished: true,
+    });
   }
+  ledger.sort((a, b) => a.createdAt - b.createdAt);
   return { plan: planMigrations(migrations, ledger), ledger, migrations };
 }
 

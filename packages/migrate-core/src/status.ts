@@ -1,7 +1,6 @@
 import type pg from "pg";
-import { readMigrations } from "./journal";
-import { readLedger } from "./ledger";
-import { type MigrationPlan, planMigrations } from "./plan";
+import { readPlan } from "./pending-sql";
+import type { MigrationPlan } from "./plan";
 
 export interface StatusOptions {
   client: pg.ClientBase;
@@ -11,8 +10,10 @@ export interface StatusOptions {
 /** Applied and pending migrations, read without taking the lock or writing anything. */
 export type MigrationStatus = MigrationPlan;
 
-/** Compares the folder with the database's history; integrity problems throw, as for `migrate`. */
+/**
+ * Compares the folder with the database's history, counting what drizzle's own tools applied as
+ * applied (as `migrate` would adopt it); integrity problems throw, as for `migrate`.
+ */
 export async function status(options: StatusOptions): Promise<MigrationStatus> {
-  const migrations = await readMigrations(options.folder);
-  return planMigrations(migrations, await readLedger(options.client));
+  return (await readPlan(options.client, options.folder)).plan;
 }
