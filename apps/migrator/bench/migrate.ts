@@ -31,7 +31,8 @@ try {
     const args = await prepare();
     const started = performance.now();
     run(command, args);
-    (samples[name] ??= []).push(performance.now() - started);
+    const elapsed = performance.now() - started;
+    samples[name] = [...(samples[name] ?? []), elapsed];
   };
   // Interleaved rounds: every measurement sees the same machine noise.
   for (let round = 0; round < ROUNDS; round++) {

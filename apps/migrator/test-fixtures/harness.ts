@@ -4,8 +4,10 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { withClient } from "@devtools-sync/local-postgres/testing";
 import { afterAll } from "vitest";
+import type { MigratorConfig } from "../src/config";
 
 // Process-level helpers for the migrator's tests: they run the bundled CLI exactly as a deploy
 // pipeline does (node dist/cli.js), against real databases on the test server.
@@ -187,4 +189,17 @@ export async function eventually(description: string, condition: () => Promise<b
     if (Date.now() > deadline) throw new Error(`gave up waiting until ${description}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** A migrator configuration for calling a command's library function directly against `url`. */
+export function testConfig(url: string | undefined, json = false): MigratorConfig {
+  return {
+    databaseUrl: url,
+    dataDir: "/nonexistent",
+    localPort: 54329,
+    migrationsDir: migrationsFolder,
+    lockTimeoutMs: 5_000,
+    connectTimeoutMs: 5_000,
+    json,
+  };
 }

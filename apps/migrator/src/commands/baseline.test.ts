@@ -3,19 +3,10 @@ import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
 import { migrate, readMigrations, SchemaDriftError, schemaDrift } from "@devtools-sync/migrate-core";
 import { describe, expect, it } from "vitest";
-import type { MigratorConfig } from "../config";
+import { testConfig as config } from "../../test-fixtures/harness";
 import { createReporter } from "../output";
 import { baseline, baselineCommand } from "./baseline";
 
-const config = (url: string, json = false): MigratorConfig => ({
-  databaseUrl: url,
-  dataDir: "/nonexistent",
-  localPort: 54329,
-  migrationsDir: migrationsFolder,
-  lockTimeoutMs: 5_000,
-  connectTimeoutMs: 5_000,
-  json,
-});
 const quiet = createReporter(true, () => {});
 const fixture = (name: string) =>
   readFile(new URL(`../../../../packages/db/test/fixtures/${name}`, import.meta.url), "utf8");

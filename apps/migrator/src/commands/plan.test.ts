@@ -2,19 +2,10 @@ import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
 import { migrate } from "@devtools-sync/migrate-core";
 import { describe, expect, it } from "vitest";
-import type { MigratorConfig } from "../config";
+import { testConfig as config } from "../../test-fixtures/harness";
 import { createReporter } from "../output";
 import { plan, planCommand } from "./plan";
 
-const config = (url: string, json = false): MigratorConfig => ({
-  databaseUrl: url,
-  dataDir: "/nonexistent",
-  localPort: 54329,
-  migrationsDir: migrationsFolder,
-  lockTimeoutMs: 5_000,
-  connectTimeoutMs: 5_000,
-  json,
-});
 const quiet = createReporter(true, () => {});
 const seedSchema = new URL("../../../../packages/db/test/fixtures/seed-schema.sql", import.meta.url);
 

@@ -3,20 +3,11 @@ import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { createTestDatabase, databaseUrl, testServerUrl, withClient } from "@devtools-sync/local-postgres/testing";
 import { migrate } from "@devtools-sync/migrate-core";
 import { afterAll, describe, expect, it } from "vitest";
-import type { MigratorConfig } from "../config";
+import { testConfig as config } from "../../test-fixtures/harness";
 import { createReporter } from "../output";
 import { DEV_API_KEYS, DEV_PASSWORD, DEV_PASSWORD_BCRYPT } from "../seed-data";
 import { developmentTarget, seed, seedCommand } from "./seed";
 
-const config = (url: string | undefined, json = false): MigratorConfig => ({
-  databaseUrl: url,
-  dataDir: "/nonexistent",
-  localPort: 54329,
-  migrationsDir: migrationsFolder,
-  lockTimeoutMs: 5_000,
-  connectTimeoutMs: 5_000,
-  json,
-});
 const quiet = createReporter(true, () => {});
 const noEnv = { env: {} };
 

@@ -3,19 +3,10 @@ import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { createTestDatabase, testServerUrl, withClient } from "@devtools-sync/local-postgres/testing";
 import { migrate, withScratchDatabase } from "@devtools-sync/migrate-core";
 import { describe, expect, it } from "vitest";
-import type { MigratorConfig } from "../config";
+import { testConfig as config } from "../../test-fixtures/harness";
 import { createReporter } from "../output";
 import { verify, verifyCommand } from "./verify";
 
-const config = (url: string, json = false): MigratorConfig => ({
-  databaseUrl: url,
-  dataDir: "/nonexistent",
-  localPort: 54329,
-  migrationsDir: migrationsFolder,
-  lockTimeoutMs: 5_000,
-  connectTimeoutMs: 5_000,
-  json,
-});
 const quiet = createReporter(true, () => {});
 
 async function migratedDatabase() {
