@@ -21,8 +21,8 @@ export interface TestDatabase {
   db: NodePgDatabase;
   /** Inserts `row` and returns the stored row, then rolls back: the database stays as it was. */
   tryInsert(table: Table, row: Record<string, unknown>): Promise<Attempt>;
-  /** Updates the row with `id` by `patch` and returns it, then rolls back. */
-  tryUpdate(table: Table, id: string, patch: Record<string, unknown>): Promise<Attempt>;
+  /** Inserts `row`, updates it by `patch` and returns the result, then rolls back. */
+  tryUpdate(table: Table, row: Record<string, unknown>, patch: Record<string, unknown>): Promise<Attempt>;
 }
 
 /** Inserts and commits `row`, returning the stored row. */
@@ -65,23 +65,17 @@ export async function openTestDatabase(): Promise<TestDatabase> {
 
   return {
     db,
-    tryInsert: (table, row) =>
-      attempt(() =>
-        db
-          .insert(table as PgTable)
-          .values(row)
-          .returning(),
-      ),
-    tryUpdate: (table, id, patch) => {
-      const idColumn = getTableColumns(table).id;
-      if (!idColumn) throw new Error("tryUpdate needs a table with an id column");
-      return attempt(() =>
-        db
+    tryInsert: (table, row) => attempt(async () => [await insertRow(db, table, row)]),
+    tryUpdate: (table, row, patch) =>
+      attempt(async () => {
+        const { id } = await insertRow(db, table, row);
+        const idColumn = getTableColumns(table).id;
+        if (!idColumn) throw new Error("tryUpdate needs a table with an id column");
+        return db
           .update(table as PgTable)
           .set(patch)
           .where(eq(idColumn, id))
-          .returning(),
-      );
-    },
+          .returning();
+      }),
   };
 }
