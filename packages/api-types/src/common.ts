@@ -288,9 +288,9 @@ export const errorCodes = {
 export type ErrorCode = keyof typeof errorCodes;
 
 /** One validation problem: where (the issue path, e.g. `["reports", 3, "extensionId"]`) and what. */
-export const errorIssueSchema = z.object({
-  path: z.array(z.union([z.string(), z.int()])),
-  message: z.string(),
+export const errorIssueSchema = z.strictObject({
+  path: z.array(z.union([storableText(), z.int()])),
+  message: storableText(),
 });
 export type ErrorIssue = z.infer<typeof errorIssueSchema>;
 
@@ -298,9 +298,9 @@ export type ErrorIssue = z.infer<typeof errorIssueSchema>;
 export const errorEnvelopeSchema = z.strictObject({
   error: z.strictObject({
     code: z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]),
-    message: z.string().min(1),
+    message: storableText().min(1),
     issues: z.array(errorIssueSchema).optional(),
-    requestId: z.string().max(128).optional(),
+    requestId: storableText(128).optional(),
   }),
 });
 export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
@@ -324,12 +324,20 @@ export function validationErrorEnvelope(error: z.ZodError, requestId?: string): 
 export const MAX_PAGE_SIZE = 100;
 
 /**
- * Query of a paginated list: `limit` (1-100, default 50; a query-string number is coerced) and
+ * Query of a paginated list: `limit` (1-100, default 50; from a query string, its digits) and
  * the opaque `cursor` a previous page returned.
  */
 export const paginationQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
-  cursor: z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/, { message: "must be a cursor from a previous page" }).optional(),
+  limit: z
+    .union([z.int(), z.string().regex(/^\d{1,4}$/, { message: "must be a whole number" }).transform(Number)])
+    .pipe(z.int().min(1).max(MAX_PAGE_SIZE))
+    .default(50),
+  cursor: z
+    .string()
+    .min(1)
+    .max(512)
+    .regex(/^[A-Za-z0-9_-]+$/, { message: "must be a cursor from a previous page" })
+    .optional(),
 });
 export type PaginationQuery = z.infer<typeof paginationQuerySchema>;
 
