@@ -23,7 +23,7 @@ function expectIssueAt(schema: z.ZodType, input: unknown, key: string): void {
   expect(error.issues.map((issue) => issue.path[0] ?? (issue.code === "unrecognized_keys" ? issue.keys[0] : undefined))).toContain(key);
 }
 
-const isStrict = (schema: z.ZodObject) => schema.def.catchall?.def.type === "never";
+const isStrict = (schema: z.ZodObject) => schema._zod.def.catchall?._zod.def.type === "never";
 const isWriteSchema = (name: string) => /^(insert|update)|(Request|Query)Schema$|^auditEventSchema$|^reportEntrySchema$/.test(name);
 
 /** A value of every JavaScript type; each field takes only some of them. */
