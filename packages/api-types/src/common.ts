@@ -168,56 +168,78 @@ export function isInet(value: string): boolean {
 /** Keys that pollute prototypes when code later merges or assigns the object. */
 export const PROTOTYPE_KEYS: readonly string[] = ["__proto__", "constructor", "prototype"];
 
-/** How deep a JSON value written through the API may nest. */
+/** How many objects or arrays deep a JSON value written through the API may nest (`{}` is 1). */
 export const MAX_JSON_DEPTH = 32;
 
 type JsonProblem = { path: (string | number)[]; message: string };
+
+/** A value met in the walk, linked to its parent so that building paths costs nothing until a problem. */
+interface JsonNode {
+  value: unknown;
+  key: string | number | undefined;
+  parent: JsonNode | undefined;
+  depth: number;
+}
+
+function pathOf(node: JsonNode): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let at: JsonNode | undefined = node; at?.key !== undefined; at = at.parent) path.push(at.key);
+  return path.reverse();
+}
 
 /** An object literal or JSON.parse result; not a class instance, nor a null-prototype object (drizzle cannot write one). */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
+/** What is wrong with one value, its own members aside. */
+function valueProblem(node: JsonNode, writable: boolean): string | undefined {
+  const { value } = node;
+  if (value === null || typeof value === "boolean") return undefined;
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : "must be a finite number";
+  if (typeof value === "string") return UNSTORABLE.test(value) ? "must not contain U+0000 or unpaired surrogates" : undefined;
+  if (!Array.isArray(value) && !isPlainObject(value)) return "must be a JSON value";
+  if (writable && node.depth > MAX_JSON_DEPTH) return `must nest at most ${MAX_JSON_DEPTH} objects or arrays deep`;
+  if (Object.getOwnPropertySymbols(value).length > 0) return "must not have symbol keys";
+  return undefined;
+}
+
+/** What is wrong with a member's key. */
+function keyProblem(key: string, writable: boolean): string | undefined {
+  if (UNSTORABLE.test(key)) return "key must not contain U+0000 or unpaired surrogates";
+  if (writable && PROTOTYPE_KEYS.includes(key)) return `key "${key}" is not allowed`;
+  return undefined;
+}
+
 /**
- * The first way `root` is not JSON that jsonb stores unchanged, or, with `writable`, not JSON the
- * API takes. Iterative, so no nesting depth overflows the stack.
+ * The first way `root` is not JSON that jsonb stores unchanged, or, with `writable`, not JSON
+ * the API takes. Iterative and linear in the size of `root`, whatever its depth.
  */
 function jsonProblem(root: unknown, writable: boolean): JsonProblem | undefined {
-  const maxDepth = writable ? MAX_JSON_DEPTH : Number.POSITIVE_INFINITY;
-  const pending: { value: unknown; path: (string | number)[] }[] = [{ value: root, path: [] }];
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    const { value, path } = next;
-    if (value === null || typeof value === "boolean") continue;
-    if (typeof value === "number") {
-      if (!Number.isFinite(value)) return { path, message: "must be a finite number" };
-      continue;
-    }
-    if (typeof value === "string") {
-      if (UNSTORABLE.test(value)) return { path, message: "must not contain U+0000 or unpaired surrogates" };
-      continue;
-    }
-    const isArray = Array.isArray(value);
-    if (!isArray && !isPlainObject(value)) return { path, message: "must be a JSON value" };
-    if (path.length >= maxDepth) return { path, message: `must nest at most ${maxDepth} levels deep` };
-    if (Object.getOwnPropertySymbols(value).length > 0) return { path, message: "must not have symbol keys" };
-    if (isArray) {
+  const pending: JsonNode[] = [{ value: root, key: undefined, parent: undefined, depth: 1 }];
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    const problem = valueProblem(node, writable);
+    if (problem) return { path: pathOf(node), message: problem };
+    const { value } = node;
+    if (typeof value !== "object" || value === null) continue;
+    const depth = node.depth + 1;
+    if (Array.isArray(value)) {
       for (let index = 0; index < value.length; index++) {
-        if (!(index in value)) return { path: [...path, index], message: "must not be a hole" };
-        pending.push({ value: value[index], path: [...path, index] });
+        const child = { value: value[index], key: index, parent: node, depth };
+        if (!(index in value)) return { path: pathOf(child), message: "must not be a hole" };
+        pending.push(child);
       }
       continue;
     }
     for (const [key, member] of Object.entries(value)) {
-      if (UNSTORABLE.test(key)) return { path: [...path, key], message: "key must not contain U+0000" };
-      if (writable && PROTOTYPE_KEYS.includes(key)) return { path: [...path, key], message: `key "${key}" is not allowed` };
-      pending.push({ value: member, path: [...path, key] });
+      const child = { value: member, key, parent: node, depth };
+      const problem = keyProblem(key, writable);
+      if (problem) return { path: pathOf(child), message: problem };
+      pending.push(child);
     }
   }
   return undefined;
 }
-
-/** The schema type of a jsonb column declared `$type<Record<string, unknown>>()`. */
-export type JsonObjectSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
 
 function jsonCheck(writable: boolean): z.core.CheckFn<Record<string, unknown>> {
   return (ctx) => {
@@ -226,13 +248,18 @@ function jsonCheck(writable: boolean): z.core.CheckFn<Record<string, unknown>> {
   };
 }
 
+/** The schema type of a jsonb column declared `$type<Record<string, unknown>>()`. */
+export type JsonObjectSchema = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
+
 /**
  * A JSON object jsonb stores unchanged: plain objects and arrays of strings, finite numbers,
  * booleans and null, without U+0000 or lone surrogates, and nothing JSON.stringify would drop
  * or alter (undefined, functions, Dates, holes). A deep payload is a ZodError, never a stack overflow.
  */
 export function jsonObject(): JsonObjectSchema {
-  return z.custom<Record<string, unknown>>(isPlainObject, { message: "must be a JSON object" }).check(jsonCheck(false));
+  return z
+    .custom<Record<string, unknown>>(isPlainObject, { message: "must be a JSON object" })
+    .check(jsonCheck(false));
 }
 
 /** A JSON object as the API takes it: nested at most {@link MAX_JSON_DEPTH} deep, no {@link PROTOTYPE_KEYS}. */

@@ -105,7 +105,8 @@ export function oneOf(values: readonly string[]): Field {
 /** A boolean, and values that are truthy or falsy without being booleans. */
 export const bool = field(fc.boolean(), fc.constantFrom("true", 1, 0, "false"));
 
-const deeplyNested = (depth: number) => Array.from({ length: depth }).reduce<object>((inner) => ({ inner }), {});
+/** `depth` objects, each but the innermost holding the next. */
+const deeplyNested = (depth: number) => Array.from({ length: depth - 1 }).reduce<object>((inner) => ({ inner }), {});
 
 /** A JSON object, and objects jsonb refuses, JSON.stringify would change, drizzle cannot write, or the API forbids. */
 export const jsonObject = field(
