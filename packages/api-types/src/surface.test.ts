@@ -2,20 +2,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z, ZodError } from "zod";
 import { exportedObjectSchemas, exportedSchemas, samples } from "./testing/samples";
+import { zodErrorOf } from "./testing/zod";
 
 // Bad input of every kind is a ZodError: never another exception, never an accepted value. The
 // cases are generated from each exported schema and a valid sample of it.
-
-/** Parses with `.parse` and returns the ZodError, failing the test on any other outcome. */
-function zodErrorOf(schema: z.ZodType, input: unknown): ZodError {
-  try {
-    schema.parse(input);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ZodError);
-    return error as ZodError;
-  }
-  throw new Error(`accepted ${String(JSON.stringify(input))?.slice(0, 200)}`);
-}
 
 /** Expects a ZodError with an issue at `key`. */
 function expectIssueAt(schema: z.ZodType, input: unknown, key: string): void {

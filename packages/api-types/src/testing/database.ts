@@ -6,6 +6,8 @@ import type { PgTable } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { afterAll } from "vitest";
 
+type Row = Record<string, unknown>;
+
 /** What PostgreSQL (or drizzle, before sending) said when it refused a statement. */
 export interface Refusal {
   /** SQLSTATE, e.g. `23502` not_null_violation; undefined when drizzle refused before sending. */
@@ -19,17 +21,17 @@ export type Attempt = { stored: Record<string, unknown>; refusal?: undefined } |
 /** A migrated database of this test file's own, and drizzle on one connection to it. */
 export interface TestDatabase {
   db: NodePgDatabase;
-  /** Inserts `row` and returns the stored row, then rolls back: the database stays as it was. */
-  tryInsert(table: Table, row: Record<string, unknown>): Promise<Attempt>;
+  /** Inserts `rows` (one or many) and returns the first stored row, then rolls back: the database stays as it was. */
+  tryInsert(table: Table, rows: Row | Row[]): Promise<Attempt>;
   /** Inserts `row`, updates it by `patch` and returns the result, then rolls back. */
   tryUpdate(table: Table, row: Record<string, unknown>, patch: Record<string, unknown>): Promise<Attempt>;
 }
 
-/** Inserts and commits `row`, returning the stored row. */
-export async function insertRow(db: NodePgDatabase, table: Table, row: Record<string, unknown>) {
+/** Inserts `rows` (one or many), returning the first stored row. */
+export async function insertRow(db: NodePgDatabase, table: Table, rows: Row | Row[]) {
   const [stored] = await db
     .insert(table as PgTable)
-    .values(row)
+    .values(rows)
     .returning();
   if (!stored) throw new Error("the insert returned no row");
   return stored as Record<string, unknown>;

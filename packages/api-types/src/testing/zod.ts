@@ -1,0 +1,16 @@
+import { expect } from "vitest";
+import { type z, ZodError } from "zod";
+
+/** Parses `input` with `.parse` and returns the ZodError; fails on acceptance or any other exception. */
+export function zodErrorOf(schema: z.ZodType, input: unknown): ZodError {
+  try {
+    schema.parse(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ZodError);
+    return error as ZodError;
+  }
+  throw new Error(`accepted ${String(JSON.stringify(input))?.slice(0, 200)}`);
+}
+
+/** The paths of the issues `schema` finds in `input`. */
+export const issuePaths = (schema: z.ZodType, input: unknown) => zodErrorOf(schema, input).issues.map(({ path }) => path);
