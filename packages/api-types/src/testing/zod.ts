@@ -12,5 +12,8 @@ export function zodErrorOf(schema: z.ZodType, input: unknown): ZodError {
   throw new Error(`accepted ${String(JSON.stringify(input))?.slice(0, 200)}`);
 }
 
-/** The paths of the issues `schema` finds in `input`. */
-export const issuePaths = (schema: z.ZodType, input: unknown) => zodErrorOf(schema, input).issues.map(({ path }) => path);
+/** The distinct paths of the issues `schema` finds in `input`, in order of first appearance. */
+export function issuePaths(schema: z.ZodType, input: unknown): PropertyKey[][] {
+  const paths = zodErrorOf(schema, input).issues.map(({ path }) => path);
+  return paths.filter((path, index) => paths.findIndex((other) => JSON.stringify(other) === JSON.stringify(path)) === index);
+}
