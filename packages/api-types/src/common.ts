@@ -4,8 +4,15 @@ import { z } from "zod";
 // Text: what PostgreSQL stores unchanged
 // ---------------------------------------------------------------------------------------------
 
-/** U+0000 (PostgreSQL rejects it in text and jsonb) or a lone surrogate (stored as U+FFFD, i.e. changed). */
-const UNSTORABLE = /[\0\p{Cs}]/u;
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * True when PostgreSQL cannot store `value` unchanged: it holds U+0000 (refused in text and
+ * jsonb) or a lone surrogate (which the driver's UTF-8 encoding turns into U+FFFD).
+ */
+function isUnstorable(value: string): boolean {
+  return value.includes("\0") || LONE_SURROGATE.test(value);
+}
 
 /** True when `value` has more than `max` code points, the unit in which `varchar(n)` counts. */
 function exceedsCodePoints(value: string, max: number): boolean {
@@ -16,17 +23,9 @@ function exceedsCodePoints(value: string, max: number): boolean {
   return false;
 }
 
-/**
- * A string PostgreSQL stores and returns unchanged: no U+0000, no lone surrogate and, when `max`
- * is given, at most `max` characters counted as `varchar(n)` counts them (code points, so 255
- * emoji fit a `varchar(255)` although their JavaScript `.length` is 510).
- */
-export function storableText(max?: number): z.ZodString {
-  const text = z.string().refine((value) => !UNSTORABLE.test(value), {
-    message: "must not contain U+0000 or unpaired surrogates (PostgreSQL cannot store them unchanged)",
-  });
-  if (max === undefined) return text;
-  return text.check((ctx) => {
+/** A check that `value` has at most `max` code points, reported as zod's own `too_big`. */
+function maxCodePoints(max: number): z.core.CheckFn<string> {
+  return (ctx) => {
     if (exceedsCodePoints(ctx.value, max)) {
       ctx.issues.push({
         code: "too_big",
@@ -37,6 +36,26 @@ export function storableText(max?: number): z.ZodString {
         message: `must be at most ${max} characters`,
       });
     }
+  };
+}
+
+/**
+ * A string PostgreSQL stores and returns unchanged: no U+0000, no lone surrogate and, when `max`
+ * is given, at most `max` characters counted as `varchar(n)` counts them (code points, so 255
+ * emoji fit a `varchar(255)` although their JavaScript `.length` is 510).
+ */
+export function storableText(max?: number): z.ZodString {
+  const tooLong = max === undefined ? undefined : maxCodePoints(max);
+  // One check for both rules: validating a 500-entry batch calls it 1 500 times.
+  return z.string().check((ctx) => {
+    if (isUnstorable(ctx.value)) {
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        message: "must not contain U+0000 or unpaired surrogates (PostgreSQL cannot store them unchanged)",
+      });
+    }
+    tooLong?.(ctx);
   });
 }
 
@@ -45,18 +64,7 @@ export const MAX_FREE_TEXT = 10_000;
 
 /** Free text: at most {@link MAX_FREE_TEXT} characters, line breaks allowed. */
 export function freeText(text: z.ZodString): z.ZodString {
-  return text.check((ctx) => {
-    if (exceedsCodePoints(ctx.value, MAX_FREE_TEXT)) {
-      ctx.issues.push({
-        code: "too_big",
-        origin: "string",
-        maximum: MAX_FREE_TEXT,
-        inclusive: true,
-        input: ctx.value,
-        message: `must be at most ${MAX_FREE_TEXT} characters`,
-      });
-    }
-  });
+  return text.check(maxCodePoints(MAX_FREE_TEXT));
 }
 
 const CONTROL = /\p{Cc}/u;
@@ -197,7 +205,7 @@ function valueProblem(node: JsonNode, writable: boolean): string | undefined {
   const { value } = node;
   if (value === null || typeof value === "boolean") return undefined;
   if (typeof value === "number") return Number.isFinite(value) ? undefined : "must be a finite number";
-  if (typeof value === "string") return UNSTORABLE.test(value) ? "must not contain U+0000 or unpaired surrogates" : undefined;
+  if (typeof value === "string") return isUnstorable(value) ? "must not contain U+0000 or unpaired surrogates" : undefined;
   if (!Array.isArray(value) && !isPlainObject(value)) return "must be a JSON value";
   if (writable && node.depth > MAX_JSON_DEPTH) return `must nest at most ${MAX_JSON_DEPTH} objects or arrays deep`;
   if (Object.getOwnPropertySymbols(value).length > 0) return "must not have symbol keys";
@@ -206,7 +214,7 @@ function valueProblem(node: JsonNode, writable: boolean): string | undefined {
 
 /** What is wrong with a member's key. */
 function keyProblem(key: string, writable: boolean): string | undefined {
-  if (UNSTORABLE.test(key)) return "key must not contain U+0000 or unpaired surrogates";
+  if (isUnstorable(key)) return "key must not contain U+0000 or unpaired surrogates";
   if (writable && PROTOTYPE_KEYS.includes(key)) return `key "${key}" is not allowed`;
   return undefined;
 }
