@@ -85,7 +85,8 @@ async function usage(): Promise<string> {
     const command = await load();
     lines.push(`  ${command.name.padEnd(22)} ${command.summary}`);
     for (const [flag, { type, help }] of Object.entries(command.flags)) {
-      lines.push(`    --${flag}${type === "string" ? " <value>" : ""}`.padEnd(25) + ` ${help}`);
+      const name = `    --${flag}${type === "string" ? " <value>" : ""}`;
+      lines.push(`${name.padEnd(25)} ${help}`);
     }
   }
   return USAGE.replace("%COMMANDS%", lines.join("\n"));
