@@ -41,7 +41,8 @@ const handWrittenEntry = z
   .superRefine((entry, ctx) => {
     if (entry.installed) return;
     for (const field of ["installedVersion", "extensionSha256"] as const) {
-      if (entry[field] != null) ctx.addIssue({ code: "custom", path: [field], message: "must be absent when not installed" });
+      if (entry[field] != null)
+        ctx.addIssue({ code: "custom", path: [field], message: "must be absent when not installed" });
     }
   });
 
@@ -53,7 +54,8 @@ const handWritten = z
   .superRefine((value, ctx) => {
     const seen = new Set<string>();
     value.reports.forEach((entry, index) => {
-      if (seen.has(entry.extensionId)) ctx.addIssue({ code: "custom", path: ["reports", index, "extensionId"], message: "is reported twice" });
+      if (seen.has(entry.extensionId))
+        ctx.addIssue({ code: "custom", path: ["reports", index, "extensionId"], message: "is reported twice" });
       seen.add(entry.extensionId);
     });
   });
@@ -104,7 +106,11 @@ const handWrittenRate = entriesPerSecond("hand-written");
 const ratio = handWrittenRate / derived;
 const format = (rate: number) => `${Math.round(rate).toLocaleString("en-US")} entries/s`;
 
-console.log(`${MAX_REPORT_BATCH}-entry report batch, median of ${SAMPLES} samples x ${PARSES_PER_SAMPLE} parses (after ${WARMUP_SAMPLES} warm-up samples)`);
+console.log(
+  `${MAX_REPORT_BATCH}-entry report batch, median of ${SAMPLES} samples x ${PARSES_PER_SAMPLE} parses (after ${WARMUP_SAMPLES} warm-up samples)`,
+);
 console.log(`  derived       ${format(derived)}`);
 console.log(`  hand-written  ${format(handWrittenRate)}`);
-console.log(`  derived takes ${ratio.toFixed(2)}x the hand-written time (target: at most 1.20x) -> ${ratio <= 1.2 ? "within target" : "OVER TARGET"}`);
+console.log(
+  `  derived takes ${ratio.toFixed(2)}x the hand-written time (target: at most 1.20x) -> ${ratio <= 1.2 ? "within target" : "OVER TARGET"}`,
+);

@@ -12,12 +12,14 @@ import { issuePaths } from "./testing/zod";
 const registration = { machineId: "abc123", userHash: SHA_A, platform: "linux" };
 
 describe("an agent registering", () => {
-  it.each(["abc123def456abc123def456abc123def456abc123def456abc123def456abcd", "host-42.example.com", "mac:00:1a:2b", "A"])(
-    "takes the machine id %s",
-    (machineId) => {
-      expect(registerAgentRequestSchema.parse({ ...registration, machineId }).machineId).toBe(machineId);
-    },
-  );
+  it.each([
+    "abc123def456abc123def456abc123def456abc123def456abc123def456abcd",
+    "host-42.example.com",
+    "mac:00:1a:2b",
+    "A",
+  ])("takes the machine id %s", (machineId) => {
+    expect(registerAgentRequestSchema.parse({ ...registration, machineId }).machineId).toBe(machineId);
+  });
 
   it.each(["", "has space", "a/b", "ü", "x".repeat(65)])("refuses the machine id %j", (machineId) => {
     expect(issuePaths(registerAgentRequestSchema, { ...registration, machineId })).toEqual([["machineId"]]);
@@ -45,7 +47,9 @@ describe("an agent registering", () => {
   it("is answered with the agent and a heartbeat interval of 10 s to a day", () => {
     const response = samples.get(registerAgentResponseSchema) as Record<string, unknown>;
     expect(registerAgentResponseSchema.parse(response).agent.createdAt).toBeInstanceOf(Date);
-    expect(issuePaths(registerAgentResponseSchema, { ...response, heartbeatIntervalSeconds: 5 })).toEqual([["heartbeatIntervalSeconds"]]);
+    expect(issuePaths(registerAgentResponseSchema, { ...response, heartbeatIntervalSeconds: 5 })).toEqual([
+      ["heartbeatIntervalSeconds"],
+    ]);
   });
 });
 

@@ -52,7 +52,9 @@ describe("scopes", () => {
 describe("creating an API key", () => {
   it("goes from request to stored row to response, and only the response carries the raw key", async () => {
     const request = createApiKeyRequestSchema.parse(
-      JSON.parse(`{"groupId": "${parents.groupId}", "name": "CI", "scopes": "agent,read", "expiresAt": "2027-01-01T00:00:00+02:00"}`),
+      JSON.parse(
+        `{"groupId": "${parents.groupId}", "name": "CI", "scopes": "agent,read", "expiresAt": "2027-01-01T00:00:00+02:00"}`,
+      ),
     );
     expect(request.expiresAt).toEqual(new Date("2026-12-31T22:00:00.000Z"));
 
@@ -65,7 +67,9 @@ describe("creating an API key", () => {
     });
     const { stored } = await database.tryInsert(apiKeys, row);
 
-    const json = JSON.stringify(z.encode(createApiKeyResponseSchema, { apiKey: selectApiKeySchema.parse(stored), key }));
+    const json = JSON.stringify(
+      z.encode(createApiKeyResponseSchema, { apiKey: selectApiKeySchema.parse(stored), key }),
+    );
     expect(json).not.toContain(row.keyHash);
     const received = createApiKeyResponseSchema.parse(JSON.parse(json));
     expect(received.key).toBe(key);
@@ -84,7 +88,9 @@ describe("creating an API key", () => {
     const response = samples.get(createApiKeyResponseSchema) as { apiKey: { keyPrefix: string }; key: string };
     expect(response.key.startsWith(response.apiKey.keyPrefix)).toBe(true);
     expect(createApiKeyResponseSchema.safeParse(response).success).toBe(true);
-    expect(issuePaths(createApiKeyResponseSchema, { ...response, key: `other___${"x".repeat(40)}` })).toEqual([["key"]]);
+    expect(issuePaths(createApiKeyResponseSchema, { ...response, key: `other___${"x".repeat(40)}` })).toEqual([
+      ["key"],
+    ]);
     expect(issuePaths(createApiKeyResponseSchema, { ...response, key: response.apiKey.keyPrefix })).toEqual([["key"]]);
   });
 });

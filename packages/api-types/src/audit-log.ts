@@ -1,7 +1,15 @@
 import { type AuditActorType, auditLog } from "@devtools-sync/db/schema";
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from "drizzle-zod";
-import { z } from "zod";
-import { DOTTED_IDENTIFIER, hostAddress, matching, paginationQuerySchema, storableText, uuid, writableJson } from "./common";
+import type { z } from "zod";
+import {
+  DOTTED_IDENTIFIER,
+  hostAddress,
+  matching,
+  paginationQuerySchema,
+  storableText,
+  uuid,
+  writableJson,
+} from "./common";
 import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, updateSchemaOf, wire } from "./derive";
 
 /** Longest User-Agent header the audit log keeps. */
@@ -33,8 +41,11 @@ export const insertAuditLogSchema = insertSchemaOf(auditLog, createInsertSchema(
 /** A change to an `audit_log` row (the log is append-only; this exists for completeness and repairs). */
 export const updateAuditLogSchema = nonEmptyPatch(updateSchemaOf(createUpdateSchema(auditLog, rules.written)));
 
+/** What {@link selectAuditLogSchema} parses to. */
 export type SelectAuditLog = z.infer<typeof selectAuditLogSchema>;
+/** What {@link insertAuditLogSchema} parses to. */
 export type InsertAuditLog = z.infer<typeof insertAuditLogSchema>;
+/** What {@link updateAuditLogSchema} parses to. */
 export type UpdateAuditLog = z.infer<typeof updateAuditLogSchema>;
 
 /** `system` acts on its own; every other actor is a row (user, agent, API key) and names its id. */
@@ -50,10 +61,12 @@ function actorIdFitsType(event: { actorType: AuditActorType; actorId?: string | 
 
 /** An audit event as a service records it. */
 export const auditEventSchema = insertAuditLogSchema.superRefine(actorIdFitsType);
+/** What {@link auditEventSchema} parses to. */
 export type AuditEvent = z.infer<typeof auditEventSchema>;
 
 /** An audit event as the API returns it. */
 export const auditEventResponseSchema = wire(selectAuditLogSchema);
+/** What {@link auditEventResponseSchema} parses to. */
 export type AuditEventResponse = z.infer<typeof auditEventResponseSchema>;
 
 /** Filters of the audit trail, newest first, one page at a time. */
@@ -62,6 +75,7 @@ export const auditLogQuerySchema = paginationQuerySchema.extend({
   eventType: storableText(50).regex(DOTTED_IDENTIFIER, { message: "must be a dotted lowercase event type" }).optional(),
   actorType: selectAuditLogSchema.shape.actorType.optional(),
 });
+/** What {@link auditLogQuerySchema} parses to. */
 export type AuditLogQuery = z.infer<typeof auditLogQuerySchema>;
 
 true satisfies Same<z.output<typeof selectAuditLogSchema>, typeof auditLog.$inferSelect>;

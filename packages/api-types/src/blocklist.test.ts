@@ -24,7 +24,9 @@ describe("a blocklist entry", () => {
   });
 
   it("refuses a pattern type outside the schema's list", () => {
-    expect(issuePaths(createBlocklistEntryRequestSchema, { patternType: "glob", pattern: "mal*" })).toEqual([["patternType"]]);
+    expect(issuePaths(createBlocklistEntryRequestSchema, { patternType: "glob", pattern: "mal*" })).toEqual([
+      ["patternType"],
+    ]);
   });
 });
 
@@ -37,7 +39,9 @@ describe("a change to a blocklist entry", () => {
     });
     expect(issuePaths(updateBlocklistEntryRequestSchema, { pattern: "evil" })).toEqual([["patternType"]]);
     expect(issuePaths(updateBlocklistEntryRequestSchema, { patternType: "exact" })).toEqual([["pattern"]]);
-    expect(issuePaths(updateBlocklistEntryRequestSchema, { patternType: "exact", pattern: "evil" })).toEqual([["pattern"]]);
+    expect(issuePaths(updateBlocklistEntryRequestSchema, { patternType: "exact", pattern: "evil" })).toEqual([
+      ["pattern"],
+    ]);
   });
 
   it("changes something", () => {

@@ -1,6 +1,6 @@
 import { type BlocklistPatternType, blocklist } from "@devtools-sync/db/schema";
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from "drizzle-zod";
-import { z } from "zod";
+import type { z } from "zod";
 import { EXTENSION_ID, freeText, PUBLISHER_ID, singleLine } from "./common";
 import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, updateSchemaOf, wire } from "./derive";
 
@@ -13,8 +13,11 @@ export const insertBlocklistSchema = insertSchemaOf(blocklist, createInsertSchem
 /** A change to a `blocklist` row. */
 export const updateBlocklistSchema = nonEmptyPatch(updateSchemaOf(createUpdateSchema(blocklist, rules.written)));
 
+/** What {@link selectBlocklistSchema} parses to. */
 export type SelectBlocklist = z.infer<typeof selectBlocklistSchema>;
+/** What {@link insertBlocklistSchema} parses to. */
 export type InsertBlocklist = z.infer<typeof insertBlocklistSchema>;
+/** What {@link updateBlocklistSchema} parses to. */
 export type UpdateBlocklist = z.infer<typeof updateBlocklistSchema>;
 
 function compilesAsUnicodeRegex(pattern: string): boolean {
@@ -28,7 +31,10 @@ function compilesAsUnicodeRegex(pattern: string): boolean {
 
 /** What a pattern of each type must look like; typed by the schema's list, so a new type needs a rule. */
 const patternRules: Record<BlocklistPatternType, { test: (pattern: string) => boolean; message: string }> = {
-  exact: { test: (pattern) => EXTENSION_ID.test(pattern), message: "must be an extension id (publisher.name) for exact" },
+  exact: {
+    test: (pattern) => EXTENSION_ID.test(pattern),
+    message: "must be an extension id (publisher.name) for exact",
+  },
   publisher: { test: (pattern) => PUBLISHER_ID.test(pattern), message: "must be a publisher id for publisher" },
   regex: { test: compilesAsUnicodeRegex, message: "must be a valid regular expression (JavaScript, u flag) for regex" },
 };
@@ -50,14 +56,17 @@ const entryFields = insertBlocklistSchema.pick({ patternType: true, pattern: tru
 
 /** An admin blocking extensions: one by id (`exact`), a whole `publisher`, or a `regex` over ids. */
 export const createBlocklistEntryRequestSchema = entryFields.superRefine(patternFitsType);
+/** What {@link createBlocklistEntryRequestSchema} parses to. */
 export type CreateBlocklistEntryRequest = z.infer<typeof createBlocklistEntryRequestSchema>;
 
 /** An admin changing an entry: its reason, whether it is active, or its type and pattern together. */
 export const updateBlocklistEntryRequestSchema = nonEmptyPatch(entryFields.partial()).superRefine(patternFitsType);
+/** What {@link updateBlocklistEntryRequestSchema} parses to. */
 export type UpdateBlocklistEntryRequest = z.infer<typeof updateBlocklistEntryRequestSchema>;
 
 /** A blocklist entry as the API returns it. */
 export const blocklistEntryResponseSchema = wire(selectBlocklistSchema);
+/** What {@link blocklistEntryResponseSchema} parses to. */
 export type BlocklistEntryResponse = z.infer<typeof blocklistEntryResponseSchema>;
 
 true satisfies Same<z.output<typeof selectBlocklistSchema>, typeof blocklist.$inferSelect>;

@@ -205,7 +205,8 @@ function valueProblem(node: JsonNode, writable: boolean): string | undefined {
   const { value } = node;
   if (value === null || typeof value === "boolean") return undefined;
   if (typeof value === "number") return Number.isFinite(value) ? undefined : "must be a finite number";
-  if (typeof value === "string") return isUnstorable(value) ? "must not contain U+0000 or unpaired surrogates" : undefined;
+  if (typeof value === "string")
+    return isUnstorable(value) ? "must not contain U+0000 or unpaired surrogates" : undefined;
   if (!Array.isArray(value) && !isPlainObject(value)) return "must be a JSON value";
   if (writable && node.depth > MAX_JSON_DEPTH) return `must nest at most ${MAX_JSON_DEPTH} objects or arrays deep`;
   if (Object.getOwnPropertySymbols(value).length > 0) return "must not have symbol keys";
@@ -265,9 +266,7 @@ export type JsonObjectSchema = z.ZodType<Record<string, unknown>, Record<string,
  * or alter (undefined, functions, Dates, holes). A deep payload is a ZodError, never a stack overflow.
  */
 export function jsonObject(): JsonObjectSchema {
-  return z
-    .custom<Record<string, unknown>>(isPlainObject, { message: "must be a JSON object" })
-    .check(jsonCheck(false));
+  return z.custom<Record<string, unknown>>(isPlainObject, { message: "must be a JSON object" }).check(jsonCheck(false));
 }
 
 /** A JSON object as the API takes it: nested at most {@link MAX_JSON_DEPTH} deep, no {@link PROTOTYPE_KEYS}. */
@@ -320,6 +319,7 @@ export const errorCodes = {
   rate_limited: 429,
   internal: 500,
 } as const;
+/** One of the {@link errorCodes}. */
 export type ErrorCode = keyof typeof errorCodes;
 
 /** One validation problem: where (the issue path, e.g. `["reports", 3, "extensionId"]`) and what. */
@@ -327,6 +327,7 @@ export const errorIssueSchema = z.strictObject({
   path: z.array(z.union([storableText(), z.int()])),
   message: storableText(),
 });
+/** What {@link errorIssueSchema} parses to. */
 export type ErrorIssue = z.infer<typeof errorIssueSchema>;
 
 /** The one shape of every error response: `{ error: { code, message, issues?, requestId? } }`. */
@@ -338,6 +339,7 @@ export const errorEnvelopeSchema = z.strictObject({
     requestId: storableText(128).optional(),
   }),
 });
+/** What {@link errorEnvelopeSchema} parses to. */
 export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
 
 /** The 400 envelope for a failed validation, one issue per problem, symbol path keys as strings. */
@@ -364,7 +366,13 @@ export const MAX_PAGE_SIZE = 100;
  */
 export const paginationQuerySchema = z.strictObject({
   limit: z
-    .union([z.int(), z.string().regex(/^\d{1,4}$/, { message: "must be a whole number" }).transform(Number)])
+    .union([
+      z.int(),
+      z
+        .string()
+        .regex(/^\d{1,4}$/, { message: "must be a whole number" })
+        .transform(Number),
+    ])
     .pipe(z.int().min(1).max(MAX_PAGE_SIZE))
     .default(50),
   cursor: z
@@ -374,6 +382,7 @@ export const paginationQuerySchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]+$/, { message: "must be a cursor from a previous page" })
     .optional(),
 });
+/** What {@link paginationQuerySchema} parses to. */
 export type PaginationQuery = z.infer<typeof paginationQuerySchema>;
 
 /** A page of `item`s and the cursor of the next page (`null` on the last). */

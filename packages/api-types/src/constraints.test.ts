@@ -1,7 +1,7 @@
 import { getTableColumns } from "drizzle-orm";
 import { toCamelCase } from "drizzle-orm/casing";
 import { describe, expect, it } from "vitest";
-import { type z, ZodError } from "zod";
+import { ZodError, type z } from "zod";
 import { serverOwnedColumns } from "./derive";
 import { readCatalog } from "./testing/catalog";
 import { openTestDatabase } from "./testing/database";
@@ -45,7 +45,8 @@ const caseOf = (table: string): TableCase => {
   if (!found) throw new Error(`no test case for table ${table}`);
   return found;
 };
-const hasValueSet = (tableCase: TableCase, key: string) => Boolean(getTableColumns(tableCase.table)[key]?.enumValues?.length);
+const hasValueSet = (tableCase: TableCase, key: string) =>
+  Boolean(getTableColumns(tableCase.table)[key]?.enumValues?.length);
 const isServerOwned = (key: string) => (serverOwnedColumns as readonly string[]).includes(key);
 
 const violations: Violation[] = [
@@ -80,7 +81,13 @@ const violations: Violation[] = [
       const [column, ...others] = constraint.columns;
       if (!column || others.length > 0) throw new Error(`${constraint.name}: only one-column checks have a case`);
       const key = toCamelCase(column);
-      return { tableCase: caseOf(constraint.table), key, constraint: constraint.name, value: "not-a-member", sqlstate: "23514" };
+      return {
+        tableCase: caseOf(constraint.table),
+        key,
+        constraint: constraint.name,
+        value: "not-a-member",
+        sqlstate: "23514",
+      };
     }),
 ];
 
@@ -101,18 +108,24 @@ describe.each(tableCases)("$name", (tableCase) => {
     expect(own.length).toBeGreaterThanOrEqual(Object.keys(tableCase.values(parents)).length);
   });
 
-  it.each(own)("$constraint: PostgreSQL and the insert schema refuse $value", async ({ key, value, sqlstate, issue }) => {
-    const row = { ...tableCase.sample(parents), [key]: value };
-    const attempt = await database.tryInsert(tableCase.table, row);
-    expect(attempt.refusal?.code, attempt.refusal?.message).toBe(sqlstate);
-    expectRefused(tableCase.insert, row, key, issue);
-  });
+  it.each(own)(
+    "$constraint: PostgreSQL and the insert schema refuse $value",
+    async ({ key, value, sqlstate, issue }) => {
+      const row = { ...tableCase.sample(parents), [key]: value };
+      const attempt = await database.tryInsert(tableCase.table, row);
+      expect(attempt.refusal?.code, attempt.refusal?.message).toBe(sqlstate);
+      expectRefused(tableCase.insert, row, key, issue);
+    },
+  );
 
-  it.each(own)("$constraint: PostgreSQL and the update schema refuse $value", async ({ key, value, sqlstate, issue }) => {
-    const attempt = await database.tryUpdate(tableCase.table, tableCase.sample(parents), { [key]: value });
-    expect(attempt.refusal?.code, attempt.refusal?.message).toBe(sqlstate);
-    expectRefused(tableCase.update, { [key]: value }, key, issue);
-  });
+  it.each(own)(
+    "$constraint: PostgreSQL and the update schema refuse $value",
+    async ({ key, value, sqlstate, issue }) => {
+      const attempt = await database.tryUpdate(tableCase.table, tableCase.sample(parents), { [key]: value });
+      expect(attempt.refusal?.code, attempt.refusal?.message).toBe(sqlstate);
+      expectRefused(tableCase.update, { [key]: value }, key, issue);
+    },
+  );
 });
 
 describe("unique constraints", () => {
@@ -138,7 +151,11 @@ describe("the catalog", () => {
     const kinds = new Set(catalog.constraints.map((constraint) => constraint.kind));
     expect([...kinds].sort()).toEqual(["c", "f", "p", "u"]);
     for (const constraint of catalog.constraints.filter(({ kind }) => kind === "f")) {
-      expect(constraint.columns.map((column) => catalog.columns.find((c) => c.table === constraint.table && c.column === column)?.dataType)).toEqual(["uuid"]);
+      expect(
+        constraint.columns.map(
+          (column) => catalog.columns.find((c) => c.table === constraint.table && c.column === column)?.dataType,
+        ),
+      ).toEqual(["uuid"]);
     }
   });
 

@@ -94,6 +94,7 @@ export function columnRules<T extends Table, D extends DomainRules<T>>(
 
 /** Columns the server owns: generated ids and the timestamps PostgreSQL and its triggers set. */
 export const serverOwnedColumns = ["id", "createdAt", "updatedAt", "deletedAt"] as const;
+/** One of the {@link serverOwnedColumns}. */
 export type ServerOwnedColumn = (typeof serverOwnedColumns)[number];
 
 /** The fields of an object schema (this package builds its objects from classic zod schemas only). */
@@ -114,7 +115,9 @@ export type InsertRow<T extends Table> = Omit<T["$inferInsert"], ServerOwnedColu
  */
 export type InsertShape<T extends Table, S extends z.core.$ZodShape> = {
   [K in Exclude<keyof S, ServerOwnedColumn>]: K extends OptionalKeys<T["$inferInsert"]>
-    ? S[K] extends z.ZodOptional ? S[K] : z.ZodOptional<S[K]>
+    ? S[K] extends z.ZodOptional
+      ? S[K]
+      : z.ZodOptional<S[K]>
     : S[K];
 };
 

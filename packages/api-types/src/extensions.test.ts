@@ -21,9 +21,12 @@ describe("an extension in the catalogue", () => {
     expect(createExtensionRequestSchema.safeParse({ ...extension, marketplaceUrl }).success).toBe(taken);
   });
 
-  it.each(["A1B2", "a".repeat(63), "g".repeat(64), "a".repeat(65)])("refuses the checksum %s: 64 lowercase hex", (sha256Checksum) => {
-    expect(issuePaths(createExtensionRequestSchema, { ...extension, sha256Checksum })).toEqual([["sha256Checksum"]]);
-  });
+  it.each(["A1B2", "a".repeat(63), "g".repeat(64), "a".repeat(65)])(
+    "refuses the checksum %s: 64 lowercase hex",
+    (sha256Checksum) => {
+      expect(issuePaths(createExtensionRequestSchema, { ...extension, sha256Checksum })).toEqual([["sha256Checksum"]]);
+    },
+  );
 
   it("is blocked only through the blocklist, and keeps its id", () => {
     expect(issuePaths(createExtensionRequestSchema, { ...extension, isBlocked: true })).toEqual([[]]);

@@ -16,9 +16,9 @@ describe("a group", () => {
       sync: { minutes: 15 },
     });
     expect(issuePaths(createGroupRequestSchema, { name: "A", settings: [] })).toEqual([["settings"]]);
-    expect(issuePaths(createGroupRequestSchema, JSON.parse('{"name": "A", "settings": {"__proto__": {"admin": true}}}'))).toEqual([
-      ["settings", "__proto__"],
-    ]);
+    expect(
+      issuePaths(createGroupRequestSchema, JSON.parse('{"name": "A", "settings": {"__proto__": {"admin": true}}}')),
+    ).toEqual([["settings", "__proto__"]]);
   });
 
   it("takes a description of many lines, up to 10 000 characters", () => {

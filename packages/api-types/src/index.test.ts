@@ -37,7 +37,10 @@ function withSecrets(schema: z.core.$ZodType, value: unknown): unknown {
   }
   if (def.type === "object" && typeof value === "object" && value !== null) {
     const shape = shapeOf(schema);
-    const members = Object.entries(value).map(([key, member]) => [key, shape[key] ? withSecrets(shape[key], member) : member]);
+    const members = Object.entries(value).map(([key, member]) => [
+      key,
+      shape[key] ? withSecrets(shape[key], member) : member,
+    ]);
     return Object.fromEntries([...members, ...SECRET_KEYS.map((key) => [key, "secret"])]);
   }
   const inner = innerOf(schema);
@@ -81,7 +84,17 @@ describe("the package", () => {
 
   it("exports select, insert and update schemas for every table", async () => {
     const api: Record<string, unknown> = await import("./index");
-    const tables = ["User", "Group", "Extension", "Agent", "ApiKey", "GroupExtension", "Report", "Blocklist", "AuditLog"];
+    const tables = [
+      "User",
+      "Group",
+      "Extension",
+      "Agent",
+      "ApiKey",
+      "GroupExtension",
+      "Report",
+      "Blocklist",
+      "AuditLog",
+    ];
     for (const table of tables) {
       for (const kind of ["select", "insert", "update"]) {
         expect(api[`${kind}${table}Schema`], `${kind}${table}Schema`).toBeInstanceOf(z.ZodObject);
@@ -90,14 +103,38 @@ describe("the package", () => {
   });
 });
 
+describe("value sets", () => {
+  it("are the lists the database schema exports, which its CHECK constraints are made from", async () => {
+    const api = await import("./index");
+    const schema = await import("@devtools-sync/db/schema");
+    const sets: [z.ZodType, readonly string[]][] = [
+      [api.selectUserSchema.shape.role, schema.userRoles],
+      [api.selectAgentSchema.shape.platform, schema.agentPlatforms],
+      [api.selectAgentSchema.shape.status, schema.agentStatuses],
+      [api.selectBlocklistSchema.shape.patternType, schema.blocklistPatternTypes],
+      [api.selectAuditLogSchema.shape.actorType, schema.auditActorTypes],
+    ];
+    for (const [field, list] of sets) expect((field as z.ZodEnum).options).toEqual([...list]);
+    for (const scope of schema.apiKeyScopes) expect(api.insertApiKeySchema.shape.scopes.parse(scope)).toBe(scope);
+    expect(api.insertApiKeySchema.shape.scopes.parse(schema.apiKeyScopes.join(","))).toBe(
+      schema.apiKeyScopes.join(","),
+    );
+  });
+});
+
 describe("responses", () => {
   it("never include a password hash or key hash, at any depth", async () => {
     const api: Record<string, unknown> = await import("./index");
     const { samples } = await import("./testing/samples");
-    const responses = Object.entries(api).filter(([name]) => /Response(Schema)?$/.test(name) && name.endsWith("Schema"));
+    const responses = Object.entries(api).filter(
+      ([name]) => /Response(Schema)?$/.test(name) && name.endsWith("Schema"),
+    );
     expect(responses.length).toBeGreaterThanOrEqual(12);
     for (const [name, schema] of responses) {
-      expect(keysIn(schema as z.ZodType).filter((key) => SECRET_KEYS.includes(key)), name).toEqual([]);
+      expect(
+        keysIn(schema as z.ZodType).filter((key) => SECRET_KEYS.includes(key)),
+        name,
+      ).toEqual([]);
       // A server that passes whole rows through the schema sends no secret either.
       const sent = (schema as z.ZodType).parse(withSecrets(schema as z.ZodType, samples.get(schema as z.ZodType)));
       expect(JSON.stringify(sent), name).not.toMatch(/secret/);

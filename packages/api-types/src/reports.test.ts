@@ -15,7 +15,10 @@ const entry = (index: number) => ({
   installedVersion: `1.${index}.0`,
   extensionSha256: SHA_B,
 });
-const batchOf = (size: number) => ({ userHash: SHA_A, reports: Array.from({ length: size }, (_, index) => entry(index)) });
+const batchOf = (size: number) => ({
+  userHash: SHA_A,
+  reports: Array.from({ length: size }, (_, index) => entry(index)),
+});
 
 /** The rows a server writes for a batch: each entry, the batch's user, the agent's ids. */
 const rowsOf = (batch: ReturnType<typeof batchOf>) =>
@@ -27,7 +30,7 @@ describe("a batch of reports", () => {
   it(`carries 1 to ${MAX_REPORT_BATCH} entries, each of which becomes a row PostgreSQL stores`, async () => {
     const rows = rowsOf(batchOf(MAX_REPORT_BATCH));
     expect(rows).toHaveLength(MAX_REPORT_BATCH);
-    const attempt = await database.tryInsert(reports, rows );
+    const attempt = await database.tryInsert(reports, rows);
     expect(attempt.refusal).toBeUndefined();
   });
 
@@ -43,13 +46,16 @@ describe("a batch of reports", () => {
   });
 
   it("refuses an extension reported twice, as the unique key (user_hash, group_id, extension_id) would", async () => {
-    const batch = { userHash: SHA_A, reports: [entry(1), entry(2), { ...entry(1), installed: false, installedVersion: null, extensionSha256: null }] };
+    const batch = {
+      userHash: SHA_A,
+      reports: [entry(1), entry(2), { ...entry(1), installed: false, installedVersion: null, extensionSha256: null }],
+    };
     const error = zodErrorOf(submitReportsRequestSchema, batch);
     expect(error.issues.map(({ path, message }) => ({ path, message }))).toEqual([
       { path: ["reports", 2, "extensionId"], message: "is reported twice" },
     ]);
     const rows = batch.reports.map((report) => ({ ...report, userHash: SHA_A, agentId, groupId }));
-    const attempt = await database.tryInsert(reports, rows );
+    const attempt = await database.tryInsert(reports, rows);
     expect(attempt.refusal?.code).toBe("23505"); // unique_violation
     expect(attempt.refusal?.message).toContain("reports_user_hash_group_id_extension_id_key");
   });
@@ -68,7 +74,10 @@ describe("a report entry", () => {
       extensionId: "golang.go",
       installed: false,
     });
-    expect(issuePaths(reportEntrySchema, { ...entry(1), installed: false })).toEqual([["installedVersion"], ["extensionSha256"]]);
+    expect(issuePaths(reportEntrySchema, { ...entry(1), installed: false })).toEqual([
+      ["installedVersion"],
+      ["extensionSha256"],
+    ]);
   });
 
   it.each(["ms-python.python", "GitHub.copilot", "13xforever.language-x86-64-assembly", "ms-vscode-remote.remote-ssh"])(
@@ -85,9 +94,14 @@ describe("a report entry", () => {
     },
   );
 
-  it.each(["2024.1.0", "0.40.0", "10.0.0", "1.2.3-insider.4", "1.0.0+build.7"])("takes the version %s", (installedVersion) => {
-    expect(reportEntrySchema.parse({ extensionId: "a.b", installed: true, installedVersion }).installedVersion).toBe(installedVersion);
-  });
+  it.each(["2024.1.0", "0.40.0", "10.0.0", "1.2.3-insider.4", "1.0.0+build.7"])(
+    "takes the version %s",
+    (installedVersion) => {
+      expect(reportEntrySchema.parse({ extensionId: "a.b", installed: true, installedVersion }).installedVersion).toBe(
+        installedVersion,
+      );
+    },
+  );
 
   it.each(["1.0", "v1.0.0", "01.0.0", "1.0.0-", "latest"])("refuses the version %j", (installedVersion) => {
     expect(() => reportEntrySchema.parse({ extensionId: "a.b", installed: true, installedVersion })).toThrow(ZodError);

@@ -21,8 +21,11 @@ export const insertReportSchema = insertSchemaOf(reports, createInsertSchema(rep
 /** A change to a `reports` row. */
 export const updateReportSchema = nonEmptyPatch(updateSchemaOf(createUpdateSchema(reports, rules.written)));
 
+/** What {@link selectReportSchema} parses to. */
 export type SelectReport = z.infer<typeof selectReportSchema>;
+/** What {@link insertReportSchema} parses to. */
 export type InsertReport = z.infer<typeof insertReportSchema>;
+/** What {@link updateReportSchema} parses to. */
 export type UpdateReport = z.infer<typeof updateReportSchema>;
 
 /** Most entries one batch may carry. */
@@ -37,15 +40,20 @@ export const reportEntrySchema = insertReportSchema
   .superRefine((entry, ctx) => {
     if (entry.installed) return;
     for (const field of ["installedVersion", "extensionSha256"] as const) {
-      if (entry[field] != null) ctx.addIssue({ code: "custom", path: [field], message: "must be absent when not installed" });
+      if (entry[field] != null)
+        ctx.addIssue({ code: "custom", path: [field], message: "must be absent when not installed" });
     }
   });
+/** What {@link reportEntrySchema} parses to. */
 export type ReportEntry = z.infer<typeof reportEntrySchema>;
 
 /** Rejects a batch longer than {@link MAX_REPORT_BATCH} before validating a single entry. */
-const boundedBatch = z.array(z.unknown()).min(1).max(MAX_REPORT_BATCH, {
-  message: `must carry at most ${MAX_REPORT_BATCH} entries`,
-});
+const boundedBatch = z
+  .array(z.unknown())
+  .min(1)
+  .max(MAX_REPORT_BATCH, {
+    message: `must carry at most ${MAX_REPORT_BATCH} entries`,
+  });
 
 /**
  * An agent reporting the extensions of one user. Each extension appears once: the batch is
@@ -65,6 +73,7 @@ export const submitReportsRequestSchema = z
       seen.add(entry.extensionId);
     });
   });
+/** What {@link submitReportsRequestSchema} parses to. */
 export type SubmitReportsRequest = z.infer<typeof submitReportsRequestSchema>;
 
 /** How many entries were stored, and which of them are on the blocklist. */
@@ -72,10 +81,12 @@ export const submitReportsResponseSchema = z.object({
   accepted: z.int().min(0).max(MAX_REPORT_BATCH),
   blockedExtensionIds: z.array(insertReportSchema.shape.extensionId).max(MAX_REPORT_BATCH),
 });
+/** What {@link submitReportsResponseSchema} parses to. */
 export type SubmitReportsResponse = z.infer<typeof submitReportsResponseSchema>;
 
 /** A report as the API returns it. */
 export const reportResponseSchema = wire(selectReportSchema);
+/** What {@link reportResponseSchema} parses to. */
 export type ReportResponse = z.infer<typeof reportResponseSchema>;
 
 true satisfies Same<z.output<typeof selectReportSchema>, typeof reports.$inferSelect>;

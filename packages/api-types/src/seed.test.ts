@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import type { PgTable } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
 import { expect, it } from "vitest";
 import { z } from "zod";
 import { serverOwnedColumns } from "./derive";

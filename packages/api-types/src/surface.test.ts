@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { z, ZodError } from "zod";
+import { ZodError, z } from "zod";
 import { exportedObjectSchemas, exportedSchemas, samples } from "./testing/samples";
 import { zodErrorOf } from "./testing/zod";
 
@@ -10,17 +10,25 @@ import { zodErrorOf } from "./testing/zod";
 /** Expects a ZodError with an issue at `key`. */
 function expectIssueAt(schema: z.ZodType, input: unknown, key: string): void {
   const error = zodErrorOf(schema, input);
-  expect(error.issues.map((issue) => issue.path[0] ?? (issue.code === "unrecognized_keys" ? issue.keys[0] : undefined))).toContain(key);
+  expect(
+    error.issues.map((issue) => issue.path[0] ?? (issue.code === "unrecognized_keys" ? issue.keys[0] : undefined)),
+  ).toContain(key);
 }
 
 const isStrict = (schema: z.ZodObject) => schema._zod.def.catchall?._zod.def.type === "never";
-const isWriteSchema = (name: string) => /^(insert|update)|(Request|Query)Schema$|^auditEventSchema$|^reportEntrySchema$/.test(name);
+const isWriteSchema = (name: string) =>
+  /^(insert|update)|(Request|Query)Schema$|^auditEventSchema$|^reportEntrySchema$/.test(name);
 
 /** A value of every JavaScript type; each field takes only some of them. */
 const valuesOfEveryType: unknown[] = [42, -0, Number.NaN, true, "text", [], {}, 10n, new Date(0), () => 1, Symbol("s")];
-const typeOf = (value: unknown) => (value === null ? "null" : Array.isArray(value) ? "array" : value instanceof Date ? "date" : typeof value);
+const typeOf = (value: unknown) =>
+  value === null ? "null" : Array.isArray(value) ? "array" : value instanceof Date ? "date" : typeof value;
 
-const withSamples = exportedObjectSchemas.map(([name, schema]) => ({ name, schema, sample: samples.get(schema) as Record<string, unknown> }));
+const withSamples = exportedObjectSchemas.map(([name, schema]) => ({
+  name,
+  schema,
+  sample: samples.get(schema) as Record<string, unknown>,
+}));
 
 it("every exported object schema has a valid sample to derive bad inputs from", () => {
   for (const { name, schema, sample } of withSamples) {
@@ -61,7 +69,12 @@ describe.each(withSamples)("$name", ({ name, schema, sample }) => {
     (extra) => {
       // An own property, as JSON.parse makes it (an object literal would set the prototype instead).
       const input = { ...sample };
-      Object.defineProperty(input, extra, { value: { polluted: true }, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(input, extra, {
+        value: { polluted: true },
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       if (isStrict(schema)) {
         expectIssueAt(schema, input, extra);
       } else {
@@ -90,10 +103,24 @@ describe.each(withSamples)("$name", ({ name, schema, sample }) => {
 
   it("answers anything in any field with a value or a ZodError, never another exception", () => {
     fc.assert(
-      fc.property(fc.constantFrom(...keys), fc.anything({ withBigInt: true, withDate: true, withNullPrototype: true, withSparseArray: true, withBoxedValues: true, withMap: true, withSet: true, withTypedArray: true, withObjectString: true }), (key, value) => {
-        const result = schema.safeParse({ ...sample, [key]: value });
-        if (!result.success) expect(result.error).toBeInstanceOf(ZodError);
-      }),
+      fc.property(
+        fc.constantFrom(...keys),
+        fc.anything({
+          withBigInt: true,
+          withDate: true,
+          withNullPrototype: true,
+          withSparseArray: true,
+          withBoxedValues: true,
+          withMap: true,
+          withSet: true,
+          withTypedArray: true,
+          withObjectString: true,
+        }),
+        (key, value) => {
+          const result = schema.safeParse({ ...sample, [key]: value });
+          if (!result.success) expect(result.error).toBeInstanceOf(ZodError);
+        },
+      ),
       { numRuns: 50 },
     );
   });
@@ -103,13 +130,25 @@ describe.each(exportedSchemas.map(([name, schema]) => ({ name, schema })))("$nam
   it("answers any input with a value or a ZodError, never another exception", () => {
     const key = fc.oneof(fc.string(), fc.constantFrom("__proto__", "constructor", "prototype", "toString"));
     fc.assert(
-      fc.property(fc.anything({ key, withBigInt: true, withDate: true, withNullPrototype: true, withSparseArray: true, withBoxedValues: true, withMap: true, withSet: true }), (input) => {
-        try {
-          schema.parse(input);
-        } catch (error) {
-          expect(error).toBeInstanceOf(ZodError);
-        }
-      }),
+      fc.property(
+        fc.anything({
+          key,
+          withBigInt: true,
+          withDate: true,
+          withNullPrototype: true,
+          withSparseArray: true,
+          withBoxedValues: true,
+          withMap: true,
+          withSet: true,
+        }),
+        (input) => {
+          try {
+            schema.parse(input);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ZodError);
+          }
+        },
+      ),
       { numRuns: 50 },
     );
   });

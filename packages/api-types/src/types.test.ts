@@ -1,9 +1,19 @@
-import type { agents, apiKeys, auditLog, blocklist, extensions, groupExtensions, groups, reports, users } from "@devtools-sync/db/schema";
+import type {
+  agents,
+  apiKeys,
+  auditLog,
+  blocklist,
+  extensions,
+  groupExtensions,
+  groups,
+  reports,
+  users,
+} from "@devtools-sync/db/schema";
 import type { Table } from "drizzle-orm";
 import { describe, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
-import type * as api from "./index";
 import type { InsertRow, Same } from "./derive";
+import type * as api from "./index";
 
 // Compile-time proof that the validators follow the tables: `tsc --noEmit` (and vitest's
 // typecheck of this file) fails when a column changes and a schema does not.
@@ -19,15 +29,63 @@ type AllTrue = [true, true, true, true];
 
 describe("the inferred types", () => {
   it("are the table row types, for every table", () => {
-    expectTypeOf<Follows<typeof users, typeof api.selectUserSchema, typeof api.insertUserSchema, typeof api.updateUserSchema>>().toEqualTypeOf<AllTrue>();
-    expectTypeOf<Follows<typeof groups, typeof api.selectGroupSchema, typeof api.insertGroupSchema, typeof api.updateGroupSchema>>().toEqualTypeOf<AllTrue>();
-    expectTypeOf<Follows<typeof extensions, typeof api.selectExtensionSchema, typeof api.insertExtensionSchema, typeof api.updateExtensionSchema>>().toEqualTypeOf<AllTrue>();
-    expectTypeOf<Follows<typeof agents, typeof api.selectAgentSchema, typeof api.insertAgentSchema, typeof api.updateAgentSchema>>().toEqualTypeOf<AllTrue>();
-    expectTypeOf<Follows<typeof apiKeys, typeof api.selectApiKeySchema, typeof api.insertApiKeySchema, typeof api.updateApiKeySchema>>().toEqualTypeOf<AllTrue>();
-    expectTypeOf<Follows<typeof groupExtensions, typeof api.selectGroupExtensionSchema, typeof api.insertGroupExtensionSchema, typeof api.updateGroupExtensionSchema>>().toEqualTypeOf<AllTrue>();
-    expectTypeOf<Follows<typeof reports, typeof api.selectReportSchema, typeof api.insertReportSchema, typeof api.updateReportSchema>>().toEqualTypeOf<AllTrue>();
-    expectTypeOf<Follows<typeof blocklist, typeof api.selectBlocklistSchema, typeof api.insertBlocklistSchema, typeof api.updateBlocklistSchema>>().toEqualTypeOf<AllTrue>();
-    expectTypeOf<Follows<typeof auditLog, typeof api.selectAuditLogSchema, typeof api.insertAuditLogSchema, typeof api.updateAuditLogSchema>>().toEqualTypeOf<AllTrue>();
+    expectTypeOf<
+      Follows<typeof users, typeof api.selectUserSchema, typeof api.insertUserSchema, typeof api.updateUserSchema>
+    >().toEqualTypeOf<AllTrue>();
+    expectTypeOf<
+      Follows<typeof groups, typeof api.selectGroupSchema, typeof api.insertGroupSchema, typeof api.updateGroupSchema>
+    >().toEqualTypeOf<AllTrue>();
+    expectTypeOf<
+      Follows<
+        typeof extensions,
+        typeof api.selectExtensionSchema,
+        typeof api.insertExtensionSchema,
+        typeof api.updateExtensionSchema
+      >
+    >().toEqualTypeOf<AllTrue>();
+    expectTypeOf<
+      Follows<typeof agents, typeof api.selectAgentSchema, typeof api.insertAgentSchema, typeof api.updateAgentSchema>
+    >().toEqualTypeOf<AllTrue>();
+    expectTypeOf<
+      Follows<
+        typeof apiKeys,
+        typeof api.selectApiKeySchema,
+        typeof api.insertApiKeySchema,
+        typeof api.updateApiKeySchema
+      >
+    >().toEqualTypeOf<AllTrue>();
+    expectTypeOf<
+      Follows<
+        typeof groupExtensions,
+        typeof api.selectGroupExtensionSchema,
+        typeof api.insertGroupExtensionSchema,
+        typeof api.updateGroupExtensionSchema
+      >
+    >().toEqualTypeOf<AllTrue>();
+    expectTypeOf<
+      Follows<
+        typeof reports,
+        typeof api.selectReportSchema,
+        typeof api.insertReportSchema,
+        typeof api.updateReportSchema
+      >
+    >().toEqualTypeOf<AllTrue>();
+    expectTypeOf<
+      Follows<
+        typeof blocklist,
+        typeof api.selectBlocklistSchema,
+        typeof api.insertBlocklistSchema,
+        typeof api.updateBlocklistSchema
+      >
+    >().toEqualTypeOf<AllTrue>();
+    expectTypeOf<
+      Follows<
+        typeof auditLog,
+        typeof api.selectAuditLogSchema,
+        typeof api.insertAuditLogSchema,
+        typeof api.updateAuditLogSchema
+      >
+    >().toEqualTypeOf<AllTrue>();
   });
 
   it("make columns that are nullable or have a default optional on insert (drizzle-zod types them as required)", () => {
@@ -61,8 +119,12 @@ describe("the inferred types", () => {
     expectTypeOf<api.CreateBlocklistEntryRequest>().toExtend<z.input<typeof api.insertBlocklistSchema>>();
     expectTypeOf<api.AuditEvent>().toExtend<z.input<typeof api.insertAuditLogSchema>>();
     expectTypeOf<api.RegisterAgentRequest & { groupId: string }>().toExtend<z.input<typeof api.insertAgentSchema>>();
-    expectTypeOf<api.CreateApiKeyRequest & { keyHash: string; keyPrefix: string }>().toExtend<z.input<typeof api.insertApiKeySchema>>();
-    expectTypeOf<api.ReportEntry & { userHash: string; agentId: string; groupId: string }>().toExtend<z.input<typeof api.insertReportSchema>>();
+    expectTypeOf<api.CreateApiKeyRequest & { keyHash: string; keyPrefix: string }>().toExtend<
+      z.input<typeof api.insertApiKeySchema>
+    >();
+    expectTypeOf<api.ReportEntry & { userHash: string; agentId: string; groupId: string }>().toExtend<
+      z.input<typeof api.insertReportSchema>
+    >();
     expectTypeOf<api.CreateUserRequest>().not.toHaveProperty("passwordHash");
     expectTypeOf<api.CreateApiKeyRequest>().not.toHaveProperty("keyHash");
   });

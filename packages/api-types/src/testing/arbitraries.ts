@@ -23,7 +23,13 @@ export const unstorable = fc.constantFrom("a\u0000b", "\u0000", "\ud800", "x\udf
 
 /** Strings at and beyond a length of `max` characters, in one- and two-unit code points. */
 export function atLength(max: number): fc.Arbitrary<string> {
-  return fc.constantFrom("a".repeat(max), "a".repeat(max + 1), "😀".repeat(max), "😀".repeat(max + 1), `${"a".repeat(max)} `);
+  return fc.constantFrom(
+    "a".repeat(max),
+    "a".repeat(max + 1),
+    "😀".repeat(max),
+    "😀".repeat(max + 1),
+    `${"a".repeat(max)} `,
+  );
 }
 
 /** Any text of up to `max` characters, including every code point but lone surrogates. */
@@ -73,7 +79,11 @@ export const instant = field(
 
 /** A host IP address (IPv4, IPv6, IPv4-mapped IPv6), and networks and forms `inet` refuses or rewrites. */
 export const ipAddress = field(
-  fc.oneof(fc.ipV4(), fc.ipV6(), fc.ipV4().map((v4) => `::ffff:${v4}`)),
+  fc.oneof(
+    fc.ipV4(),
+    fc.ipV6(),
+    fc.ipV4().map((v4) => `::ffff:${v4}`),
+  ),
   fc.ipV4Extended(),
   fc.ipV4().map((v4) => `${v4}/24`),
   fc.constantFrom("fe80::1%eth0", "10.1", "01.2.3.4", " 10.0.0.1", "1::2::3", "10.0.0.256", "::/0", "1.2.3.4/33"),

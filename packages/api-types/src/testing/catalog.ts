@@ -22,7 +22,13 @@ export type CatalogConstraint = {
 
 /** The columns and constraints of `tables` in the migrated database: the constraints to agree with. */
 export async function readCatalog(db: NodePgDatabase, tables: string[]) {
-  const columns = await db.execute<{ table: string; column: string; nullable: boolean; data_type: string; max_length: number | null }>(sql`
+  const columns = await db.execute<{
+    table: string;
+    column: string;
+    nullable: boolean;
+    data_type: string;
+    max_length: number | null;
+  }>(sql`
     select table_name as table, column_name as column, is_nullable = 'YES' as nullable,
            data_type, character_maximum_length as max_length
     from information_schema.columns

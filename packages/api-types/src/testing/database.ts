@@ -16,7 +16,9 @@ export interface Refusal {
 }
 
 /** The outcome of one statement run inside a transaction that is always rolled back. */
-export type Attempt = { stored: Record<string, unknown>; refusal?: undefined } | { stored?: undefined; refusal: Refusal };
+export type Attempt =
+  | { stored: Record<string, unknown>; refusal?: undefined }
+  | { stored?: undefined; refusal: Refusal };
 
 /** A migrated database of this test file's own, and drizzle on one connection to it. */
 export interface TestDatabase {

@@ -50,7 +50,10 @@ export const samples = new Map<z.ZodType, unknown>([
   [api.reportResponseSchema, encoded(api.reportResponseSchema, row("reports"))],
   [api.blocklistEntryResponseSchema, encoded(api.blocklistEntryResponseSchema, row("blocklist"))],
   [api.auditEventResponseSchema, encoded(api.auditEventResponseSchema, row("audit_log"))],
-  [api.createUserRequestSchema, { email: "grace@example.com", password: "correct horse battery staple", role: "viewer" }],
+  [
+    api.createUserRequestSchema,
+    { email: "grace@example.com", password: "correct horse battery staple", role: "viewer" },
+  ],
   [api.createGroupRequestSchema, { name: "Design", description: "Design and UX team", settings: { strict: true } }],
   [api.updateGroupRequestSchema, { description: null }],
   [
@@ -103,7 +106,13 @@ export const samples = new Map<z.ZodType, unknown>([
   [api.paginationQuerySchema, { limit: 10, cursor: "b2Zmc2V0OjEw" }],
   [
     api.errorEnvelopeSchema,
-    { error: { code: "bad_request", message: "The request is invalid.", issues: [{ path: ["name"], message: "must not be blank" }] } },
+    {
+      error: {
+        code: "bad_request",
+        message: "The request is invalid.",
+        issues: [{ path: ["name"], message: "must not be blank" }],
+      },
+    },
   ],
   [api.errorIssueSchema, { path: ["reports", 3, "extensionId"], message: "is reported twice" }],
 ]);

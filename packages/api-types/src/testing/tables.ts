@@ -20,7 +20,6 @@ import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import fc from "fast-check";
 import type { z } from "zod";
 import * as api from "../index";
-import { insertRow } from "./database";
 import {
   anyUuid,
   bool,
@@ -37,6 +36,7 @@ import {
   sha256,
   text,
 } from "./arbitraries";
+import { insertRow } from "./database";
 
 /** Rows every child row can point at: committed once per test file. */
 export interface Parents {

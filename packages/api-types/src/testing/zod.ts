@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { type z, ZodError } from "zod";
+import { ZodError, type z } from "zod";
 
 /** Parses `input` with `.parse` and returns the ZodError; fails on acceptance or any other exception. */
 export function zodErrorOf(schema: z.ZodType, input: unknown): ZodError {
@@ -15,5 +15,7 @@ export function zodErrorOf(schema: z.ZodType, input: unknown): ZodError {
 /** The distinct paths of the issues `schema` finds in `input`, in order of first appearance. */
 export function issuePaths(schema: z.ZodType, input: unknown): PropertyKey[][] {
   const paths = zodErrorOf(schema, input).issues.map(({ path }) => path);
-  return paths.filter((path, index) => paths.findIndex((other) => JSON.stringify(other) === JSON.stringify(path)) === index);
+  return paths.filter(
+    (path, index) => paths.findIndex((other) => JSON.stringify(other) === JSON.stringify(path)) === index,
+  );
 }
