@@ -1,11 +1,36 @@
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { register } from "node:module";
-import { MessageChannel, receiveMessageOnPort } from "node:worker_threads";
+import { promisify } from "node:util";
+import * as tables from "@devtools-sync/db/schema";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import * as api from "./index";
+import { samples } from "./testing/samples";
 
-// What importing the package costs and exposes. This file imports the package (and the test
-// samples, which import it) only dynamically, so that the first test sees it load.
+// What importing the package costs and exposes.
+
+/** Every module URL a fresh `node` process resolves while importing `specifier`. */
+async function modulesLoadedBy(specifier: string): Promise<string[]> {
+  const hooks = new URL("./testing/typescript-hooks.mjs", import.meta.url).href;
+  const register = `import { register } from "node:module"; register(${JSON.stringify(hooks)});`;
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      "--import",
+      `data:text/javascript,${encodeURIComponent(register)}`,
+      "--input-type=module",
+      "-e",
+      `await import(${JSON.stringify(specifier)});`,
+    ],
+    { cwd: new URL(".", import.meta.url).pathname },
+  );
+  return stdout
+    .split("\n")
+    .filter((line) => line.startsWith("resolved "))
+    .map((line) => line.slice("resolved ".length));
+}
+
+const isPg = (url: string) => /\/node_modules\/(pg|pg-pool|pg-protocol|pg-types|pg-connection-string)\//.test(url);
 
 const SECRET_KEYS = ["passwordHash", "password_hash", "keyHash", "key_hash", "password"];
 
@@ -49,31 +74,13 @@ function withSecrets(schema: z.core.$ZodType, value: unknown): unknown {
 
 describe("the package", () => {
   it("loads no database driver: importing it never loads pg", async () => {
-    const { port1, port2 } = new MessageChannel();
-    const hook = `
-      let port;
-      export function initialize(data) { port = data.port; }
-      export async function resolve(specifier, context, next) {
-        const resolved = await next(specifier, context);
-        port.postMessage(resolved.url);
-        return resolved;
-      }`;
-    register(`data:text/javascript,${encodeURIComponent(hook)}`, { data: { port: port2 }, transferList: [port2] });
-    const loaded = async (specifier: string) => {
-      await import(/* @vite-ignore */ specifier);
-      const urls: string[] = [];
-      for (let message = receiveMessageOnPort(port1); message; message = receiveMessageOnPort(port1)) {
-        urls.push(message.message as string);
-      }
-      return urls;
-    };
-    const isPg = (url: string) => /\/node_modules\/(pg|pg-pool|pg-protocol)\/|\/pg@/.test(url);
-
-    const byPackage = await loaded("./index");
-    expect(byPackage.some((url) => url.includes("drizzle-orm"))).toBe(true); // the hook saw the package load
+    const [byPackage, byDriver] = await Promise.all([
+      modulesLoadedBy(new URL("./index.ts", import.meta.url).href),
+      modulesLoadedBy("drizzle-orm/node-postgres"),
+    ]);
+    expect(byPackage.some((url) => url.includes("/drizzle-orm/"))).toBe(true); // the hooks saw the package load
     expect(byPackage.filter(isPg)).toEqual([]);
-    // The same hook does see pg when something loads it.
-    expect((await loaded("drizzle-orm/node-postgres")).some(isPg)).toBe(true);
+    expect(byDriver.some(isPg)).toBe(true); // and the same hooks do see pg when something loads it
   });
 
   it("has a barrel that only re-exports", async () => {
@@ -82,9 +89,9 @@ describe("the package", () => {
     for (const line of lines) expect(line).toMatch(/^export (\*|\{[^}]*\}) from "\.\/[a-z-]+";$/);
   });
 
-  it("exports select, insert and update schemas for every table", async () => {
-    const api: Record<string, unknown> = await import("./index");
-    const tables = [
+  it("exports select, insert and update schemas for every table", () => {
+    const exports: Record<string, unknown> = api;
+    const tableNames = [
       "User",
       "Group",
       "Extension",
@@ -95,38 +102,34 @@ describe("the package", () => {
       "Blocklist",
       "AuditLog",
     ];
-    for (const table of tables) {
+    for (const table of tableNames) {
       for (const kind of ["select", "insert", "update"]) {
-        expect(api[`${kind}${table}Schema`], `${kind}${table}Schema`).toBeInstanceOf(z.ZodObject);
+        expect(exports[`${kind}${table}Schema`], `${kind}${table}Schema`).toBeInstanceOf(z.ZodObject);
       }
     }
   });
 });
 
 describe("value sets", () => {
-  it("are the lists the database schema exports, which its CHECK constraints are made from", async () => {
-    const api = await import("./index");
-    const schema = await import("@devtools-sync/db/schema");
+  it("are the lists the database schema exports, which its CHECK constraints are made from", () => {
     const sets: [z.ZodType, readonly string[]][] = [
-      [api.selectUserSchema.shape.role, schema.userRoles],
-      [api.selectAgentSchema.shape.platform, schema.agentPlatforms],
-      [api.selectAgentSchema.shape.status, schema.agentStatuses],
-      [api.selectBlocklistSchema.shape.patternType, schema.blocklistPatternTypes],
-      [api.selectAuditLogSchema.shape.actorType, schema.auditActorTypes],
+      [api.selectUserSchema.shape.role, tables.userRoles],
+      [api.selectAgentSchema.shape.platform, tables.agentPlatforms],
+      [api.selectAgentSchema.shape.status, tables.agentStatuses],
+      [api.selectBlocklistSchema.shape.patternType, tables.blocklistPatternTypes],
+      [api.selectAuditLogSchema.shape.actorType, tables.auditActorTypes],
     ];
     for (const [field, list] of sets) expect((field as z.ZodEnum).options).toEqual([...list]);
-    for (const scope of schema.apiKeyScopes) expect(api.insertApiKeySchema.shape.scopes.parse(scope)).toBe(scope);
-    expect(api.insertApiKeySchema.shape.scopes.parse(schema.apiKeyScopes.join(","))).toBe(
-      schema.apiKeyScopes.join(","),
+    for (const scope of tables.apiKeyScopes) expect(api.insertApiKeySchema.shape.scopes.parse(scope)).toBe(scope);
+    expect(api.insertApiKeySchema.shape.scopes.parse(tables.apiKeyScopes.join(","))).toBe(
+      tables.apiKeyScopes.join(","),
     );
   });
 });
 
 describe("responses", () => {
-  it("never include a password hash or key hash, at any depth", async () => {
-    const api: Record<string, unknown> = await import("./index");
-    const { samples } = await import("./testing/samples");
-    const responses = Object.entries(api).filter(
+  it("never include a password hash or key hash, at any depth", () => {
+    const responses = Object.entries(api as Record<string, unknown>).filter(
       ([name]) => /Response(Schema)?$/.test(name) && name.endsWith("Schema"),
     );
     expect(responses.length).toBeGreaterThanOrEqual(12);
