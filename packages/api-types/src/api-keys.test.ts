@@ -11,13 +11,12 @@ import {
 } from "./api-keys";
 import { openTestDatabase } from "./testing/database";
 import { samples } from "./testing/samples";
-import { insertParents, tableCases } from "./testing/tables";
+import { caseOfTable, insertParents } from "./testing/tables";
 import { issuePaths } from "./testing/zod";
 
 const database = await openTestDatabase();
 const parents = await insertParents(database.db);
-const apiKeyCase = tableCases.find(({ name }) => name === "api_keys");
-if (!apiKeyCase) throw new Error("no api_keys case");
+const apiKeyCase = caseOfTable("api_keys");
 const sample = apiKeyCase.sample(parents);
 
 describe("scopes", () => {

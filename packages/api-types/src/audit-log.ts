@@ -8,6 +8,7 @@ import {
   paginationQuerySchema,
   storableText,
   uuid,
+  withoutControlCharacters,
   writableJson,
 } from "./common";
 import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, updateSchemaOf, wire } from "./derive";
@@ -15,13 +16,11 @@ import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, 
 /** Longest User-Agent header the audit log keeps. */
 export const MAX_USER_AGENT_LENGTH = 1024;
 
-const CONTROL = /\p{Cc}/u;
-
 /** A User-Agent header: at most {@link MAX_USER_AGENT_LENGTH} characters on one line. */
 function userAgent(stored: z.ZodString): z.ZodString {
-  return stored
-    .max(MAX_USER_AGENT_LENGTH, { message: `must be at most ${MAX_USER_AGENT_LENGTH} characters` })
-    .refine((value) => !CONTROL.test(value), { message: "must not contain control characters" });
+  return withoutControlCharacters(
+    stored.max(MAX_USER_AGENT_LENGTH, { message: `must be at most ${MAX_USER_AGENT_LENGTH} characters` }),
+  );
 }
 
 const rules = columnRules(auditLog, {

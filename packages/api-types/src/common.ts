@@ -69,12 +69,20 @@ export function freeText(text: z.ZodString): z.ZodString {
 
 const CONTROL = /\p{Cc}/u;
 
+/** Text on one line: no control characters (tabs and line breaks included). */
+export function withoutControlCharacters(text: z.ZodString): z.ZodString {
+  return text.refine((value) => !CONTROL.test(value), {
+    message: "must not contain control characters or line breaks",
+  });
+}
+
 /** A name shown on one line: not blank, no surrounding white space, no control characters. */
 export function singleLine(text: z.ZodString): z.ZodString {
-  return text
-    .refine((value) => value.trim().length > 0, { message: "must not be blank" })
-    .refine((value) => value.trim() === value, { message: "must not start or end with white space" })
-    .refine((value) => !CONTROL.test(value), { message: "must not contain control characters or line breaks" });
+  return withoutControlCharacters(
+    text
+      .refine((value) => value.trim().length > 0, { message: "must not be blank" })
+      .refine((value) => value.trim() === value, { message: "must not start or end with white space" }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,10 +2,10 @@ import { getTableColumns } from "drizzle-orm";
 import { toCamelCase } from "drizzle-orm/casing";
 import { describe, expect, it } from "vitest";
 import { ZodError, type z } from "zod";
-import { serverOwnedColumns } from "./derive";
+import { isServerOwned } from "./derive";
 import { readCatalog } from "./testing/catalog";
 import { openTestDatabase } from "./testing/database";
-import { insertParents, type TableCase, tableCases } from "./testing/tables";
+import { caseOfTable, insertParents, type TableCase, tableCases } from "./testing/tables";
 
 // For every constraint the migrated database declares (read from its catalog, so a new
 // constraint is covered the moment a migration adds it), a value the database refuses is refused
@@ -40,20 +40,14 @@ const notOfType: Record<string, { value: unknown; sqlstate: string }> = {
   text: { value: "a\u0000b", sqlstate: "22021" },
 };
 
-const caseOf = (table: string): TableCase => {
-  const found = tableCases.find(({ name }) => name === table);
-  if (!found) throw new Error(`no test case for table ${table}`);
-  return found;
-};
 const hasValueSet = (tableCase: TableCase, key: string) =>
   Boolean(getTableColumns(tableCase.table)[key]?.enumValues?.length);
-const isServerOwned = (key: string) => (serverOwnedColumns as readonly string[]).includes(key);
 
 const violations: Violation[] = [
   ...catalog.columns.flatMap((column): Violation[] => {
     const key = toCamelCase(column.column);
     if (isServerOwned(key)) return [];
-    const tableCase = caseOf(column.table);
+    const tableCase = caseOfTable(column.table);
     const where = `${column.table}.${column.column}`;
     const type = notOfType[column.dataType];
     if (!type) throw new Error(`${where}: no value of the wrong type for ${column.dataType}`);
@@ -82,7 +76,7 @@ const violations: Violation[] = [
       if (!column || others.length > 0) throw new Error(`${constraint.name}: only one-column checks have a case`);
       const key = toCamelCase(column);
       return {
-        tableCase: caseOf(constraint.table),
+        tableCase: caseOfTable(constraint.table),
         key,
         constraint: constraint.name,
         value: "not-a-member",
@@ -133,7 +127,7 @@ describe("unique constraints", () => {
 
   it.each(uniques)("$name: no column of the key can be left out to dodge it", async (constraint) => {
     // PostgreSQL treats NULLs as distinct, so a nullable key column would let duplicates in.
-    const tableCase = caseOf(constraint.table);
+    const tableCase = caseOfTable(constraint.table);
     for (const column of constraint.columns) {
       const key = toCamelCase(column);
       expect(catalog.columns.find((c) => c.table === constraint.table && c.column === column)?.nullable).toBe(false);

@@ -100,7 +100,8 @@ export type ServerOwnedColumn = (typeof serverOwnedColumns)[number];
 /** The fields of an object schema (this package builds its objects from classic zod schemas only). */
 const fieldsOf = (schema: z.ZodObject): [string, z.ZodType][] => Object.entries(schema.shape) as [string, z.ZodType][];
 
-const isServerOwned = (key: string): boolean => (serverOwnedColumns as readonly string[]).includes(key);
+/** True for the key of a server-owned column. */
+export const isServerOwned = (key: string): boolean => (serverOwnedColumns as readonly string[]).includes(key);
 
 /** Keys `O` declares optional (`key?:`). */
 type OptionalKeys<O> = { [K in keyof O]-?: object extends Pick<O, K> ? K : never }[keyof O];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { storedRow } from "./testing/samples";
-import { tableCases } from "./testing/tables";
+import { caseOfTable } from "./testing/tables";
 import { issuePaths } from "./testing/zod";
 import {
   createUserRequestSchema,
@@ -12,8 +12,7 @@ import {
   userResponseSchema,
 } from "./users";
 
-const userCase = tableCases.find(({ name }) => name === "users");
-if (!userCase) throw new Error("no users case");
+const userCase = caseOfTable("users");
 const user = { email: "ada@example.com", passwordHash: "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZRGdjGj/n3.QWHKjNC.5RILXPnZGW" };
 
 describe("a new user row", () => {

@@ -1,7 +1,7 @@
 import { getTableColumns } from "drizzle-orm";
 import { z } from "zod";
 import * as api from "../index";
-import { type Parents, SHA_A, type TableCase, tableCases } from "./tables";
+import { caseOfTable, type Parents, SHA_A, type TableCase, tableCases } from "./tables";
 
 /** Ids of parent rows, for tests that need no database. */
 export const fixedParents: Parents = {
@@ -9,12 +9,6 @@ export const fixedParents: Parents = {
   groupId: "6f1d2e3c-4b5a-4978-8a6b-5c4d3e2f1a0b",
   extensionId: "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d",
   agentId: "3c2b1a09-8f7e-4d6c-8b5a-493827160514",
-};
-
-const caseOf = (name: string): TableCase => {
-  const found = tableCases.find((tableCase) => tableCase.name === name);
-  if (!found) throw new Error(`no table case ${name}`);
-  return found;
 };
 
 /** A full row of `tableCase` as the database returns it: the sample plus ids, defaults and timestamps. */
@@ -31,7 +25,7 @@ export function storedRow(tableCase: TableCase): Record<string, unknown> {
   return Object.fromEntries(entries);
 }
 
-const row = (table: string) => storedRow(caseOf(table));
+const row = (table: string) => storedRow(caseOfTable(table));
 const encoded = (schema: z.ZodType, value: unknown) => z.encode(schema, value as never);
 
 /** A valid input of every exported object schema, keyed by the schema (responses in their JSON form). */
@@ -101,7 +95,7 @@ export const samples = new Map<z.ZodType, unknown>([
     { patternType: "publisher", pattern: "malicious", reason: "Publisher ships malware" },
   ],
   [api.updateBlocklistEntryRequestSchema, { isActive: false }],
-  [api.auditEventSchema, caseOf("audit_log").sample(fixedParents)],
+  [api.auditEventSchema, caseOfTable("audit_log").sample(fixedParents)],
   [api.auditLogQuerySchema, { limit: "20", actorType: "agent" }],
   [api.paginationQuerySchema, { limit: 10, cursor: "b2Zmc2V0OjEw" }],
   [

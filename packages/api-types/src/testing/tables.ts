@@ -19,6 +19,7 @@ import { getTableColumns, type Table } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import fc from "fast-check";
 import type { z } from "zod";
+import { isServerOwned } from "../derive";
 import * as api from "../index";
 import {
   anyUuid,
@@ -277,11 +278,16 @@ export const tableCases: TableCase[] = [
   },
 ];
 
+/** The test case of the table named `name` (its SQL name). */
+export function caseOfTable(name: string): TableCase {
+  const found = tableCases.find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`no test case for table ${name}`);
+  return found;
+}
+
 /** The columns of a table that an insert may set: every column but the server-owned ones. */
 export function insertableColumns(table: Table) {
-  return Object.entries(getTableColumns(table)).filter(
-    ([key]) => !(api.serverOwnedColumns as readonly string[]).includes(key),
-  );
+  return Object.entries(getTableColumns(table)).filter(([key]) => !isServerOwned(key));
 }
 
 /** Arbitrary rows of `tableCase`: every insertable column, null/undefined where it may be absent. */
