@@ -1,6 +1,6 @@
 import type { Column } from "drizzle-orm";
 import fc from "fast-check";
-import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../common";
+import { MAX_TIMESTAMP, MIN_TIMESTAMP, PROTOTYPE_KEYS } from "../common";
 
 // Arbitraries that mirror the validators. Each column has `valid` values and `edges`: values that
 // are invalid or barely valid (length n and n+1, astral characters, U+0000, lone surrogates,
@@ -35,25 +35,28 @@ export function atLength(max: number): fc.Arbitrary<string> {
 /** Any text of up to `max` characters, including every code point but lone surrogates. */
 export function text(max: number): Field {
   return field(
-    fc.string({ unit: "grapheme", maxLength: Math.min(max, 40) }),
+    fc.string({ unit: "grapheme", maxLength: Math.min(max, 40) }).filter(fits(max)),
     fc.string({ unit: "binary", maxLength: Math.min(max, 40) }),
     atLength(max),
     unstorable,
   );
 }
 
+/** At most `max` characters, as varchar(n) counts them. */
+const fits = (max: number) => (value: string) => [...value].length <= max;
+
 /** A one-line name of up to `max` characters, and names that are blank, padded or multi-line. */
 export function name(max: number): Field {
   const valid = fc
     .string({ unit: "grapheme", minLength: 1, maxLength: Math.min(max, 40) })
     .map((value) => value.trim())
-    .filter((value) => value.length > 0 && !/\p{Cc}/u.test(value));
+    .filter((value) => value.length > 0 && !/\p{Cc}/u.test(value) && fits(max)(value));
   return field(valid, fc.constantFrom("", " ", " padded", "two\nlines", "tab\there"), atLength(max), unstorable);
 }
 
-/** Strings matching `pattern` (the validator's own), and near misses. */
-export function matching(pattern: RegExp, ...nearMisses: string[]): Field {
-  return field(fc.stringMatching(pattern), fc.constantFrom("", " ", ...nearMisses), unstorable);
+/** Strings of at most `max` characters matching `pattern` (the validator's own), and near misses. */
+export function matching(pattern: RegExp, max: number, ...nearMisses: string[]): Field {
+  return field(fc.stringMatching(pattern).filter(fits(max)), fc.constantFrom("", " ", ...nearMisses), unstorable);
 }
 
 /** A SHA-256 hex digest, and digests in the wrong case or of the wrong length. */
@@ -118,9 +121,20 @@ export const bool = field(fc.boolean(), fc.constantFrom("true", 1, 0, "false"));
 /** `depth` objects, each but the innermost holding the next. */
 const deeplyNested = (depth: number) => Array.from({ length: depth - 1 }).reduce<object>((inner) => ({ inner }), {});
 
+/** True when `value` holds none of the keys the API forbids (fast-check likes to make them) and no U+0000. */
+function isWritable(value: unknown): boolean {
+  if (typeof value === "string") return !value.includes("\0");
+  if (typeof value !== "object" || value === null) return true;
+  return Object.entries(value).every(
+    ([key, member]) => !PROTOTYPE_KEYS.includes(key) && isWritable(key) && isWritable(member),
+  );
+}
+
 /** A JSON object, and objects jsonb refuses, JSON.stringify would change, drizzle cannot write, or the API forbids. */
 export const jsonObject = field(
-  fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5, noNullPrototype: true }),
+  fc
+    .dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5, noNullPrototype: true })
+    .filter(isWritable),
   fc.constantFrom(
     JSON.parse('{"__proto__": {"polluted": true}}'),
     { constructor: { prototype: { polluted: true } } },
@@ -153,12 +167,23 @@ export function forColumn(column: Column, { valid, edges }: Field): Field {
   };
 }
 
+/** A generated row, and the field set to an edge value, if one is. */
+export interface GeneratedRow {
+  row: Record<string, unknown>;
+  edge: string | undefined;
+}
+
 /** Rows that are valid, or valid but for one field set to one of its edges. */
-export function rows(fields: Record<string, Field>): fc.Arbitrary<Record<string, unknown>> {
+export function rows(fields: Record<string, Field>): fc.Arbitrary<GeneratedRow> {
   const keys = Object.keys(fields);
   const valid = fc.record(Object.fromEntries(keys.map((key) => [key, fields[key]?.valid ?? fc.constant(undefined)])));
   const oneEdge = fc
     .tuple(valid, fc.constantFrom(...keys))
-    .chain(([row, key]) => (fields[key]?.edges ?? fc.constant(undefined)).map((edge) => ({ ...row, [key]: edge })));
-  return fc.oneof(valid, oneEdge);
+    .chain(([row, key]) =>
+      (fields[key]?.edges ?? fc.constant(undefined)).map((edge) => ({ row: { ...row, [key]: edge }, edge: key })),
+    );
+  return fc.oneof(
+    valid.map((row) => ({ row, edge: undefined })),
+    oneEdge,
+  );
 }

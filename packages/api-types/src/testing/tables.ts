@@ -26,6 +26,7 @@ import {
   bool,
   type Field,
   forColumn,
+  type GeneratedRow,
   instant,
   ipAddress,
   jsonObject,
@@ -64,8 +65,9 @@ export interface TableCase {
 export const SHA_A = "a".repeat(64);
 export const SHA_B = "0123456789abcdef".repeat(4);
 
-const version = () => matching(api.VERSION, "1.0", "v1.0.0", "01.0.0", "1.0.0-", "1.0.0+");
-const extensionId = () => matching(api.EXTENSION_ID, "python", "ms-python.", ".python", "ms_python.python", "a.b.c");
+const version = () => matching(api.VERSION, 50, "1.0", "v1.0.0", "01.0.0", "1.0.0-", "1.0.0+");
+const extensionId = () =>
+  matching(api.EXTENSION_ID, 255, "python", "ms-python.", ".python", "ms_python.python", "a.b.c");
 
 /** The nine tables, parents first. */
 export const tableCases: TableCase[] = [
@@ -82,8 +84,8 @@ export const tableCases: TableCase[] = [
       role: "admin",
     }),
     values: () => ({
-      email: matching(api.EMAIL, "ada", "ada@", "@example.com", "ada@example", "ada @example.com"),
-      passwordHash: matching(api.PASSWORD_HASH, "hunter2", "correct horse battery staple"),
+      email: matching(api.EMAIL, 255, "ada", "ada@", "@example.com", "ada@example", "ada @example.com"),
+      passwordHash: matching(api.PASSWORD_HASH, 255, "hunter2", "correct horse battery staple"),
       displayName: name(255),
       role: oneOf(userRoles),
       isActive: bool,
@@ -145,7 +147,7 @@ export const tableCases: TableCase[] = [
     }),
     values: ({ groupId }) => ({
       groupId: reference(groupId),
-      machineId: matching(api.MACHINE_ID, "has space", "a/b", "x".repeat(65), "ü"),
+      machineId: matching(api.MACHINE_ID, 64, "has space", "a/b", "x".repeat(65), "ü"),
       userHash: sha256,
       displayName: name(255),
       platform: oneOf(agentPlatforms),
@@ -174,7 +176,7 @@ export const tableCases: TableCase[] = [
       groupId: reference(groupId),
       createdBy: reference(userId),
       keyHash: sha256,
-      keyPrefix: matching(api.KEY_PREFIX, "short", "toolong12", "dts abcd"),
+      keyPrefix: matching(api.KEY_PREFIX, 8, "short", "toolong12", "dts abcd"),
       name: name(255),
       scopes: {
         valid: fc.subarray([...apiKeyScopes], { minLength: 1 }).map((scopes) => scopes.join(",")),
@@ -265,11 +267,11 @@ export const tableCases: TableCase[] = [
       userAgent: "Mozilla/5.0 (X11; Linux x86_64)",
     }),
     values: ({ groupId }) => ({
-      eventType: matching(api.DOTTED_IDENTIFIER, "Api.Created", "a..b", "x".repeat(51), "api_key."),
+      eventType: matching(api.DOTTED_IDENTIFIER, 50, "Api.Created", "a..b", "x".repeat(51), "api_key."),
       actorType: oneOf(auditActorTypes),
       actorId: anyUuid,
       groupId: reference(groupId),
-      targetType: matching(/^[a-z][a-z0-9_]*$/, "Api", "api.key"),
+      targetType: matching(/^[a-z][a-z0-9_]*$/, 50, "Api", "api.key"),
       targetId: anyUuid,
       details: jsonObject,
       clientIp: ipAddress,
@@ -291,7 +293,7 @@ export function insertableColumns(table: Table) {
 }
 
 /** Arbitrary rows of `tableCase`: every insertable column, null/undefined where it may be absent. */
-export function rowArbitrary(tableCase: TableCase, parents: Parents): fc.Arbitrary<Record<string, unknown>> {
+export function rowArbitrary(tableCase: TableCase, parents: Parents): fc.Arbitrary<GeneratedRow> {
   const values = tableCase.values(parents);
   const fields = insertableColumns(tableCase.table).map(([key, column]) => {
     const value = values[key];
