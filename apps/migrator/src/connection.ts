@@ -63,6 +63,17 @@ async function watchForDeadClient(client: pg.Client): Promise<void> {
 export const LOCAL_DATABASE = "devtools_sync";
 
 async function startLocal(config: MigratorConfig, reporter: Reporter) {
+  const server = await startLocalServer(config);
+  const url = await ensureDatabase(server.url, LOCAL_DATABASE);
+  reporter.usingLocalDatabase(url, config.dataDir);
+  return { url, stop: () => server.stop() };
+}
+
+/**
+ * Starts (or attaches to) the local PostgreSQL in `config.dataDir`; loaded on demand, since the
+ * Docker image ships without it.
+ */
+export async function startLocalServer(config: MigratorConfig) {
   let local: typeof import("@devtools-sync/local-postgres");
   try {
     local = await import("@devtools-sync/local-postgres");
@@ -74,7 +85,7 @@ async function startLocal(config: MigratorConfig, reporter: Reporter) {
       { cause: error },
     );
   }
-  const server = await local
+  return local
     .startLocalPostgres({ dataDir: config.dataDir, port: config.localPort, auth: "trust", persistent: true })
     .catch((error: Error) => {
       throw new MigrateError(
@@ -84,9 +95,6 @@ async function startLocal(config: MigratorConfig, reporter: Reporter) {
         { cause: error },
       );
     });
-  const url = await ensureDatabase(server.url, LOCAL_DATABASE);
-  reporter.usingLocalDatabase(url, config.dataDir);
-  return { url, stop: () => server.stop() };
 }
 
 /** Creates database `name` on the server unless it exists; returns its URL. */

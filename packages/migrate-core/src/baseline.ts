@@ -3,7 +3,7 @@ import { ExitCode, integrityError, MigrateError } from "./errors";
 import type { EventSink } from "./events";
 import { SchemaDriftError, schemaDrift } from "./expected-schema";
 import { readMigrations } from "./journal";
-import { DRIZZLE_LEDGER, ensureLedger, readLedger, recordFinished } from "./ledger";
+import { DRIZZLE_LEDGER, ensureLedger, readLedger, recordFinished, tableExists } from "./ledger";
 import { withMigrationLock } from "./lock";
 
 /** How to take over a database whose schema was made by other means. */
@@ -72,8 +72,7 @@ export async function baseline(options: BaselineOptions): Promise<BaselineResult
 
 async function refuseManagedDatabase(client: pg.ClientBase): Promise<void> {
   const ours = await readLedger(client);
-  const { rows } = await client.query("SELECT to_regclass($1) IS NOT NULL AS present", [DRIZZLE_LEDGER]);
-  const drizzleCount = rows[0].present
+  const drizzleCount = (await tableExists(client, DRIZZLE_LEDGER))
     ? Number((await client.query(`SELECT count(*) AS n FROM ${DRIZZLE_LEDGER}`)).rows[0].n)
     : 0;
   if (ours.length === 0 && drizzleCount === 0) return;

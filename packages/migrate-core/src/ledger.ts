@@ -141,7 +141,8 @@ export function editedError(name: string) {
   );
 }
 
-async function tableExists(client: pg.ClientBase, table: string): Promise<boolean> {
+/** Whether `table` (schema-qualified, quoted as in SQL) exists. */
+export async function tableExists(client: pg.ClientBase, table: string): Promise<boolean> {
   const { rows } = await client.query("SELECT to_regclass($1) IS NOT NULL AS present", [table]);
   return rows[0].present;
 }

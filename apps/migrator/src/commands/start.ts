@@ -1,18 +1,12 @@
-import { startLocalPostgres } from "@devtools-sync/local-postgres";
 import type { Command } from "../command";
-import { ensureDatabase, LOCAL_DATABASE } from "../connection";
+import { ensureDatabase, LOCAL_DATABASE, startLocalServer } from "../connection";
 
 export const startCommand: Command = {
   name: "start",
   summary: "Run the local PostgreSQL (.data/postgres) in the foreground and print its URL; Ctrl-C stops it.",
   flags: {},
   async run(config, reporter) {
-    const server = await startLocalPostgres({
-      dataDir: config.dataDir,
-      port: config.localPort,
-      auth: "trust",
-      persistent: true,
-    });
+    const server = await startLocalServer(config);
     const url = await ensureDatabase(server.url, LOCAL_DATABASE);
     if (!server.startedHere) {
       reporter.result(`Already running: ${url}`, { command: "start", url, alreadyRunning: true });
