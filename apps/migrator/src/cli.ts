@@ -38,7 +38,7 @@ Exit codes:
   2  usage or configuration error (bad flag, bad URL, wrong password, missing database)
   3  status: migrations are pending
   4  integrity: an applied migration was edited or is missing, or one is out of order;
-     verify, baseline: the live schema differs from the migrations' (each difference listed)`;
+     verify, baseline, up's comparison: the live schema differs from the migrations' (each difference listed)`;
 
 /** Runs the migrator with `argv` (without node and script); returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {

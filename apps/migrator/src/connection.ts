@@ -27,7 +27,6 @@ export async function connect(config: MigratorConfig, reporter: Reporter): Promi
     client.on("error", () => {});
     try {
       await client.connect();
-      await watchForDeadClient(client);
       return {
         client,
         close: async () => {
@@ -47,16 +46,6 @@ export async function connect(config: MigratorConfig, reporter: Reporter): Promi
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
-}
-
-/**
- * Has the server check every second, during a long statement, that this process is still there.
- * Without it, a migrator killed mid-statement leaves its session running the statement to the
- * end unattended (a long backfill, an index build), holding the migration lock and table locks
- * while the next run waits. PostgreSQL 14+ on Linux, macOS and the BSDs; elsewhere this is a no-op.
- */
-async function watchForDeadClient(client: pg.Client): Promise<void> {
-  await client.query("SET client_connection_check_interval = 1000").catch(() => {});
 }
 
 /** The database the local server holds the schema in. */

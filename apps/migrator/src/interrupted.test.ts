@@ -16,6 +16,10 @@ const control = (url: string, seconds: number) =>
     ),
   );
 
+// The fixtures' control table is not made by their migrations (and a scratch database has none
+// for them to read), so these runs skip the comparison after `up`; up.test.ts covers it.
+const noComparison = ["--json", "--verify", "never"];
+
 /** Waits until a statement matching `pattern` runs on `url`, kills the migrator, and waits for its session to end. */
 async function killDuring(url: string, args: string[], pattern: string, phase?: string) {
   const migrator = startCli(args);
@@ -58,7 +62,7 @@ SELECT pg_sleep((SELECT sleep_seconds FROM test_control));
 ALTER TABLE accounts ADD COLUMN note text;`,
       },
     ]);
-    const args = ["up", "--json", "--database-url", transactional.url, "--migrations-dir", folder];
+    const args = ["up", ...noComparison, "--database-url", transactional.url, "--migrations-dir", folder];
     await control(transactional.url, 60);
 
     await killDuring(transactional.url, args, "pg_sleep");
@@ -79,7 +83,7 @@ ALTER TABLE accounts ADD COLUMN note text;`,
   it("during CREATE INDEX CONCURRENTLY leaves an INVALID index that the re-run replaces with one valid index", async () => {
     const url = concurrently.url;
     const folder = await tempDir();
-    const args = ["up", "--json", "--database-url", url, "--migrations-dir", folder];
+    const args = ["up", ...noComparison, "--database-url", url, "--migrations-dir", folder];
     await control(url, 0);
     await writeMigrations(folder, [items]);
     expect((await runCli(args)).code).toBe(0);

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { DRIZZLE_LEDGER, LEDGER } from "./ledger";
 
 /** A schema as PostgreSQL's catalogs describe it, keyed by object name, in a stable order. */
 export interface SchemaDescription {
@@ -130,4 +131,21 @@ function compareNamed<T>(
   for (const name of Object.keys(actual)) {
     if (!(name in expected)) differences.push(`${place(name)} is extra`);
   }
+}
+
+/**
+ * Whether nothing has been created yet: no migration history and no table, view, sequence,
+ * function or type in `schema`. Migrations applied to such a database produce the migrations'
+ * schema by construction, so `up` need not compare it afterwards.
+ */
+export async function isEmptyDatabase(client: pg.ClientBase, schema = "public"): Promise<boolean> {
+  const { rows } = await client.query(
+    `SELECT to_regclass($2) IS NULL AND to_regclass($3) IS NULL
+        AND NOT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = to_regnamespace($1))
+        AND NOT EXISTS (SELECT 1 FROM pg_proc WHERE pronamespace = to_regnamespace($1))
+        AND NOT EXISTS (SELECT 1 FROM pg_type WHERE typnamespace = to_regnamespace($1) AND typrelid = 0 AND typcategory <> 'A')
+        AS empty`,
+    [schema, LEDGER, DRIZZLE_LEDGER],
+  );
+  return rows[0].empty;
 }

@@ -3,6 +3,7 @@ export {
   type ColumnDescription,
   describeSchema,
   diffSchemas,
+  isEmptyDatabase,
   type SchemaDescription,
   type TableDescription,
 } from "./catalog";

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { integrityError } from "./errors";
@@ -49,7 +50,8 @@ export async function readMigrations(folder: string): Promise<Migration[]> {
       );
     }
     previousWhen = entry.when;
-    const text = await readFile(join(folder, file), "utf8");
+    // Synchronous: hundreds of small files read in a loop cost a thread-pool round trip each when async.
+    const text = readFileSync(join(folder, file), "utf8");
     migrations.push(parseMigration(index, entry.tag, entry.when, text));
   }
   const [orphan] = files;

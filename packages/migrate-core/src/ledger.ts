@@ -59,6 +59,32 @@ export async function readLedger(client: pg.ClientBase): Promise<AppliedMigratio
 }
 
 /**
+ * Whether every migration is applied, finished and unchanged, read without the lock in two short
+ * queries: the usual deploy, where nothing is pending, takes no lock and writes nothing. Any
+ * doubt (no ledger yet, history that drizzle's tools wrote and ours lacks, an edited or partly
+ * applied migration) answers false, and the full checks under the lock name the problem.
+ */
+export async function isUpToDate(client: pg.ClientBase, migrations: Migration[]): Promise<boolean> {
+  const { rows: ledgers } = await client.query(
+    "SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS present",
+    [LEDGER, DRIZZLE_LEDGER],
+  );
+  if (!ledgers[0].present || migrations.length === 0) return false;
+  const { rows } = await client.query<{ name: string; hash: string; finished: boolean; drizzle_rows: number }>(
+    `SELECT name, hash, finished, (SELECT count(*) FROM ${DRIZZLE_LEDGER})::int AS drizzle_rows
+     FROM ${LEDGER} ORDER BY created_at`,
+  );
+  return (
+    rows.length === migrations.length &&
+    rows[0]?.drizzle_rows === migrations.length &&
+    rows.every((row, index) => {
+      const migration = migrations[index];
+      return row.finished && row.name === migration?.name && row.hash === migration.hash;
+    })
+  );
+}
+
+/**
  * The migrations drizzle's own tools applied that our ledger does not record yet, matched on the
  * journal `when` drizzle stores, after checking their hashes. Reads only.
  */

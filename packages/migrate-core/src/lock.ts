@@ -14,6 +14,7 @@ export async function withMigrationLock<T>(
   onWait: () => void,
   fn: () => Promise<T>,
 ): Promise<T> {
+  await watchForDeadClient(client);
   // Wait by polling, never in a blocking pg_advisory_lock: a waiting session keeps a snapshot
   // open, and the holder's CREATE INDEX CONCURRENTLY waits for every older snapshot of the
   // database to end, so a blocking wait is a deadlock that PostgreSQL breaks by failing one side.
@@ -26,6 +27,16 @@ export async function withMigrationLock<T>(
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY.toString()]).catch(() => {});
   }
+}
+
+/**
+ * Has the server check every second, during a long statement, that this process is still there.
+ * Without it, a migrator killed mid-statement leaves its session running the statement to the
+ * end unattended (a long backfill, an index build), holding this lock and table locks while the
+ * next run waits. PostgreSQL 14+ on Linux, macOS and the BSDs; elsewhere a no-op.
+ */
+async function watchForDeadClient(client: pg.ClientBase): Promise<void> {
+  await client.query("SET client_connection_check_interval = 1000").catch(() => {});
 }
 
 async function tryLock(client: pg.ClientBase): Promise<boolean> {

@@ -2,7 +2,7 @@ import type pg from "pg";
 import { ExitCode, MigrateError } from "./errors";
 import type { EventSink } from "./events";
 import { type Migration, readMigrations } from "./journal";
-import { adoptDrizzleHistory, ensureLedger, readLedger, recordFinished, recordProgress } from "./ledger";
+import { adoptDrizzleHistory, ensureLedger, isUpToDate, readLedger, recordFinished, recordProgress } from "./ledger";
 import { withMigrationLock } from "./lock";
 import { planMigrations } from "./plan";
 
@@ -35,6 +35,10 @@ const LOCK_NOT_AVAILABLE = "55P03";
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const { client, onEvent = () => {} } = options;
   const migrations = await readMigrations(options.folder);
+  if (options.to === undefined && (await isUpToDate(client, migrations))) {
+    onEvent({ type: "up-to-date", applied: migrations.length });
+    return { applied: [] };
+  }
   return withMigrationLock(
     client,
     () => onEvent({ type: "lock-wait" }),

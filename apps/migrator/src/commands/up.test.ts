@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
 import { describeSchema, readMigrations } from "@devtools-sync/migrate-core";
 import { describe, expect, it } from "vitest";
 import {
   ledgers,
+  lines,
   parseJsonLines,
   runCli,
   startCli,
@@ -14,12 +16,9 @@ import {
 
 // `migrator up` as a deploy pipeline runs it: the bundled CLI, its bundled migrations, a real database.
 
-const [fresh, crowded, locked, concurrent] = await Promise.all([
-  createTestDatabase(),
-  createTestDatabase(),
-  createTestDatabase(),
-  createTestDatabase(),
-]);
+const [fresh, crowded, locked, concurrent, drifted, noCreatedb] = await Promise.all(
+  Array.from({ length: 6 }, () => createTestDatabase()),
+);
 const committed = (await readMigrations(migrationsFolder)).map((migration) => migration.name);
 
 const snapshot = (url: string) =>
@@ -153,5 +152,68 @@ CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS events_id_kind_key ON events (id,
       drizzleRows: 2,
     });
     expect(await tableExists(locked.url, "orders")).toBe(true);
+  }, 60_000);
+});
+
+describe("migrator up, then the schema comparison", () => {
+  const before = committed.at(-2) as string;
+  const last = committed.at(-1) as string;
+
+  it("after applying to a database that was not empty, compares its schema with the migrations' and exits 4 naming each difference", async () => {
+    expect((await runCli(["up", "--to", before, "--database-url", drifted.url])).code).toBe(0);
+    // A hand-made change the migrations know nothing about.
+    await withClient(drifted.url, (client) => client.query("ALTER TABLE users ADD COLUMN nickname text"));
+
+    const run = await runCli(["up", "--database-url", drifted.url]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain(`applied ${last}`);
+    expect(run.stderr).toContain(`Schema drift: 1 difference(s) from the migrations up to ${last}:`);
+    expect(run.stderr).toMatch(/nickname/);
+    expect((await ledgers(drifted.url)).names).toEqual(committed);
+
+    // A no-op run does not compare unless asked to; --verify always does, and --json carries the differences.
+    expect((await runCli(["up", "--database-url", drifted.url])).code).toBe(0);
+    const always = await runCli(["up", "--json", "--verify", "always", "--database-url", drifted.url]);
+    expect(always.code).toBe(4);
+    const result = parseJsonLines(always.stdout).find((event) => event.type === "result");
+    expect(result).toMatchObject({ command: "up", applied: [], verified: { through: last } });
+    expect((result?.verified as { differences: string[] }).differences).toEqual([expect.stringMatching(/nickname/)]);
+    expect((await runCli(["up", "--verify", "never", "--database-url", drifted.url])).code).toBe(0);
+  }, 60_000);
+
+  it("refuses an unknown --verify mode in one line, before connecting", async () => {
+    const run = await runCli(["up", "--verify", "sometimes", "--database-url", "postgres://nobody@127.0.0.1:1/none"]);
+    expect(run.code).toBe(2);
+    expect(lines(run.stderr)).toEqual([
+      'Error: --verify must be one of auto, always, never, not "sometimes": see migrator --help.',
+    ]);
+  });
+
+  it("says what was applied and how to skip the comparison when the role may not create the scratch database", async () => {
+    const role = `up_${randomBytes(4).toString("hex")}`;
+    const password = randomBytes(8).toString("hex");
+    await withClient(noCreatedb.url, (client) =>
+      client.query(
+        `CREATE ROLE ${role} LOGIN NOCREATEDB PASSWORD '${password}'; ALTER DATABASE "${noCreatedb.name}" OWNER TO ${role};`,
+      ),
+    );
+    try {
+      const url = new URL(noCreatedb.url);
+      url.username = role;
+      url.password = password;
+      expect((await runCli(["up", "--to", before, "--database-url", url.toString()])).code).toBe(0);
+      const run = await runCli(["up", "--database-url", url.toString()]);
+      expect(run.code).toBe(2);
+      const error = lines(run.stderr).at(-1) as string;
+      expect(error).toContain(`Applied ${last}, but could not compare the schema afterwards`);
+      expect(error).toContain("CREATEDB");
+      expect(error).toContain("--verify never");
+      expect(run.stderr).not.toContain(password);
+      expect((await ledgers(noCreatedb.url)).names).toEqual(committed);
+    } finally {
+      await withClient(noCreatedb.url, (client) =>
+        client.query(`REASSIGN OWNED BY ${role} TO CURRENT_USER; DROP OWNED BY ${role}; DROP ROLE ${role};`),
+      );
+    }
   }, 60_000);
 });

@@ -1,44 +1,109 @@
-import { migrate } from "@devtools-sync/migrate-core";
+import { ExitCode, isEmptyDatabase, MigrateError, migrate, schemaDrift } from "@devtools-sync/migrate-core";
+import type pg from "pg";
 import type { Command } from "../command";
 import type { MigratorConfig } from "../config";
 import { connect } from "../connection";
 import { formatDuration, type Reporter } from "../output";
+import { driftLines, type VerifyResult } from "./verify";
+
+/** When `up` compares the schema with the migrations' schema afterwards. */
+export const verifyModes = ["auto", "always", "never"] as const;
+export type VerifyMode = (typeof verifyModes)[number];
 
 /** What `up` did. */
 export interface UpResult {
   applied: string[];
   durationMs: number;
+  /** The comparison after migrating, or null when it did not run (see `verifyModes`). */
+  verified: VerifyResult | null;
 }
 
-/** Applies every pending migration (or up to `to`) and reports each as it lands. */
-export async function up(config: MigratorConfig, reporter: Reporter, to?: string): Promise<UpResult> {
+/**
+ * Applies every pending migration (or up to `to`) and reports each as it lands; then, unless
+ * `verify` is "never", compares the live schema with the migrations' schema. "auto" compares
+ * whenever something was applied to a database that was not empty before: one that was empty
+ * now holds exactly what the migrations create, and a no-op run changed nothing.
+ */
+export async function up(
+  config: MigratorConfig,
+  reporter: Reporter,
+  options: { to?: string; verify?: VerifyMode } = {},
+): Promise<UpResult> {
   const started = performance.now();
+  const verify = options.verify ?? "auto";
   const connection = await connect(config, reporter);
   try {
+    const { client } = connection;
+    const emptyBefore = verify === "auto" && (await isEmptyDatabase(client));
     const { applied } = await migrate({
-      client: connection.client,
+      client,
       folder: config.migrationsDir,
       lockTimeoutMs: config.lockTimeoutMs,
       onEvent: (event) => reporter.event(event),
-      ...(to === undefined ? {} : { to }),
+      ...(options.to === undefined ? {} : { to: options.to }),
     });
-    return { applied, durationMs: performance.now() - started };
+    const compare = verify === "always" || (verify === "auto" && applied.length > 0 && !emptyBefore);
+    const verified = compare ? await compareAfter(client, config, applied) : null;
+    return { applied, durationMs: performance.now() - started, verified };
   } finally {
     await connection.close();
   }
 }
 
+async function compareAfter(client: pg.Client, config: MigratorConfig, applied: string[]): Promise<VerifyResult> {
+  try {
+    return await schemaDrift({ client, folder: config.migrationsDir });
+  } catch (error) {
+    if (!(error instanceof MigrateError)) throw error;
+    const done = applied.length > 0 ? `Applied ${applied.join(", ")}, but could` : "Could";
+    throw new MigrateError(
+      error.code,
+      `${done} not compare the schema afterwards: ${error.message.replace(/\.$/, "")}, or pass --verify never to skip the comparison.`,
+      error.exitCode,
+      { cause: error },
+    );
+  }
+}
+
 export const upCommand: Command = {
   name: "up",
-  summary: "Apply pending migrations (the default command).",
-  flags: { to: { type: "string", help: "apply only up to and including this migration" } },
+  summary: "Apply pending migrations (the default command), then compare the schema with the migrations'.",
+  flags: {
+    to: { type: "string", help: "apply only up to and including this migration" },
+    verify: {
+      type: "string",
+      help: "auto (default: compare after changing a database that was not empty), always, or never",
+    },
+  },
   async run(config, reporter, values) {
-    const result = await up(config, reporter, values.to as string | undefined);
+    const result = await up(config, reporter, {
+      verify: parseVerifyMode(values.verify),
+      ...(values.to === undefined ? {} : { to: values.to as string }),
+    });
     const summary =
       result.applied.length === 0
         ? "Database is up to date; nothing to apply."
         : `Applied ${result.applied.length} migration(s) in ${formatDuration(result.durationMs)}.`;
-    reporter.result(summary, { command: "up", ...result });
-    return 0;
+    const differences = result.verified?.differences ?? [];
+    const data = { command: "up", ...result };
+    if (differences.length === 0) {
+      reporter.result(summary, data);
+      return ExitCode.ok;
+    }
+    reporter.result([summary, ...driftLines(result.verified as VerifyResult)].join("\n"), data);
+    return ExitCode.integrity;
   },
 };
+
+function parseVerifyMode(value: string | boolean | undefined): VerifyMode {
+  if (value === undefined) return "auto";
+  const mode = verifyModes.find((candidate) => candidate === value);
+  if (!mode) {
+    throw new MigrateError(
+      "usage",
+      `--verify must be one of ${verifyModes.join(", ")}, not "${value}": see migrator --help.`,
+      ExitCode.usage,
+    );
+  }
+  return mode;
+}

@@ -34,23 +34,27 @@ export const verifyCommand: Command = {
   flags: {},
   async run(config, reporter) {
     const result = await verify(config, reporter);
-    const against = result.through ? `the migrations up to ${result.through}` : "no migrations (none is recorded)";
     const data = { command: "verify", ok: result.differences.length === 0, ...result };
     if (result.differences.length === 0) {
-      reporter.result(`Schema matches ${against}.`, data);
+      reporter.result(`Schema matches ${against(result)}.`, data);
       return ExitCode.ok;
     }
-    const hint = result.through
-      ? []
-      : ["No migration is recorded here: if its schema was made another way, see migrator baseline."];
-    reporter.result(
-      [
-        `Schema drift: ${result.differences.length} difference(s) from ${against}:`,
-        ...result.differences.map((difference) => `  - ${difference}`),
-        ...hint,
-      ].join("\n"),
-      data,
-    );
+    reporter.result(driftLines(result).join("\n"), data);
     return ExitCode.integrity;
   },
 };
+
+function against(result: VerifyResult): string {
+  return result.through ? `the migrations up to ${result.through}` : "no migrations (none is recorded)";
+}
+
+/** A drift found: a heading line, one line per difference, and a hint when no history is recorded. */
+export function driftLines(result: VerifyResult): string[] {
+  return [
+    `Schema drift: ${result.differences.length} difference(s) from ${against(result)}:`,
+    ...result.differences.map((difference) => `  - ${difference}`),
+    ...(result.through
+      ? []
+      : ["No migration is recorded here: if its schema was made another way, see migrator baseline."]),
+  ];
+}
