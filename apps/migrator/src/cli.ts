@@ -28,6 +28,7 @@ Flags (every command):
                            without either, a local PostgreSQL kept in .data/postgres)
   --migrations-dir <dir>   drizzle-kit migrations folder (default: $MIGRATIONS_DIR, or the bundled one)
   --lock-timeout <ms>      longest wait for a table lock before backing off and retrying (default 5000)
+  --lock-retries <n>       retries of a migration that hit the lock timeout, pausing 0.25 s, 0.5 s, … 8 s (default 5)
   --connect-timeout <ms>   how long to wait for the database to accept connections (default 30000)
   --json                   one JSON object per line on stdout instead of human lines on stderr
   --help                   this text
@@ -66,7 +67,13 @@ export async function main(argv: string[]): Promise<number> {
       reporter.error(error.code, error.message, error.exitCode);
       return error.exitCode;
     }
-    reporter.error("unexpected", redact(error instanceof Error ? (error.stack ?? error.message) : String(error)), 1);
+    const message = error instanceof Error ? error.message : String(error);
+    const details = process.env.MIGRATOR_DEBUG && error instanceof Error ? `\n${error.stack}` : "";
+    reporter.error(
+      "unexpected",
+      redact(`${message} (unexpected: run again with MIGRATOR_DEBUG=1 for the stack trace, and report it)${details}`),
+      ExitCode.failure,
+    );
     return ExitCode.failure;
   }
 }

@@ -23,18 +23,20 @@ describe("loadConfig", () => {
   it("takes flags over the environment over defaults", () => {
     const config = loadConfig(
       { "database-url": "postgres://flag@h/db", "lock-timeout": "200", "migrations-dir": migrationsFolder },
-      { DATABASE_URL: "postgres://env@h/db", LOCK_TIMEOUT_MS: "900", CONNECT_TIMEOUT_MS: "1500" },
+      { DATABASE_URL: "postgres://env@h/db", LOCK_TIMEOUT_MS: "900", LOCK_RETRIES: "2", CONNECT_TIMEOUT_MS: "1500" },
     );
     expect(config).toMatchObject({
       databaseUrl: "postgres://flag@h/db",
       migrationsDir: migrationsFolder,
       lockTimeoutMs: 200,
+      lockRetries: 2,
       connectTimeoutMs: 1500,
       json: false,
     });
     expect(loadConfig({}, { MIGRATIONS_DIR: migrationsFolder })).toMatchObject({
       databaseUrl: undefined,
       lockTimeoutMs: 5000,
+      lockRetries: 5,
       connectTimeoutMs: 30_000,
     });
   });
@@ -53,6 +55,7 @@ describe("loadConfig", () => {
           "database-url": "mysql://root:TopSecret-991@db/app",
           "migrations-dir": join(dir, "nowhere"),
           "lock-timeout": "soon",
+          "lock-retries": "many",
           "connect-timeout": "-5",
         },
         { LOCAL_PG_PORT: "70000" },
@@ -65,6 +68,7 @@ describe("loadConfig", () => {
       "the database URL starts with mysql://",
       `no drizzle-kit migrations in ${join(dir, "nowhere")}`,
       '--lock-timeout must be a whole number from 0 to 3600000, got "soon"',
+      '--lock-retries must be a whole number from 0 to 100, got "many"',
       '--connect-timeout must be a whole number from 0 to 3600000, got "-5"',
       'LOCAL_PG_PORT must be a whole number from 1 to 65535, got "70000"',
     ]) {

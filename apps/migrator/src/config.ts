@@ -15,6 +15,8 @@ export interface MigratorConfig {
   migrationsDir: string;
   /** Longest wait for a table lock before a migration backs off and retries. */
   lockTimeoutMs: number;
+  /** How many times a migration that hit the lock timeout is tried again, with growing pauses. */
+  lockRetries: number;
   /** How long to wait for the database to accept connections. */
   connectTimeoutMs: number;
   /** One JSON object per line instead of human lines. */
@@ -26,6 +28,7 @@ export const commonFlags = {
   "database-url": { type: "string" },
   "migrations-dir": { type: "string" },
   "lock-timeout": { type: "string" },
+  "lock-retries": { type: "string" },
   "connect-timeout": { type: "string" },
   json: { type: "boolean" },
 } as const;
@@ -34,6 +37,7 @@ export interface CommonFlagValues {
   "database-url"?: string;
   "migrations-dir"?: string;
   "lock-timeout"?: string;
+  "lock-retries"?: string;
   "connect-timeout"?: string;
   json?: boolean;
 }
@@ -55,6 +59,7 @@ export function loadConfig(flags: CommonFlagValues, env: NodeJS.ProcessEnv = pro
     localPort: wholeNumber("LOCAL_PG_PORT", env.LOCAL_PG_PORT, 54329, problems, 1, 65535),
     migrationsDir,
     lockTimeoutMs: wholeNumber("--lock-timeout", flags["lock-timeout"] ?? env.LOCK_TIMEOUT_MS, 5_000, problems),
+    lockRetries: wholeNumber("--lock-retries", flags["lock-retries"] ?? env.LOCK_RETRIES, 5, problems, 0, 100),
     connectTimeoutMs: wholeNumber(
       "--connect-timeout",
       flags["connect-timeout"] ?? env.CONNECT_TIMEOUT_MS,

@@ -29,6 +29,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
     "DATABASE_URL_FILE",
     "MIGRATIONS_DIR",
     "LOCK_TIMEOUT_MS",
+    "LOCK_RETRIES",
     "CONNECT_TIMEOUT_MS",
     "LOCAL_PG_DATA_DIR",
     "LOCAL_PG_PORT",
@@ -199,6 +200,7 @@ export function testConfig(url: string | undefined, json = false): MigratorConfi
     localPort: 54329,
     migrationsDir: migrationsFolder,
     lockTimeoutMs: 5_000,
+    lockRetries: 5,
     connectTimeoutMs: 5_000,
     json,
   };

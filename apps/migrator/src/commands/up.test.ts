@@ -16,8 +16,8 @@ import {
 
 // `migrator up` as a deploy pipeline runs it: the bundled CLI, its bundled migrations, a real database.
 
-const [fresh, crowded, locked, concurrent, drifted, noCreatedb] = await Promise.all(
-  Array.from({ length: 6 }, () => createTestDatabase()),
+const [fresh, crowded, locked, concurrent, drifted, noCreatedb, stuck] = await Promise.all(
+  Array.from({ length: 7 }, () => createTestDatabase()),
 );
 const committed = (await readMigrations(migrationsFolder)).map((migration) => migration.name);
 
@@ -152,6 +152,31 @@ CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS events_id_kind_key ON events (id,
       drizzleRows: 2,
     });
     expect(await tableExists(locked.url, "orders")).toBe(true);
+  }, 60_000);
+});
+
+describe("migrator up behind a lock that is never released", () => {
+  it("gives up after --lock-retries with exit 1, saying what to look for, and applies nothing", async () => {
+    const dir = await tempDir();
+    const orders = { tag: "0000_orders", sql: "CREATE TABLE orders (id serial PRIMARY KEY);" };
+    const note = { tag: "0001_orders_note", sql: "ALTER TABLE orders ADD COLUMN note text;" };
+    const args = ["--lock-timeout", "100", "--lock-retries", "1", "--database-url", stuck.url, "--migrations-dir", dir];
+    await writeMigrations(dir, [orders]);
+    expect((await runCli(["up", ...args])).code).toBe(0);
+    await writeMigrations(dir, [orders, note]);
+    await withClient(stuck.url, async (longTransaction) => {
+      await longTransaction.query("BEGIN; SELECT * FROM orders;");
+      const run = await runCli(["up", ...args]);
+      await longTransaction.query("ROLLBACK");
+      expect(run.code).toBe(1);
+      expect(lines(run.stderr)).toEqual([
+        expect.stringContaining("0001_orders_note: a table is locked by another transaction; retry 1"),
+        expect.stringMatching(
+          /^Error: Migration 0001_orders_note failed at statement 1 of 1: .*lock timeout.*a table stayed locked through 1 retries: find the long transaction holding it \(pg_stat_activity\) and run again\.$/,
+        ),
+      ]);
+    });
+    expect((await ledgers(stuck.url)).names).toEqual(["0000_orders"]);
   }, 60_000);
 });
 

@@ -39,6 +39,7 @@ export async function up(
       client,
       folder: config.migrationsDir,
       lockTimeoutMs: config.lockTimeoutMs,
+      lockRetries: config.lockRetries,
       onEvent: (event) => reporter.event(event),
       ...(options.to === undefined ? {} : { to: options.to }),
     });
