@@ -16,9 +16,16 @@ import {
 
 // `migrator up` as a deploy pipeline runs it: the bundled CLI, its bundled migrations, a real database.
 
-const [fresh, crowded, locked, concurrent, drifted, noCreatedb, stuck] = await Promise.all(
-  Array.from({ length: 7 }, () => createTestDatabase()),
-);
+const database = createTestDatabase;
+const [fresh, crowded, locked, concurrent, drifted, noCreatedb, stuck] = await Promise.all([
+  database(),
+  database(),
+  database(),
+  database(),
+  database(),
+  database(),
+  database(),
+]);
 const committed = (await readMigrations(migrationsFolder)).map((migration) => migration.name);
 
 const snapshot = (url: string) =>
