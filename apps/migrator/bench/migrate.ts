@@ -6,7 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { startLocalPostgres } from "@devtools-sync/local-postgres";
+import { build } from "esbuild";
 import pg from "pg";
+import { nodeBundleOptions } from "../bundle";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const cli = join(import.meta.dirname, "..", "dist", "cli.js");
@@ -25,6 +27,7 @@ try {
   run("node", [cli, "up", "--database-url", largeDb, "--migrations-dir", large]);
   run("node", [cli, "up", "--database-url", migratedDb, "--migrations-dir", migrationsFolder]);
   const hasPsql = spawnSync("psql", ["--version"]).status === 0;
+  const pgFloor = await pgFloorScript();
 
   const samples: Record<string, number[]> = {};
   const time = async (name: string, prepare: () => Promise<string[]>, command: string) => {
@@ -45,6 +48,7 @@ try {
     }
     await time("migrator up, fresh", async () => [cli, "up", "--database-url", await createDatabase()], "node");
     await time("node -e '' (floor)", async () => ["-e", ""], "node");
+    await time("node + pg SELECT 1", async () => [pgFloor, migratedDb], "node");
     await time("migrator up, no-op", async () => [cli, "up", "--database-url", migratedDb], "node");
     await time(
       "no-op, 10 migrations",
@@ -75,6 +79,9 @@ try {
   if (hasPsql) ratio("migrator up, fresh", "psql -f (floor)", 2.0);
   else console.log("  (psql not installed: the fresh-apply floor was not measured)");
   ratio("migrator up, no-op", "node -e '' (floor)", 1.3);
+  console.log(
+    `  (of which a bundled pg that connects and runs SELECT 1 is ${(median("node + pg SELECT 1") / median("node -e '' (floor)")).toFixed(2)}x: the floor of any Node migrator)`,
+  );
   ratio("no-op, 500 migrations", "no-op, 10 migrations", 1.5);
 } finally {
   await server.stop();
@@ -114,6 +121,24 @@ async function concatenatedSql(folder: string): Promise<string> {
   const file = join(scratch, "all.sql");
   await writeFile(file, parts.join(";\n"));
   return file;
+}
+
+/** The least a Node program that talks to PostgreSQL does: pg bundled like the migrator, connect, SELECT 1. */
+async function pgFloorScript(): Promise<string> {
+  const outfile = join(scratch, "pg-floor.mjs");
+  await build({
+    ...nodeBundleOptions,
+    stdin: {
+      contents: `import pg from "pg";
+        const client = new pg.Client({ connectionString: process.argv[2] });
+        await client.connect();
+        await client.query("SELECT 1");
+        await client.end();`,
+      resolveDir: import.meta.dirname,
+    },
+    outfile,
+  });
+  return outfile;
 }
 
 /** A drizzle-kit style folder of `count` one-table migrations. */

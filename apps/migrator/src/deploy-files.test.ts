@@ -117,8 +117,8 @@ describe("apps/migrator/Dockerfile", () => {
     expect(final).toMatch(/^COPY --from=build \S+ \/repo\/apps\/migrator\/dist\/ \.\/$/m);
     expect(final).toMatch(/^USER (?!root\b)\w+/m);
     expect(final).toMatch(/^ENTRYPOINT \["node", "\/app\/cli\.js"\]$/m);
-    // The bundle carries its migrations (build.mjs copies them next to cli.js).
-    expect(read("apps/migrator/build.mjs")).toContain("dist/migrations");
+    // The bundle carries its migrations (build.ts copies them next to cli.js).
+    expect(read("apps/migrator/build.ts")).toContain("dist/migrations");
     expect(final).toContain("MIGRATIONS_DIR=/app/migrations");
   });
 });

@@ -15,7 +15,7 @@ import type { MigratorConfig } from "../src/config";
 export const cliPath = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 
 if (!existsSync(cliPath)) {
-  throw new Error(`${cliPath} is missing: build the migrator first (cd apps/migrator && node build.mjs).`);
+  throw new Error(`${cliPath} is missing: build the migrator first (pnpm --filter @devtools-sync/migrator build).`);
 }
 
 /** Generous bound on anything a test waits for; never an assertion about speed. */

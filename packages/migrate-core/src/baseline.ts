@@ -58,8 +58,7 @@ export async function baseline(options: BaselineOptions): Promise<BaselineResult
       await client.query("BEGIN");
       try {
         await ensureLedger(client);
-        // Duration 0: recorded, not run.
-        for (const migration of recorded) await recordFinished(client, migration, 0);
+        for (const migration of recorded) await recordFinished(client, migration, null);
         await client.query("COMMIT");
       } catch (error) {
         await client.query("ROLLBACK").catch(() => {});

@@ -3,7 +3,6 @@ export {
   type ColumnDescription,
   describeSchema,
   diffSchemas,
-  isEmptyDatabase,
   type SchemaDescription,
   type TableDescription,
 } from "./catalog";

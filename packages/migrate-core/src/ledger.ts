@@ -132,18 +132,28 @@ export async function adoptDrizzleHistory(client: pg.ClientBase, migrations: Mig
 }
 
 /** Marks a migration finished in both ledgers; run it inside the transaction that applied it. */
-export async function recordFinished(client: pg.ClientBase, migration: Migration, durationMs: number): Promise<void> {
+export async function recordFinished(
+  client: pg.ClientBase,
+  migration: Migration,
+  /** null when the migration was recorded, not run (baseline). */
+  durationMs: number | null,
+): Promise<void> {
   await client.query(
-    `INSERT INTO ${LEDGER} (name, hash, created_at, duration_ms, statements_done, finished)
-     VALUES ($1, $2, $3, $4, $5, true)
-     ON CONFLICT (name) DO UPDATE SET duration_ms = excluded.duration_ms, statements_done = excluded.statements_done,
-       finished = true, applied_at = now()`,
-    [migration.name, migration.hash, migration.createdAt, Math.round(durationMs), migration.statements.length],
+    `WITH ours AS (
+       INSERT INTO ${LEDGER} (name, hash, created_at, duration_ms, statements_done, finished)
+       VALUES ($1, $2, $3, $4, $5, true)
+       ON CONFLICT (name) DO UPDATE SET duration_ms = excluded.duration_ms, statements_done = excluded.statements_done,
+         finished = true, applied_at = now()
+     )
+     INSERT INTO ${DRIZZLE_LEDGER} (hash, created_at) VALUES ($2, $3)`,
+    [
+      migration.name,
+      migration.hash,
+      migration.createdAt,
+      durationMs === null ? null : Math.round(durationMs),
+      migration.statements.length,
+    ],
   );
-  await client.query(`INSERT INTO ${DRIZZLE_LEDGER} (hash, created_at) VALUES ($1, $2)`, [
-    migration.hash,
-    migration.createdAt,
-  ]);
 }
 
 /** Records how far a migration that runs outside a transaction got, so a re-run resumes there. */

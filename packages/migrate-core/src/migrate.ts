@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { isEmptyDatabase } from "./catalog";
 import { ExitCode, MigrateError } from "./errors";
 import type { EventSink } from "./events";
 import { type Migration, readMigrations } from "./journal";
@@ -24,6 +25,11 @@ export interface MigrateOptions {
 /** What a run did. */
 export interface MigrateResult {
   applied: string[];
+  /**
+   * Whether the database held nothing before this run (no history, nothing in `public`): then
+   * what the run applied is, by construction, exactly the migrations' schema.
+   */
+  startedEmpty: boolean;
 }
 
 const LOCK_NOT_AVAILABLE = "55P03";
@@ -37,12 +43,13 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const migrations = await readMigrations(options.folder);
   if (options.to === undefined && (await isUpToDate(client, migrations))) {
     onEvent({ type: "up-to-date", applied: migrations.length });
-    return { applied: [] };
+    return { applied: [], startedEmpty: false };
   }
   return withMigrationLock(
     client,
     () => onEvent({ type: "lock-wait" }),
     async () => {
+      const startedEmpty = await isEmptyDatabase(client);
       await ensureLedger(client);
       const adopted = await adoptDrizzleHistory(client, migrations);
       if (adopted.length > 0) onEvent({ type: "adopted", names: adopted });
@@ -56,7 +63,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         applied.push(migration.name);
       }
       if (applied.length === 0) onEvent({ type: "up-to-date", applied: plan.applied.length });
-      return { applied };
+      return { applied, startedEmpty };
     },
   );
 }
@@ -102,9 +109,8 @@ async function applyWithRetries(options: MigrateOptions, migration: Migration, r
 async function applyInTransaction(options: MigrateOptions, migration: Migration): Promise<void> {
   const { client } = options;
   const started = performance.now();
-  await client.query("BEGIN");
   try {
-    await client.query(`SET LOCAL lock_timeout = ${lockTimeout(options)}`);
+    await client.query(`BEGIN; SET LOCAL lock_timeout = ${lockTimeout(options)}`);
     for (const [index, statement] of migration.statements.entries()) {
       await runStatement(client, statement, index);
     }
@@ -126,12 +132,8 @@ async function applyStatementByStatement(options: MigrateOptions, migration: Mig
       if (await prepareConcurrentIndexBuild(client, statement)) await runStatement(client, statement, index);
       await recordProgress(client, migration, index + 1);
     }
-    await client.query("BEGIN");
+    // One statement, so both ledgers record the end together.
     await recordFinished(client, migration, performance.now() - started);
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
   } finally {
     await client.query("RESET lock_timeout").catch(() => {});
   }

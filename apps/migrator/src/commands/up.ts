@@ -1,4 +1,4 @@
-import { ExitCode, isEmptyDatabase, MigrateError, migrate, schemaDrift } from "@devtools-sync/migrate-core";
+import { ExitCode, MigrateError, migrate, schemaDrift } from "@devtools-sync/migrate-core";
 import type pg from "pg";
 import type { Command } from "../command";
 import type { MigratorConfig } from "../config";
@@ -34,8 +34,7 @@ export async function up(
   const connection = await connect(config, reporter);
   try {
     const { client } = connection;
-    const emptyBefore = verify === "auto" && (await isEmptyDatabase(client));
-    const { applied } = await migrate({
+    const { applied, startedEmpty } = await migrate({
       client,
       folder: config.migrationsDir,
       lockTimeoutMs: config.lockTimeoutMs,
@@ -43,7 +42,7 @@ export async function up(
       onEvent: (event) => reporter.event(event),
       ...(options.to === undefined ? {} : { to: options.to }),
     });
-    const compare = verify === "always" || (verify === "auto" && applied.length > 0 && !emptyBefore);
+    const compare = verify === "always" || (verify === "auto" && applied.length > 0 && !startedEmpty);
     const verified = compare ? await compareAfter(client, config, applied) : null;
     return { applied, durationMs: performance.now() - started, verified };
   } finally {
