@@ -22,6 +22,10 @@ export interface AppliedMigration {
   /** Statements already committed; equals the statement count once finished. */
   statementsDone: number;
   finished: boolean;
+  /** Hash of the down file when it was applied (null: it had none, or was applied before they were recorded). */
+  downHash: string | null;
+  /** Down statements committed by a rollback that ran outside a transaction and was cut off; 0 otherwise. */
+  statementsReverted: number;
 }
 
 /** Creates both ledgers if absent. Call it only under the migration lock: CREATE IF NOT EXISTS races. */
@@ -37,16 +41,23 @@ export async function ensureLedger(client: pg.ClientBase): Promise<void> {
       applied_at timestamptz NOT NULL DEFAULT now(),
       duration_ms integer,
       statements_done integer NOT NULL DEFAULT 0,
-      finished boolean NOT NULL DEFAULT false
-    );`);
+      finished boolean NOT NULL DEFAULT false,
+      down_hash text,
+      statements_reverted integer NOT NULL DEFAULT 0
+    );
+    DO $$ BEGIN
+      -- Ledgers made before down migrations existed get their columns (skipped, with no lock, once present).
+      IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = '${LEDGER}'::regclass AND attname = 'down_hash') THEN
+        ALTER TABLE ${LEDGER} ADD COLUMN down_hash text, ADD COLUMN statements_reverted integer NOT NULL DEFAULT 0;
+      END IF;
+    END $$;`);
 }
 
 /** Our ledger's rows in journal order, or none when the database has never been migrated. */
 export async function readLedger(client: pg.ClientBase): Promise<AppliedMigration[]> {
   if (!(await tableExists(client, LEDGER))) return [];
-  const { rows } = await client.query(
-    `SELECT name, hash, created_at, applied_at, duration_ms, statements_done, finished FROM ${LEDGER} ORDER BY created_at`,
-  );
+  // SELECT *: read-only commands may meet a ledger older than the down_hash columns.
+  const { rows } = await client.query(`SELECT * FROM ${LEDGER} ORDER BY created_at`);
   return rows.map((row) => ({
     name: row.name,
     hash: row.hash,
@@ -55,6 +66,8 @@ export async function readLedger(client: pg.ClientBase): Promise<AppliedMigratio
     durationMs: row.duration_ms,
     statementsDone: row.statements_done,
     finished: row.finished,
+    downHash: row.down_hash ?? null,
+    statementsReverted: row.statements_reverted ?? 0,
   }));
 }
 
@@ -108,11 +121,18 @@ export async function adoptDrizzleHistory(client: pg.ClientBase, migrations: Mig
 /** Marks a migration finished in both ledgers; run it inside the transaction that applied it. */
 export async function recordFinished(client: pg.ClientBase, migration: Migration, durationMs: number): Promise<void> {
   await client.query(
-    `INSERT INTO ${LEDGER} (name, hash, created_at, duration_ms, statements_done, finished)
-     VALUES ($1, $2, $3, $4, $5, true)
+    `INSERT INTO ${LEDGER} (name, hash, created_at, duration_ms, statements_done, finished, down_hash)
+     VALUES ($1, $2, $3, $4, $5, true, $6)
      ON CONFLICT (name) DO UPDATE SET duration_ms = excluded.duration_ms, statements_done = excluded.statements_done,
-       finished = true, applied_at = now()`,
-    [migration.name, migration.hash, migration.createdAt, Math.round(durationMs), migration.statements.length],
+       finished = true, applied_at = now(), down_hash = excluded.down_hash`,
+    [
+      migration.name,
+      migration.hash,
+      migration.createdAt,
+      Math.round(durationMs),
+      migration.statements.length,
+      migration.down?.hash ?? null,
+    ],
   );
   await client.query(`INSERT INTO ${DRIZZLE_LEDGER} (hash, created_at) VALUES ($1, $2)`, [
     migration.hash,
@@ -131,6 +151,24 @@ export async function recordProgress(
      ON CONFLICT (name) DO UPDATE SET statements_done = excluded.statements_done`,
     [migration.name, migration.hash, migration.createdAt, statementsDone],
   );
+}
+
+/** Removes a rolled-back migration from both ledgers; run it inside the transaction that rolled it back. */
+export async function recordRolledBack(client: pg.ClientBase, migration: Migration): Promise<void> {
+  await client.query(`DELETE FROM ${LEDGER} WHERE name = $1`, [migration.name]);
+  await client.query(`DELETE FROM ${DRIZZLE_LEDGER} WHERE created_at = $1`, [migration.createdAt]);
+}
+
+/** Records how far a rollback that runs outside a transaction got, so a re-run resumes there. */
+export async function recordRollbackProgress(
+  client: pg.ClientBase,
+  migration: Migration,
+  statementsReverted: number,
+): Promise<void> {
+  await client.query(`UPDATE ${LEDGER} SET statements_reverted = $2 WHERE name = $1`, [
+    migration.name,
+    statementsReverted,
+  ]);
 }
 
 /** The error for an applied migration whose file changed since. */

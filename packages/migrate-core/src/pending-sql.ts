@@ -69,6 +69,8 @@ export async function readPlan(
       durationMs: null,
       statementsDone: migration.statements.length,
       finished: true,
+      downHash: null,
+      statementsReverted: 0,
     });
   }
   ledger.sort((a, b) => a.createdAt - b.createdAt);

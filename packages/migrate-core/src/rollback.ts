@@ -1,0 +1,169 @@
+import { ExitCode, integrityError, MigrateError } from "./errors";
+import type { EventSink } from "./events";
+import { type ExecuteOptions, executeStep, type Step } from "./execute";
+import { type DownMigration, findMigration, type Migration, readMigrations } from "./journal";
+import {
+  type AppliedMigration,
+  adoptDrizzleHistory,
+  ensureLedger,
+  readLedger,
+  recordRollbackProgress,
+  recordRolledBack,
+} from "./ledger";
+import { withMigrationLock } from "./lock";
+import { planMigrations } from "./plan";
+
+/** How far to roll back: exactly one of `to` and `steps`. */
+export interface RollbackOptions extends ExecuteOptions {
+  /** A drizzle-kit migrations folder with `<tag>.down.sql` files. */
+  folder: string;
+  /** Roll back every migration applied after this one, which stays the last applied. */
+  to?: string;
+  /** Roll back this many of the latest applied migrations. */
+  steps?: number;
+  /** Run down migrations marked `-- drops-data`; without it they are refused before anything runs. */
+  allowDataLoss?: boolean;
+  onEvent?: EventSink;
+}
+
+/** What a run rolled back, latest first. */
+export interface RollbackResult {
+  rolledBack: string[];
+}
+
+/**
+ * Runs the down migrations of the latest applied migrations, latest first, each in its own
+ * transaction (statement by statement when it uses CONCURRENTLY) that also removes it from both
+ * ledgers, under the migration lock. Every check (integrity, irreversible or unwritten down
+ * migrations, data loss without `allowDataLoss`) passes before the first one runs.
+ */
+export async function rollback(options: RollbackOptions): Promise<RollbackResult> {
+  const { client, onEvent = () => {} } = options;
+  checkRollbackRange(options);
+  const migrations = await readMigrations(options.folder);
+  if (options.to !== undefined) findMigration(migrations, options.to);
+  return withMigrationLock(
+    client,
+    () => onEvent({ type: "lock-wait" }),
+    async () => {
+      await ensureLedger(client);
+      const adopted = await adoptDrizzleHistory(client, migrations);
+      if (adopted.length > 0) onEvent({ type: "adopted", names: adopted });
+      const ledger = await readLedger(client);
+      const targets = rollbackTargets(migrations, ledger, options);
+      const downs = targets.map((migration) => checkDown(migration, ledger));
+      refuseDataLoss(targets, downs, options.allowDataLoss ?? false);
+      for (const [index, migration] of targets.entries()) {
+        await executeStep(options, downStep(options, migration, downs[index] as DownMigration), onEvent);
+      }
+      if (targets.length === 0) onEvent({ type: "nothing-to-roll-back" });
+      return { rolledBack: targets.map((migration) => migration.name) };
+    },
+  );
+}
+
+/** Refuses (exit 2) a range that is not exactly one of `to` and a positive whole `steps`. */
+export function checkRollbackRange({ to, steps }: Pick<RollbackOptions, "to" | "steps">): void {
+  if ((to === undefined) === (steps === undefined)) {
+    throw usageError(
+      "missing-range",
+      "Say how far to roll back: --to <migration> (it stays the last applied) or --steps <n> (how many to undo), not both.",
+    );
+  }
+  if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) {
+    throw usageError("bad-steps", "--steps must be a whole number of migrations, 1 or more.");
+  }
+}
+
+/** The applied migrations to roll back, latest first. */
+function rollbackTargets(migrations: Migration[], ledger: AppliedMigration[], options: RollbackOptions): Migration[] {
+  const plan = planMigrations(migrations, ledger, { rollingBack: true });
+  const interrupted = ledger.find((row) => !row.finished);
+  if (interrupted) {
+    throw integrityError(
+      "partly-applied",
+      `Migration ${interrupted.name} was cut off while it was being applied: run migrator up to finish it before rolling back.`,
+    );
+  }
+  const applied = plan.applied;
+  if (options.steps !== undefined) {
+    if (options.steps > applied.length) {
+      throw usageError(
+        "too-many-steps",
+        `--steps ${options.steps} asks for more than the ${applied.length} applied migration(s): pass at most ${applied.length}.`,
+      );
+    }
+    return applied.slice(applied.length - options.steps).reverse();
+  }
+  const keep = applied.findIndex((migration) => migration.name === options.to);
+  if (keep === -1) {
+    throw usageError(
+      "not-applied",
+      `Migration ${options.to} is not applied to this database, so it cannot be left as the last applied one: pass an applied migration (see migrator status).`,
+    );
+  }
+  return applied.slice(keep + 1).reverse();
+}
+
+/** The down migration to run for `migration`, or the reason it may not run. */
+function checkDown(migration: Migration, ledger: AppliedMigration[]): DownMigration {
+  const { down, name } = migration;
+  const recorded = ledger.find((row) => row.name === name)?.downHash ?? null;
+  if (down && recorded !== null && down.hash !== recorded) {
+    throw integrityError(
+      "edited-down-migration",
+      `The down migration of ${name} (${name}.down.sql) was changed after ${name} was applied: restore the version it was applied with from version control.`,
+    );
+  }
+  if (!down) {
+    throw usageError(
+      "no-down-migration",
+      `Migration ${name} has no down migration (${name}.down.sql), so nothing is rolled back: write one, or roll back to ${name} or later.`,
+    );
+  }
+  if (down.refusal?.kind === "irreversible") {
+    throw usageError(
+      "irreversible",
+      `Migration ${name} cannot be rolled back: ${down.refusal.reason}; nothing was rolled back (roll back to ${name} or later).`,
+    );
+  }
+  if (down.refusal?.kind === "unwritten") {
+    throw usageError(
+      "unwritten-down-migration",
+      `The down migration of ${name} is still the generated template: write its SQL in ${name}.down.sql (or mark it "-- irreversible: <reason>"); nothing was rolled back.`,
+    );
+  }
+  return down;
+}
+
+function refuseDataLoss(targets: Migration[], downs: DownMigration[], allowDataLoss: boolean): void {
+  if (allowDataLoss) return;
+  const losses = targets.flatMap((migration, index) => {
+    const dropsData = downs[index]?.dropsData;
+    return dropsData ? [`${migration.name} (${dropsData})`] : [];
+  });
+  if (losses.length > 0) {
+    throw usageError(
+      "drops-data",
+      `Rolling back would delete data: ${losses.join("; ")}. Nothing was rolled back; pass --allow-data-loss to run it anyway.`,
+    );
+  }
+}
+
+function downStep(options: RollbackOptions, migration: Migration, down: DownMigration): Step {
+  const { client } = options;
+  return {
+    name: migration.name,
+    direction: "down",
+    statements: down.statements,
+    transactional: down.transactional,
+    resumeAt: async () =>
+      (await readLedger(client)).find((row) => row.name === migration.name)?.statementsReverted ?? 0,
+    recordProgress: (done) => recordRollbackProgress(client, migration, done),
+    recordDone: () => recordRolledBack(client, migration),
+  };
+}
+
+function usageError(code: string, message: string): MigrateError {
+  return new MigrateError(code, message, ExitCode.usage);
+}
