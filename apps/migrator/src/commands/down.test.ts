@@ -29,6 +29,14 @@ const schemaOf = (url: string) => withClient(url, (client) => describeSchema(cli
 const cli = (url: string, ...args: string[]) => runCli(["down", "--database-url", url, ...args]);
 
 describe("migrator down", () => {
+  it("is listed in --help with its flags", async () => {
+    const help = await runCli(["--help"]);
+    expect(help.stdout).toMatch(/^ {2}down {2,}Roll back the latest migrations/m);
+    for (const flag of ["--to", "--steps", "--allow-data-loss"]) {
+      expect(help.stdout.split("\n  status")[0]?.split("\n  down")[1]).toContain(flag);
+    }
+  });
+
   it("refuses, before connecting, a run that does not say how far to go (exit 2)", async () => {
     const nowhere = "postgres://nobody:secret@127.0.0.1:1/none";
     for (const args of [[], ["--steps", "0"], ["--steps", "two"], ["--steps", "1", "--to", first]]) {
