@@ -129,6 +129,8 @@ describe("rollback", () => {
       );
       const up = await migrate({ client, folder }).catch((error: unknown) => error);
       expect(up).toMatchObject({ code: "partly-rolled-back", exitCode: 4 });
+      const keepIt = await rollback({ client, folder, to: concurrentIndexes.tag }).catch((error: unknown) => error);
+      expect(keepIt).toMatchObject({ code: "partly-rolled-back", exitCode: 4 });
 
       // Fixed (the index is back); the re-run starts at statement 2, which the first would fail before.
       await client.query('CREATE INDEX "users_name_idx" ON "users" ("name")');

@@ -86,6 +86,19 @@ function rollbackTargets(migrations: Migration[], ledger: AppliedMigration[], op
     );
   }
   const applied = plan.applied;
+  const targets = latestApplied(applied, options);
+  const cutOff = ledger.find((row) => row.statementsReverted > 0 && !targets.some((m) => m.name === row.name));
+  if (cutOff) {
+    throw integrityError(
+      "partly-rolled-back",
+      `Migration ${cutOff.name} was being rolled back when the rollback stopped: finish that first (migrator down --to the migration before it).`,
+    );
+  }
+  return targets;
+}
+
+/** The migrations `options` ask to roll back, latest first. */
+function latestApplied(applied: Migration[], options: RollbackOptions): Migration[] {
   if (options.steps !== undefined) {
     if (options.steps > applied.length) {
       throw usageError(
