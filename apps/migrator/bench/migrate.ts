@@ -25,6 +25,8 @@ try {
   run("node", [cli, "up", "--database-url", largeDb, "--migrations-dir", large]);
   run("node", [cli, "up", "--database-url", migratedDb, "--migrations-dir", migrationsFolder]);
   const hasPsql = spawnSync("psql", ["--version"]).status === 0;
+  const committedCount = JSON.parse(await readFile(join(migrationsFolder, "meta", "_journal.json"), "utf8")).entries
+    .length;
 
   const samples: Record<string, number[]> = {};
   const time = async (name: string, prepare: () => Promise<string[]>, command: string) => {
@@ -44,6 +46,15 @@ try {
       );
     }
     await time("migrator up, fresh", async () => [cli, "up", "--database-url", await createDatabase()], "node");
+    await time(
+      "migrator down, all",
+      async () => {
+        const url = await createDatabase();
+        run("node", [cli, "up", "--database-url", url]);
+        return [cli, "down", "--database-url", url, "--steps", String(committedCount), "--allow-data-loss"];
+      },
+      "node",
+    );
     await time("node -e '' (floor)", async () => ["-e", ""], "node");
     await time("migrator up, no-op", async () => [cli, "up", "--database-url", migratedDb], "node");
     await time(
@@ -75,6 +86,7 @@ try {
   if (hasPsql) ratio("migrator up, fresh", "psql -f (floor)", 2.0);
   else console.log("  (psql not installed: the fresh-apply floor was not measured)");
   ratio("migrator up, no-op", "node -e '' (floor)", 1.3);
+  ratio("migrator down, all", "migrator up, fresh", 1.5);
   ratio("no-op, 500 migrations", "no-op, 10 migrations", 1.5);
 } finally {
   await server.stop();
