@@ -12,11 +12,13 @@ import type { MigrationEvent } from "./events";
 import { withMigrationLock } from "./lock";
 import { migrate } from "./migrate";
 import { rollback } from "./rollback";
+import { status } from "./status";
 
 // rollback() under the same rules as migrate(): drizzle's ledger agrees afterwards, the migration
 // lock is shared, lock_timeout is retried, and a CONCURRENTLY down migration cut off halfway resumes.
 
-const [interop, resumed, locked] = await Promise.all([
+const [interop, resumed, locked, older] = await Promise.all([
+  createTestDatabase(),
   createTestDatabase(),
   createTestDatabase(),
   createTestDatabase(),
@@ -194,6 +196,26 @@ describe("rollback", () => {
           "rollback-done",
         ]);
       });
+    });
+  });
+
+  it("rolls back on a ledger written before down migrations existed, trusting the down files it finds", async () => {
+    const folder = await folderOf([users, name]);
+    await withClient(older.url, async (client) => {
+      await migrate({ client, folder });
+      await client.query(
+        "ALTER TABLE migrator.applied_migrations DROP COLUMN down_hash, DROP COLUMN statements_reverted",
+      );
+      expect((await status({ client, folder })).applied.map((m) => m.name)).toEqual([users.tag, name.tag]);
+      expect(await rollback({ client, folder, steps: 1, allowDataLoss: true })).toEqual({ rolledBack: [name.tag] });
+      expect((await migrate({ client, folder })).applied).toEqual([name.tag]);
+      const { rows } = await client.query(
+        "SELECT name, down_hash IS NOT NULL AS recorded FROM migrator.applied_migrations",
+      );
+      expect(rows).toEqual([
+        { name: users.tag, recorded: false },
+        { name: name.tag, recorded: true },
+      ]);
     });
   });
 });
