@@ -16,7 +16,8 @@ interface Journal {
 export async function downMigrationText(folder: string, tag: string): Promise<string> {
   const journal: Journal = JSON.parse(await readFile(join(folder, "meta", "_journal.json"), "utf8"));
   const entry = journal.entries.find((candidate) => candidate.tag === tag);
-  if (!entry) throw new Error(`${tag} is not in ${join(folder, "meta", "_journal.json")}`);
+  if (!entry)
+    throw new Error(`No migration ${tag} in ${join(folder, "meta", "_journal.json")}: pass a tag listed there.`);
   const after = await snapshot(folder, entry.idx);
   const before = entry.idx === 0 ? emptySnapshot(after) : await snapshot(folder, entry.idx - 1);
   const meta = after._meta as Record<"schemas" | "tables" | "columns", Record<string, string>>;

@@ -35,19 +35,28 @@ async function generate(schema: string, args: string[]): Promise<string> {
   // Relative paths: drizzle-kit 0.31 prefixes "./" to an absolute --out.
   const flags = ["--dialect", "postgresql", "--schema", relative(packageDir, join(dir, "schema.ts"))];
   flags.push("--out", relative(packageDir, folder), "--casing", "snake_case");
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/generate.ts", ...flags, ...args], {
-    cwd: packageDir,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
-  const code = await new Promise((resolve) => child.on("close", resolve));
+  const { code, output } = await runScript("generate.ts", [...flags, ...args]);
   // drizzle-kit exits 0 even when it fails, so success is the wrapper's line naming the down file.
   if (code !== 0 || !output.includes("Down migration:")) {
     throw new Error(`pnpm db:generate ${args.join(" ")} exited ${code} without a down migration:\n${output}`);
   }
   return folder;
+}
+
+const generateDown = (folder: string, tag: string) => runScript("generate-down.ts", [tag], { MIGRATIONS_DIR: folder });
+
+/** Runs `scripts/<script>` as its package script does; returns its exit code and its output. */
+async function runScript(script: string, args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ["--import", "tsx", `scripts/${script}`, ...args], {
+    cwd: packageDir,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  return { code, output };
 }
 
 const newest = async (folder: string) => {
@@ -82,6 +91,16 @@ describe("pnpm db:generate", () => {
     expect(added.text).toMatch(/^DROP TABLE "widgets" CASCADE;$/m);
     expect((await newest(again)).text).toBe(added.text);
     expect(await downMigrationText(folder, added.name)).toBe(added.text);
+
+    // pnpm db:generate-down writes the same file for a migration that lacks one, and never overwrites.
+    await rm(join(folder, `${added.name}.down.sql`));
+    expect((await generateDown(folder, added.name)).code).toBe(0);
+    expect((await newest(folder)).text).toBe(added.text);
+    const overwrite = await generateDown(folder, added.name);
+    expect(overwrite.code).toBe(2);
+    expect(overwrite.output).toContain(
+      `Already written (delete a file to have it generated again): ${added.name}.down.sql`,
+    );
 
     // And the migrator runs it: refused without the flag, then back to the committed schema.
     const database = await createTestDatabase();

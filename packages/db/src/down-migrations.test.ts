@@ -26,7 +26,7 @@ const downSteps = (client: pg.ClientBase, steps: number) =>
   rollback({ client, folder: migrationsFolder, steps, allowDataLoss: true });
 
 describe("the committed down migrations", () => {
-  it("exist for every migration in the journal (else: write <tag>.down.sql, see packages/db/migrations/README.md)", () => {
+  it("exist for every migration in the journal (else: pnpm db:generate-down <tag>, then review or write it)", () => {
     const missing = migrations.filter((migration) => migration.down === null).map((migration) => migration.name);
     const unwritten = migrations
       .filter((migration) => migration.down?.refusal?.kind === "unwritten")
