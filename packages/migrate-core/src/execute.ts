@@ -141,7 +141,8 @@ function stepFailed(step: Step, error: unknown, lockRetries: number | undefined)
       : ` at statement ${pgError.statementIndex + 1} of ${step.statements.length}`;
   const detail = [pgError.detail, pgError.hint].filter(Boolean).join(" ");
   const what = step.direction === "up" ? `Migration ${step.name}` : `Rolling back ${step.name}`;
-  const kept = step.direction === "up" ? "nothing of this migration was kept" : "nothing of this rollback was kept";
+  const kept =
+    step.direction === "up" ? "nothing of this migration was kept" : "nothing of its down migration was kept";
   const advice =
     lockRetries === undefined
       ? `${kept} (statements that ran outside a transaction are resumed); fix the cause and run again.`

@@ -51,7 +51,8 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
       if (adopted.length > 0) onEvent({ type: "adopted", names: adopted });
       const ledger = await readLedger(client);
       const targets = rollbackTargets(migrations, ledger, options);
-      const downs = targets.map((migration) => checkDown(migration, ledger));
+      for (const migration of targets) checkDownUnchanged(migration, ledger);
+      const downs = targets.map(runnableDown);
       refuseDataLoss(targets, downs, options.allowDataLoss ?? false);
       for (const [index, migration] of targets.entries()) {
         await executeStep(options, downStep(options, migration, downs[index] as DownMigration), onEvent);
@@ -118,9 +119,8 @@ function latestApplied(applied: Migration[], options: RollbackOptions): Migratio
   return applied.slice(keep + 1).reverse();
 }
 
-/** The down migration to run for `migration`, or the reason it may not run. */
-function checkDown(migration: Migration, ledger: AppliedMigration[]): DownMigration {
-  const { down, name } = migration;
+/** Refuses a down file that differs from the one recorded when its migration was applied. */
+function checkDownUnchanged({ down, name }: Migration, ledger: AppliedMigration[]): void {
   const recorded = ledger.find((row) => row.name === name)?.downHash ?? null;
   if (down && recorded !== null && down.hash !== recorded) {
     throw integrityError(
@@ -128,6 +128,10 @@ function checkDown(migration: Migration, ledger: AppliedMigration[]): DownMigrat
       `The down migration of ${name} (${name}.down.sql) was changed after ${name} was applied: restore the version it was applied with from version control.`,
     );
   }
+}
+
+/** The down migration to run for `migration`, or the reason it may not run. */
+function runnableDown({ down, name }: Migration): DownMigration {
   if (!down) {
     throw usageError(
       "no-down-migration",
