@@ -64,8 +64,8 @@ export async function writeDownMigrations(folder: string, tags: string[]): Promi
   return written;
 }
 
-/** What a statement of drizzle-kit's deletes, in words (a table, a column, a type change's values). */
-function dataLost(statement: string): string[] {
+/** What a statement (drizzle-kit's spelling) deletes, in words: a table, a column, a type change's values. */
+export function dataLost(statement: string): string[] {
   const table = /^DROP TABLE ([^ ;]+)/.exec(statement);
   if (table) return [`table ${table[1]} and its rows`];
   const column = /^ALTER TABLE ([^ ]+) DROP COLUMN ([^ ;]+)/.exec(statement);

@@ -3,6 +3,7 @@ import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/te
 import { describeSchema, migrate, readMigrations, rollback } from "@devtools-sync/migrate-core";
 import type pg from "pg";
 import { describe, expect, it } from "vitest";
+import { dataLost } from "../scripts/down-migration";
 import { migrationsFolder } from "./migrations";
 
 // Every committed migration can be undone: its down migration takes the catalog back exactly to
@@ -32,6 +33,15 @@ describe("the committed down migrations", () => {
       .filter((migration) => migration.down?.refusal?.kind === "unwritten")
       .map((migration) => migration.name);
     expect({ missing, unwritten }).toEqual({ missing: [], unwritten: [] });
+  });
+
+  it("say in their first line when they delete data (-- drops-data: …), so the migrator asks for --allow-data-loss", () => {
+    const unmarked = migrations.flatMap(({ name, down }) => {
+      const sql = (down?.statements ?? []).map((statement) => statement.replace(/^--.*\n/gm, "").trim());
+      return down && !down.dropsData && sql.some((statement) => dataLost(statement).length > 0) ? [name] : [];
+    });
+    expect(unmarked).toEqual([]);
+    expect(migrations[0]?.down?.dropsData).toBe("every table of the schema and all their rows");
   });
 
   it("walk the whole history: for each migration, up, down and up again leaves the catalog of the first up", async () => {
