@@ -30,5 +30,11 @@ export {
   readPlan,
 } from "./pending-sql";
 export { type MigrationPlan, planMigrations } from "./plan";
-export { checkRollbackRange, type RollbackOptions, type RollbackResult, rollback } from "./rollback";
+export {
+  checkRollbackRange,
+  pendingRollback,
+  type RollbackOptions,
+  type RollbackResult,
+  rollback,
+} from "./rollback";
 export { type MigrationStatus, type StatusOptions, status } from "./status";

@@ -11,6 +11,7 @@ import {
   recordRolledBack,
 } from "./ledger";
 import { withMigrationLock } from "./lock";
+import { type PendingMigration, readPlan } from "./pending-sql";
 import { planMigrations } from "./plan";
 
 /** How far to roll back: exactly one of `to` and `steps`. */
@@ -49,18 +50,48 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
       await ensureLedger(client);
       const adopted = await adoptDrizzleHistory(client, migrations);
       if (adopted.length > 0) onEvent({ type: "adopted", names: adopted });
-      const ledger = await readLedger(client);
-      const targets = rollbackTargets(migrations, ledger, options);
-      for (const migration of targets) checkDownUnchanged(migration, ledger);
-      const downs = targets.map(runnableDown);
-      refuseDataLoss(targets, downs, options.allowDataLoss ?? false);
-      for (const [index, migration] of targets.entries()) {
-        await executeStep(options, downStep(options, migration, downs[index] as DownMigration), onEvent);
-      }
-      if (targets.length === 0) onEvent({ type: "nothing-to-roll-back" });
-      return { rolledBack: targets.map((migration) => migration.name) };
+      const steps = plannedRollback(migrations, await readLedger(client), options);
+      for (const { migration, down } of steps) await executeStep(options, downStep(options, migration, down), onEvent);
+      if (steps.length === 0) onEvent({ type: "nothing-to-roll-back" });
+      return { rolledBack: steps.map(({ migration }) => migration.name) };
     },
   );
+}
+
+/**
+ * The down migrations `rollback(options)` would run, in order, read without the lock and without
+ * writing; refused exactly as `rollback` would refuse them.
+ */
+export async function pendingRollback(
+  options: Omit<RollbackOptions, "onEvent" | "lockTimeoutMs" | "lockRetries">,
+): Promise<PendingMigration[]> {
+  checkRollbackRange(options);
+  const { ledger, migrations } = await readPlan(options.client, options.folder, { rollingBack: true });
+  if (options.to !== undefined) findMigration(migrations, options.to);
+  return plannedRollback(migrations, ledger, options).map(({ migration, down }) => {
+    const resumeAt = down.transactional
+      ? 0
+      : (ledger.find((row) => row.name === migration.name)?.statementsReverted ?? 0);
+    return {
+      name: migration.name,
+      transactional: down.transactional,
+      statements: down.statements.slice(resumeAt),
+      resumeAt,
+    };
+  });
+}
+
+/** The migrations to roll back with their down migrations, latest first, once every check passed. */
+function plannedRollback(
+  migrations: Migration[],
+  ledger: AppliedMigration[],
+  options: Pick<RollbackOptions, "to" | "steps" | "allowDataLoss">,
+): { migration: Migration; down: DownMigration }[] {
+  const targets = rollbackTargets(migrations, ledger, options);
+  for (const migration of targets) checkDownUnchanged(migration, ledger);
+  const downs = targets.map(runnableDown);
+  refuseDataLoss(targets, downs, options.allowDataLoss ?? false);
+  return targets.map((migration, index) => ({ migration, down: downs[index] as DownMigration }));
 }
 
 /** Refuses (exit 2) a range that is not exactly one of `to` and a positive whole `steps`. */
@@ -77,7 +108,11 @@ export function checkRollbackRange({ to, steps }: Pick<RollbackOptions, "to" | "
 }
 
 /** The applied migrations to roll back, latest first. */
-function rollbackTargets(migrations: Migration[], ledger: AppliedMigration[], options: RollbackOptions): Migration[] {
+function rollbackTargets(
+  migrations: Migration[],
+  ledger: AppliedMigration[],
+  options: Pick<RollbackOptions, "to" | "steps">,
+): Migration[] {
   const plan = planMigrations(migrations, ledger, { rollingBack: true });
   const interrupted = ledger.find((row) => !row.finished);
   if (interrupted) {
@@ -99,7 +134,7 @@ function rollbackTargets(migrations: Migration[], ledger: AppliedMigration[], op
 }
 
 /** The migrations `options` ask to roll back, latest first. */
-function latestApplied(applied: Migration[], options: RollbackOptions): Migration[] {
+function latestApplied(applied: Migration[], options: Pick<RollbackOptions, "to" | "steps">): Migration[] {
   if (options.steps !== undefined) {
     if (options.steps > applied.length) {
       throw usageError(

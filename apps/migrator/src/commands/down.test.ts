@@ -51,6 +51,16 @@ describe("migrator down", () => {
     expect((await runCli(["up", "--database-url", history.url])).code).toBe(0);
     expect((await runCli(["up", "--database-url", reference.url, "--to", third])).code).toBe(0);
 
+    const untouched = { ledgers: await ledgers(history.url), schema: await schemaOf(history.url) };
+    const dryRun = await cli(history.url, "--steps", String(committed.length - 3), "--dry-run");
+    expect(dryRun.code).toBe(0);
+    expect(dryRun.stdout).toMatch(
+      /^-- Down migration of 0004_tune_indexes_for_hot_paths: runs outside a transaction, each statement committing alone \(CONCURRENTLY\)$/m,
+    );
+    expect(dryRun.stdout).toContain('CREATE INDEX CONCURRENTLY "idx_agents_group_id" ON "agents"');
+    expect(dryRun.stderr.trim()).toBe(`${committed.length - 3} migration(s) would be rolled back; nothing was run.`);
+    expect({ ledgers: await ledgers(history.url), schema: await schemaOf(history.url) }).toEqual(untouched);
+
     const steps = await cli(history.url, "--steps", String(committed.length - 3));
     expect(steps.code).toBe(0);
     const undone = committed.slice(3).reverse();
@@ -85,8 +95,11 @@ describe("migrator down", () => {
   it("refuses a down migration that drops data until --allow-data-loss, changing nothing (exit 2)", async () => {
     // Continues from the previous test: only the first migration is applied.
     const before = await schemaOf(history.url);
+    const dryRun = await cli(history.url, "--steps", "1", "--dry-run");
+    expect([dryRun.code, dryRun.stdout]).toEqual([2, ""]);
     const refused = await cli(history.url, "--steps", "1");
     expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(dryRun.stderr);
     expect(lines(refused.stderr)).toEqual([
       `Error: Rolling back would delete data: ${first} (every table of the schema and all their rows). Nothing was rolled back; pass --allow-data-loss to run it anyway.`,
     ]);
