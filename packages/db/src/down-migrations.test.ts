@@ -32,7 +32,11 @@ describe("the committed down migrations", () => {
     const unwritten = migrations
       .filter((migration) => migration.down?.refusal?.kind === "unwritten")
       .map((migration) => migration.name);
-    expect({ missing, unwritten }).toEqual({ missing: [], unwritten: [] });
+    expect(missing, "no <tag>.down.sql: run pnpm db:generate-down <tag>, then review it").toEqual([]);
+    expect(
+      unwritten,
+      'still the "-- todo-down:" template: write the SQL that undoes it, or mark it irreversible',
+    ).toEqual([]);
   });
 
   it("say in their first line when they delete data (-- drops-data: …), so the migrator asks for --allow-data-loss", () => {
