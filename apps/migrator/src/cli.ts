@@ -36,7 +36,8 @@ Flags (every command):
 Exit codes:
   0  done, or already up to date
   1  a migration or the database failed
-  2  usage or configuration error (bad flag, bad URL, wrong password, missing database)
+  2  usage or configuration error (bad flag, bad URL, wrong password, missing database);
+     down: refused (irreversible, unwritten or missing down migration, data loss without --allow-data-loss)
   3  status: migrations are pending
   4  integrity: an applied migration (or its down file) was edited or is missing, or one is out of order;
      verify, baseline: the live schema differs from the migrations' (each difference listed)`;
