@@ -85,6 +85,14 @@ describe("migrator down", () => {
     expect(events.at(-1)).toMatchObject({ type: "result", command: "down", rolledBack: [third, second] });
     expect(await ledgers(history.url)).toEqual({ names: [first], finished: [true], drizzleRows: 1 });
 
+    const pending = await cli(history.url, "--to", third);
+    expect([pending.code, lines(pending.stderr)]).toEqual([
+      2,
+      [
+        `Error: Migration ${third} is not applied to this database, so it cannot be left as the last applied one: pass an applied migration (see migrator status).`,
+      ],
+    ]);
+
     const again = await cli(history.url, "--to", first);
     expect([again.code, again.stderr.trim()]).toEqual([
       0,
