@@ -28,6 +28,8 @@ try {
   run("node", [cli, "up", "--database-url", migratedDb, "--migrations-dir", migrationsFolder]);
   const hasPsql = spawnSync("psql", ["--version"]).status === 0;
   const pgFloor = await pgFloorScript();
+  const committedCount = JSON.parse(await readFile(join(migrationsFolder, "meta", "_journal.json"), "utf8")).entries
+    .length;
 
   const samples: Record<string, number[]> = {};
   const time = async (name: string, prepare: () => Promise<string[]>, command: string) => {
@@ -47,6 +49,15 @@ try {
       );
     }
     await time("migrator up, fresh", async () => [cli, "up", "--database-url", await createDatabase()], "node");
+    await time(
+      "migrator down, all",
+      async () => {
+        const url = await createDatabase();
+        run("node", [cli, "up", "--database-url", url]);
+        return [cli, "down", "--database-url", url, "--steps", String(committedCount), "--allow-data-loss"];
+      },
+      "node",
+    );
     await time("node -e '' (floor)", async () => ["-e", ""], "node");
     await time("node + pg SELECT 1", async () => [pgFloor, migratedDb], "node");
     await time("migrator up, no-op", async () => [cli, "up", "--database-url", migratedDb], "node");
@@ -82,6 +93,7 @@ try {
   console.log(
     `  (of which a bundled pg that connects and runs SELECT 1 is ${(median("node + pg SELECT 1") / median("node -e '' (floor)")).toFixed(2)}x: the floor of any Node migrator)`,
   );
+  ratio("migrator down, all", "migrator up, fresh", 1.5);
   ratio("no-op, 500 migrations", "no-op, 10 migrations", 1.5);
 } finally {
   await server.stop();

@@ -8,6 +8,7 @@ import { redact } from "./redact";
 // Each command is imported only when it runs, so a no-op `up` loads no more than it needs.
 const commands: Record<string, () => Promise<Command>> = {
   up: () => import("./commands/up").then((m) => m.upCommand),
+  down: () => import("./commands/down").then((m) => m.downCommand),
   status: () => import("./commands/status").then((m) => m.statusCommand),
   start: () => import("./commands/start").then((m) => m.startCommand),
   plan: () => import("./commands/plan").then((m) => m.planCommand),
@@ -36,9 +37,10 @@ Flags (every command):
 Exit codes:
   0  done, or already up to date
   1  a migration or the database failed
-  2  usage or configuration error (bad flag, bad URL, wrong password, missing database)
+  2  usage or configuration error (bad flag, bad URL, wrong password, missing database);
+     down: refused (irreversible, unwritten or missing down migration, data loss without --allow-data-loss)
   3  status: migrations are pending
-  4  integrity: an applied migration was edited or is missing, or one is out of order;
+  4  integrity: an applied migration (or its down file) was edited or is missing, or one is out of order;
      verify, baseline, up's comparison: the live schema differs from the migrations' (each difference listed)`;
 
 /** Runs the migrator with `argv` (without node and script); returns the process exit code. */

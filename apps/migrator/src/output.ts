@@ -43,6 +43,12 @@ function humanLine(event: MigrationEvent): string | undefined {
       return undefined;
     case "migration-done":
       return `  applied ${event.name} (${formatDuration(event.durationMs)})`;
+    case "rollback-start":
+      return undefined;
+    case "rollback-done":
+      return `  rolled back ${event.name} (${formatDuration(event.durationMs)})`;
+    case "nothing-to-roll-back":
+      return undefined;
     case "lock-timeout-retry":
       return `  ${event.name}: a table is locked by another transaction; retry ${event.attempt} in ${formatDuration(event.delayMs)}`;
   }

@@ -129,6 +129,8 @@ export interface FixtureMigration {
   sql: string;
   /** Journal `when`; defaults to a fixed date plus one second per position. */
   when?: number;
+  /** The down migration (`<tag>.down.sql`); none when absent. */
+  down?: string;
 }
 
 /** A fresh temporary folder, removed after the file's tests. */
@@ -138,7 +140,7 @@ export async function tempDir(): Promise<string> {
   return dir;
 }
 
-/** Makes `folder` a drizzle-kit migrations folder holding exactly `migrations` (journal and SQL files). */
+/** Makes `folder` a drizzle-kit migrations folder holding exactly `migrations` (journal, SQL and down files). */
 export async function writeMigrations(folder: string, migrations: FixtureMigration[]): Promise<string> {
   await mkdir(join(folder, "meta"), { recursive: true });
   for (const file of await readdir(folder)) {
@@ -155,7 +157,10 @@ export async function writeMigrations(folder: string, migrations: FixtureMigrati
     join(folder, "meta", "_journal.json"),
     JSON.stringify({ version: "7", dialect: "postgresql", entries }, null, 2),
   );
-  for (const migration of migrations) await writeFile(join(folder, `${migration.tag}.sql`), migration.sql);
+  for (const migration of migrations) {
+    await writeFile(join(folder, `${migration.tag}.sql`), migration.sql);
+    if (migration.down !== undefined) await writeFile(join(folder, `${migration.tag}.down.sql`), migration.down);
+  }
   return folder;
 }
 

@@ -5,6 +5,9 @@ export type MigrationEvent =
   | { type: "up-to-date"; applied: number }
   | { type: "migration-start"; name: string; transactional: boolean; resumeAt: number }
   | { type: "migration-done"; name: string; durationMs: number }
+  | { type: "rollback-start"; name: string; transactional: boolean; resumeAt: number }
+  | { type: "rollback-done"; name: string; durationMs: number }
+  | { type: "nothing-to-roll-back" }
   | { type: "lock-timeout-retry"; name: string; attempt: number; delayMs: number };
 
 export type EventSink = (event: MigrationEvent) => void;

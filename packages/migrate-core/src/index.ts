@@ -18,7 +18,7 @@ export {
   withoutForeignLedgers,
   withScratchDatabase,
 } from "./expected-schema";
-export { type Migration, readMigrations } from "./journal";
+export { type DownMigration, type Migration, readMigrations } from "./journal";
 export { type AppliedMigration, ensureLedger, readLedger, recordFinished } from "./ledger";
 export { withMigrationLock } from "./lock";
 export { type MigrateOptions, type MigrateResult, migrate } from "./migrate";
@@ -30,4 +30,11 @@ export {
   readPlan,
 } from "./pending-sql";
 export { type MigrationPlan, planMigrations } from "./plan";
+export {
+  checkRollbackRange,
+  pendingRollback,
+  type RollbackOptions,
+  type RollbackResult,
+  rollback,
+} from "./rollback";
 export { type MigrationStatus, type StatusOptions, status } from "./status";

@@ -56,4 +56,23 @@ describe("parseMigration", () => {
     ).toBe(true);
     expect(parseMigration(0, "w", 1, "CREATE TABLE concurrently_seen (a int);").transactional).toBe(true);
   });
+
+  it("reads a down file's first-line marker: irreversible and the generator's template refuse, drops-data names the loss", () => {
+    const down = (text: string) => parseMigration(0, "0000_x", 1, "SELECT 1;", text).down;
+    expect(down("DROP INDEX CONCURRENTLY x_idx;")).toMatchObject({
+      statements: ["DROP INDEX CONCURRENTLY x_idx;"],
+      transactional: false,
+      refusal: null,
+      dropsData: null,
+    });
+    expect(down("-- drops-data: table x\nDROP TABLE x;")).toMatchObject({ refusal: null, dropsData: "table x" });
+    expect(down("-- irreversible: rows were merged\n")).toMatchObject({
+      statements: [],
+      refusal: { kind: "irreversible", reason: "rows were merged" },
+    });
+    expect(down("-- todo-down: write it\n")?.refusal?.kind).toBe("unwritten");
+    // A marker counts only on the first line, where the generator and the conventions put it.
+    expect(down("-- undoes x\n-- irreversible: no\nSELECT 1;")?.refusal).toBeNull();
+    expect(parseMigration(0, "0000_x", 1, "SELECT 1;").down).toBeNull();
+  });
 });

@@ -2,10 +2,12 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { integrityError } from "./errors";
+import { ExitCode, integrityError, MigrateError } from "./errors";
 
 // The one module that knows drizzle-kit's folder layout (0.31): meta/_journal.json lists the
 // migrations in order; <tag>.sql holds statements separated by "--> statement-breakpoint".
+// Ours on top: <tag>.down.sql undoes <tag>.sql (same breakpoints); its first line may be a marker,
+// `-- irreversible: <reason>`, `-- drops-data: <what is lost>` or the generator's `-- todo-down: …`.
 
 /** One migration as drizzle-kit wrote it. */
 export interface Migration {
@@ -21,6 +23,20 @@ export interface Migration {
   statements: string[];
   /** False when a statement cannot run inside a transaction (CONCURRENTLY); then each commits alone. */
   transactional: boolean;
+  /** What undoes it (`<name>.down.sql`), or null when the folder has no down file for it. */
+  down: DownMigration | null;
+}
+
+/** A down migration: statements that take the schema back to where it was before its migration. */
+export interface DownMigration {
+  /** SHA-256 of the down file's text. */
+  hash: string;
+  statements: string[];
+  transactional: boolean;
+  /** Set when it may not run: `irreversible` (with the file's reason) or `unwritten` (still the generated template). */
+  refusal: { kind: "irreversible" | "unwritten"; reason: string } | null;
+  /** What it loses (from `-- drops-data: …`); it runs only when the user allows data loss. */
+  dropsData: string | null;
 }
 
 interface JournalFile {
@@ -28,11 +44,14 @@ interface JournalFile {
 }
 
 const BREAKPOINT = "--> statement-breakpoint";
+const DOWN_SUFFIX = ".down.sql";
 
 /** Reads every migration the journal lists, checking that the folder and journal agree. */
 export async function readMigrations(folder: string): Promise<Migration[]> {
   const journal = await readJournal(folder);
   const files = new Set((await readdir(folder)).filter((file) => file.endsWith(".sql")));
+  const downFiles = new Set([...files].filter((file) => file.endsWith(DOWN_SUFFIX)));
+  for (const file of downFiles) files.delete(file);
   const migrations: Migration[] = [];
   let previousWhen = Number.NEGATIVE_INFINITY;
   for (const [index, entry] of journal.entries.entries()) {
@@ -52,7 +71,9 @@ export async function readMigrations(folder: string): Promise<Migration[]> {
     previousWhen = entry.when;
     // Synchronous: hundreds of small files read in a loop cost a thread-pool round trip each when async.
     const text = readFileSync(join(folder, file), "utf8");
-    migrations.push(parseMigration(index, entry.tag, entry.when, text));
+    const downFile = `${entry.tag}${DOWN_SUFFIX}`;
+    const downText = downFiles.delete(downFile) ? readFileSync(join(folder, downFile), "utf8") : null;
+    migrations.push(parseMigration(index, entry.tag, entry.when, text, downText));
   }
   const [orphan] = files;
   if (orphan) {
@@ -61,19 +82,61 @@ export async function readMigrations(folder: string): Promise<Migration[]> {
       `${orphan} is not listed in meta/_journal.json, so it would never run: create migrations with drizzle-kit generate (--custom for hand-written SQL).`,
     );
   }
+  const [orphanDown] = downFiles;
+  if (orphanDown) {
+    throw integrityError(
+      "unlisted-file",
+      `${orphanDown} undoes no migration of meta/_journal.json: rename it after its migration (<tag>${DOWN_SUFFIX}) or delete it.`,
+    );
+  }
   return migrations;
 }
 
-/** Splits a migration file into statements and classifies it. */
-export function parseMigration(index: number, name: string, createdAt: number, text: string): Migration {
+/** The migration named `name`, or a usage error saying where to find the names. */
+export function findMigration(migrations: Migration[], name: string): Migration {
+  const found = migrations.find((migration) => migration.name === name);
+  if (!found) {
+    throw new MigrateError(
+      "unknown-migration",
+      `No migration named ${name}: pass a name from the migrations folder (see migrator status).`,
+      ExitCode.usage,
+    );
+  }
+  return found;
+}
+
+/** Splits a migration file (and its down file, if any) into statements and classifies them. */
+export function parseMigration(
+  index: number,
+  name: string,
+  createdAt: number,
+  text: string,
+  downText: string | null = null,
+): Migration {
+  return { index, name, createdAt, ...parseStatements(text), down: downText === null ? null : parseDown(downText) };
+}
+
+function parseDown(text: string): DownMigration {
+  const marker = /^-- (irreversible|drops-data|todo-down):(.*)/.exec(text.split("\n", 1)[0] ?? "");
+  const [, kind, reason = ""] = marker ?? [];
+  return {
+    ...parseStatements(text),
+    refusal:
+      kind === "irreversible"
+        ? { kind: "irreversible", reason: reason.trim() }
+        : kind === "todo-down"
+          ? { kind: "unwritten", reason: reason.trim() }
+          : null,
+    dropsData: kind === "drops-data" ? reason.trim() : null,
+  };
+}
+
+function parseStatements(text: string) {
   const statements = text
     .split(BREAKPOINT)
     .map((chunk) => chunk.trim())
     .filter((chunk) => stripComments(chunk).trim() !== "");
   return {
-    index,
-    name,
-    createdAt,
     hash: createHash("sha256").update(text).digest("hex"),
     statements,
     transactional: !statements.some((statement) => /\bconcurrently\b/i.test(stripComments(statement))),

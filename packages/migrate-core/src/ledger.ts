@@ -22,6 +22,10 @@ export interface AppliedMigration {
   /** Statements already committed; equals the statement count once finished. */
   statementsDone: number;
   finished: boolean;
+  /** Hash of the down file when it was applied (null: it had none, or was applied before they were recorded). */
+  downHash: string | null;
+  /** Down statements committed by a rollback that ran outside a transaction and was cut off; 0 otherwise. */
+  statementsReverted: number;
 }
 
 /** Creates both ledgers if absent. Call it only under the migration lock: CREATE IF NOT EXISTS races. */
@@ -37,16 +41,23 @@ export async function ensureLedger(client: pg.ClientBase): Promise<void> {
       applied_at timestamptz NOT NULL DEFAULT now(),
       duration_ms integer,
       statements_done integer NOT NULL DEFAULT 0,
-      finished boolean NOT NULL DEFAULT false
-    );`);
+      finished boolean NOT NULL DEFAULT false,
+      down_hash text,
+      statements_reverted integer NOT NULL DEFAULT 0
+    );
+    DO $$ BEGIN
+      -- Ledgers made before down migrations existed get their columns (skipped, with no lock, once present).
+      IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = '${LEDGER}'::regclass AND attname = 'down_hash') THEN
+        ALTER TABLE ${LEDGER} ADD COLUMN down_hash text, ADD COLUMN statements_reverted integer NOT NULL DEFAULT 0;
+      END IF;
+    END $$;`);
 }
 
 /** Our ledger's rows in journal order, or none when the database has never been migrated. */
 export async function readLedger(client: pg.ClientBase): Promise<AppliedMigration[]> {
   if (!(await tableExists(client, LEDGER))) return [];
-  const { rows } = await client.query(
-    `SELECT name, hash, created_at, applied_at, duration_ms, statements_done, finished FROM ${LEDGER} ORDER BY created_at`,
-  );
+  // SELECT *: read-only commands may meet a ledger older than the down_hash columns.
+  const { rows } = await client.query(`SELECT * FROM ${LEDGER} ORDER BY created_at`);
   return rows.map((row) => ({
     name: row.name,
     hash: row.hash,
@@ -55,6 +66,8 @@ export async function readLedger(client: pg.ClientBase): Promise<AppliedMigratio
     durationMs: row.duration_ms,
     statementsDone: row.statements_done,
     finished: row.finished,
+    downHash: row.down_hash ?? null,
+    statementsReverted: row.statements_reverted ?? 0,
   }));
 }
 
@@ -70,18 +83,26 @@ export async function isUpToDate(client: pg.ClientBase, migrations: Migration[])
     [LEDGER, DRIZZLE_LEDGER],
   );
   if (!ledgers[0].present || migrations.length === 0) return false;
-  const { rows } = await client.query<{ name: string; hash: string; finished: boolean; drizzle_rows: number }>(
-    `SELECT name, hash, finished, (SELECT count(*) FROM ${DRIZZLE_LEDGER})::int AS drizzle_rows
-     FROM ${LEDGER} ORDER BY created_at`,
+  // Whole rows as JSON: a ledger written by an older migrator lacks the newer columns.
+  const { rows } = await client.query<{ row: LedgerJson; drizzle_rows: number }>(
+    `SELECT to_jsonb(ledger) AS row, (SELECT count(*) FROM ${DRIZZLE_LEDGER})::int AS drizzle_rows
+     FROM ${LEDGER} ledger ORDER BY created_at`,
   );
   return (
     rows.length === migrations.length &&
     rows[0]?.drizzle_rows === migrations.length &&
-    rows.every((row, index) => {
+    rows.every(({ row }, index) => {
       const migration = migrations[index];
-      return row.finished && row.name === migration?.name && row.hash === migration.hash;
+      return row.finished && !row.statements_reverted && row.name === migration?.name && row.hash === migration.hash;
     })
   );
+}
+
+interface LedgerJson {
+  name: string;
+  hash: string;
+  finished: boolean;
+  statements_reverted?: number;
 }
 
 /**
@@ -140,10 +161,10 @@ export async function recordFinished(
 ): Promise<void> {
   await client.query(
     `WITH ours AS (
-       INSERT INTO ${LEDGER} (name, hash, created_at, duration_ms, statements_done, finished)
-       VALUES ($1, $2, $3, $4, $5, true)
+       INSERT INTO ${LEDGER} (name, hash, created_at, duration_ms, statements_done, finished, down_hash)
+       VALUES ($1, $2, $3, $4, $5, true, $6)
        ON CONFLICT (name) DO UPDATE SET duration_ms = excluded.duration_ms, statements_done = excluded.statements_done,
-         finished = true, applied_at = now()
+         finished = true, applied_at = now(), down_hash = excluded.down_hash
      )
      INSERT INTO ${DRIZZLE_LEDGER} (hash, created_at) VALUES ($2, $3)`,
     [
@@ -152,6 +173,7 @@ export async function recordFinished(
       migration.createdAt,
       durationMs === null ? null : Math.round(durationMs),
       migration.statements.length,
+      migration.down?.hash ?? null,
     ],
   );
 }
@@ -167,6 +189,24 @@ export async function recordProgress(
      ON CONFLICT (name) DO UPDATE SET statements_done = excluded.statements_done`,
     [migration.name, migration.hash, migration.createdAt, statementsDone],
   );
+}
+
+/** Removes a rolled-back migration from both ledgers; run it inside the transaction that rolled it back. */
+export async function recordRolledBack(client: pg.ClientBase, migration: Migration): Promise<void> {
+  await client.query(`DELETE FROM ${LEDGER} WHERE name = $1`, [migration.name]);
+  await client.query(`DELETE FROM ${DRIZZLE_LEDGER} WHERE created_at = $1`, [migration.createdAt]);
+}
+
+/** Records how far a rollback that runs outside a transaction got, so a re-run resumes there. */
+export async function recordRollbackProgress(
+  client: pg.ClientBase,
+  migration: Migration,
+  statementsReverted: number,
+): Promise<void> {
+  await client.query(`UPDATE ${LEDGER} SET statements_reverted = $2 WHERE name = $1`, [
+    migration.name,
+    statementsReverted,
+  ]);
 }
 
 /** The error for an applied migration whose file changed since. */

@@ -1,6 +1,5 @@
 import type pg from "pg";
-import { ExitCode, MigrateError } from "./errors";
-import { type Migration, readMigrations } from "./journal";
+import { findMigration, type Migration, readMigrations } from "./journal";
 import { type AppliedMigration, drizzleOnlyHistory, readLedger } from "./ledger";
 import { type MigrationPlan, planMigrations } from "./plan";
 
@@ -29,14 +28,7 @@ export interface PendingOptions {
  */
 export async function pendingMigrations(options: PendingOptions): Promise<PendingMigration[]> {
   const { plan, ledger, migrations } = await readPlan(options.client, options.folder);
-  const target = options.to === undefined ? undefined : migrations.find((migration) => migration.name === options.to);
-  if (options.to !== undefined && !target) {
-    throw new MigrateError(
-      "unknown-migration",
-      `No migration named ${options.to}: pass a name from the migrations folder (see migrator status).`,
-      ExitCode.usage,
-    );
-  }
+  const target = options.to === undefined ? undefined : findMigration(migrations, options.to);
   return plan.pending
     .filter((migration) => !target || migration.index <= target.index)
     .map((migration) => {
@@ -57,6 +49,7 @@ export async function pendingMigrations(options: PendingOptions): Promise<Pendin
 export async function readPlan(
   client: pg.ClientBase,
   folder: string,
+  { rollingBack = false } = {},
 ): Promise<{ plan: MigrationPlan; ledger: AppliedMigration[]; migrations: Migration[] }> {
   const migrations = await readMigrations(folder);
   const ledger = await readLedger(client);
@@ -69,17 +62,20 @@ export async function readPlan(
       durationMs: null,
       statementsDone: migration.statements.length,
       finished: true,
+      downHash: null,
+      statementsReverted: 0,
     });
   }
   ledger.sort((a, b) => a.createdAt - b.createdAt);
-  return { plan: planMigrations(migrations, ledger), ledger, migrations };
+  return { plan: planMigrations(migrations, ledger, { rollingBack }), ledger, migrations };
 }
 
 /**
- * The pending migrations as one SQL text, each headed by a comment with its name and how it
- * runs. For reading and review: `up` also sets lock_timeout and writes the ledgers.
+ * The pending migrations (or, with `down`, the down migrations `rollback` would run) as one SQL
+ * text, each headed by a comment with its name and how it runs. For reading and review: `up` and
+ * `down` also set lock_timeout and write the ledgers.
  */
-export function formatPendingSql(pending: PendingMigration[]): string {
+export function formatPendingSql(pending: PendingMigration[], { down = false } = {}): string {
   return pending
     .map((migration) => {
       const mode = migration.transactional
@@ -92,7 +88,8 @@ export function formatPendingSql(pending: PendingMigration[]): string {
       const statements = migration.statements.map((statement) =>
         /;\s*$/.test(stripTrailingComments(statement)) ? statement : `${statement};`,
       );
-      return [`-- Migration ${migration.name}: ${mode}${resume}`, ...statements].join("\n\n");
+      const heading = down ? `Down migration of ${migration.name}` : `Migration ${migration.name}`;
+      return [`-- ${heading}: ${mode}${resume}`, ...statements].join("\n\n");
     })
     .join("\n\n");
 }

@@ -17,6 +17,8 @@ function applied(migration: Migration, overrides: Partial<AppliedMigration> = {}
     durationMs: 1,
     statementsDone: migration.statements.length,
     finished: true,
+    downHash: null,
+    statementsReverted: 0,
     ...overrides,
   };
 }
@@ -62,5 +64,16 @@ describe("planMigrations", () => {
     const error = refusal(() => planMigrations(folder, [applied(users), applied(posts)]));
     expect(error).toMatchObject({ code: "out-of-order", exitCode: 4 });
     expect(error.message).toMatch(/^Migration 0001_teams is pending but ordered before 0002_posts, which is applied/);
+  });
+
+  it("refuses to go on from a rollback that was cut off halfway, saying to finish it (exit 4)", () => {
+    const cutOff = [applied(users), applied(teams, { statementsReverted: 1 })];
+    const error = refusal(() => planMigrations(folder, cutOff));
+    expect(error).toMatchObject({ code: "partly-rolled-back", exitCode: 4 });
+    expect(error.message).toMatch(/^Migration 0001_teams was being rolled back .* run migrator down again/);
+    expect(planMigrations(folder, cutOff, { rollingBack: true }).applied.map((m) => m.name)).toEqual([
+      "0000_users",
+      "0001_teams",
+    ]);
   });
 });

@@ -13,9 +13,14 @@ export interface MigrationPlan {
 /**
  * Compares the files with the database's history. Refuses, by name and with what to do, an
  * applied migration whose file changed or vanished, and a pending one ordered before an applied
- * one (a branch merged late): drizzle's own migrator would silently skip it.
+ * one (a branch merged late): drizzle's own migrator would silently skip it. A migration whose
+ * rollback was cut off halfway is refused too, unless `rollingBack` (the rollback resumes it).
  */
-export function planMigrations(migrations: Migration[], ledger: AppliedMigration[]): MigrationPlan {
+export function planMigrations(
+  migrations: Migration[],
+  ledger: AppliedMigration[],
+  { rollingBack = false } = {},
+): MigrationPlan {
   const byName = new Map(migrations.map((migration) => [migration.name, migration]));
   for (const row of ledger) {
     const migration = byName.get(row.name);
@@ -26,6 +31,12 @@ export function planMigrations(migrations: Migration[], ledger: AppliedMigration
       );
     }
     if (migration.hash !== row.hash) throw editedError(row.name);
+    if (row.statementsReverted > 0 && !rollingBack) {
+      throw integrityError(
+        "partly-rolled-back",
+        `Migration ${row.name} was being rolled back when the rollback stopped (${row.statementsReverted} of ${migration.down?.statements.length ?? "?"} down statements done): run migrator down again to finish it, then up.`,
+      );
+    }
   }
   const finished = new Set(ledger.filter((row) => row.finished).map((row) => row.name));
   const applied = migrations.filter((migration) => finished.has(migration.name));

@@ -1,0 +1,155 @@
+import { spawn } from "node:child_process";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
+import { describeSchema, MigrateError, migrate, readMigrations, rollback } from "@devtools-sync/migrate-core";
+import { afterAll, describe, expect, it } from "vitest";
+import { migrationsFolder } from "../src/migrations";
+import { downMigrationText } from "./down-migration";
+
+// `pnpm db:generate` as a developer runs it, against copies of the committed migrations folder and
+// a schema changed on purpose: drizzle-kit writes the migration, the wrapper its down migration.
+
+const packageDir = fileURLToPath(new URL("..", import.meta.url));
+const schemaIndex = fileURLToPath(new URL("../src/schema/index.ts", import.meta.url));
+// Inside node_modules, so the schema files resolve drizzle-orm like the package's own files.
+const workDir = await mkdtemp(join(packageDir, "node_modules", ".tmp-generate-test-"));
+afterAll(() => rm(workDir, { recursive: true, force: true }));
+
+const WIDGETS = `import { pgTable, text, uuid } from "drizzle-orm/pg-core";
+export * from ${JSON.stringify(schemaIndex)};
+export const widgets = pgTable("widgets", { id: uuid().primaryKey().defaultRandom(), label: text().notNull() });
+`;
+// Every table but blocklist: the generated migration drops it, with its rows.
+const WITHOUT_BLOCKLIST = `export { agents, apiKeys, auditLog, extensions, groupExtensions, groups, reports, users } from ${JSON.stringify(schemaIndex)};
+`;
+
+let copies = 0;
+/** Runs `pnpm db:generate <args>` on a fresh copy of the committed folder with `schema`; returns the copy. */
+async function generate(schema: string, args: string[]): Promise<string> {
+  const dir = join(workDir, String(copies++));
+  const folder = join(dir, "migrations");
+  await cp(migrationsFolder, folder, { recursive: true });
+  await writeFile(join(dir, "schema.ts"), schema);
+  // Relative paths: drizzle-kit 0.31 prefixes "./" to an absolute --out.
+  const flags = ["--dialect", "postgresql", "--schema", relative(packageDir, join(dir, "schema.ts"))];
+  flags.push("--out", relative(packageDir, folder), "--casing", "snake_case");
+  const { code, output } = await runScript("generate.ts", [...flags, ...args]);
+  // drizzle-kit exits 0 even when it fails, so success is the wrapper's line naming the down file.
+  if (code !== 0 || !output.includes("Down migration:")) {
+    throw new Error(`pnpm db:generate ${args.join(" ")} exited ${code} without a down migration:\n${output}`);
+  }
+  return folder;
+}
+
+const generateDown = (folder: string, tag: string) => runScript("generate-down.ts", [tag], { MIGRATIONS_DIR: folder });
+
+/** Runs `scripts/<script>` as its package script does; returns its exit code and its output. */
+async function runScript(script: string, args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ["--import", "tsx", `scripts/${script}`, ...args], {
+    cwd: packageDir,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  return { code, output };
+}
+
+const newest = async (folder: string) => {
+  const migration = (await readMigrations(folder)).at(-1);
+  if (!migration?.down) throw new Error(`no down migration next to ${migration?.name}`);
+  return {
+    ...migration,
+    down: migration.down,
+    text: await readFile(join(folder, `${migration.name}.down.sql`), "utf8"),
+  };
+};
+
+async function refusal(run: Promise<unknown>): Promise<MigrateError> {
+  const error = await run.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (error instanceof MigrateError) return error;
+  throw error ?? new Error("expected a refusal");
+}
+
+describe("pnpm db:generate", () => {
+  it("writes next to a new table's migration a down migration that drops it, marked drops-data, byte for byte the same each time", async () => {
+    const [folder, again] = await Promise.all([
+      generate(WIDGETS, ["--name", "add_widgets"]),
+      generate(WIDGETS, ["--name", "add_widgets"]),
+    ]);
+    const added = await newest(folder);
+    expect(added.name).toBe("0005_add_widgets");
+    expect(added.text.split("\n")[0]).toBe('-- drops-data: table "widgets" and its rows');
+    expect(added.down.statements).toHaveLength(1);
+    expect(added.text).toMatch(/^DROP TABLE "widgets" CASCADE;$/m);
+    expect((await newest(again)).text).toBe(added.text);
+    expect(await downMigrationText(folder, added.name)).toBe(added.text);
+
+    // pnpm db:generate-down writes the same file for a migration that lacks one, and never overwrites.
+    await rm(join(folder, `${added.name}.down.sql`));
+    expect((await generateDown(folder, added.name)).code).toBe(0);
+    expect((await newest(folder)).text).toBe(added.text);
+    const overwrite = await generateDown(folder, added.name);
+    expect(overwrite.code).toBe(2);
+    expect(overwrite.output).toContain(
+      `Already written (delete a file to have it generated again): ${added.name}.down.sql`,
+    );
+
+    // And the migrator runs it: refused without the flag, then back to the committed schema.
+    const database = await createTestDatabase();
+    await withClient(database.url, async (client) => {
+      await migrate({ client, folder: migrationsFolder });
+      const committed = await describeSchema(client);
+      await migrate({ client, folder });
+      const withWidgets = await describeSchema(client);
+      const error = await refusal(rollback({ client, folder, steps: 1 }));
+      expect(error).toMatchObject({ code: "drops-data", exitCode: 2 });
+      expect(error.message).toContain('0005_add_widgets (table "widgets" and its rows)');
+      expect(error.message).toContain("--allow-data-loss");
+      expect(await describeSchema(client)).toEqual(withWidgets);
+
+      await rollback({ client, folder, steps: 1, allowDataLoss: true });
+      expect(await describeSchema(client)).toEqual(committed);
+    });
+  }, 120_000);
+
+  it("marks the down migration of a migration that drops a table irreversible, saying why, and the migrator refuses it", async () => {
+    const folder = await generate(WITHOUT_BLOCKLIST, ["--name", "drop_blocklist"]);
+    const dropped = await newest(folder);
+    expect(dropped.text.split("\n")[0]).toBe(
+      '-- irreversible: 0005_drop_blocklist deletes table "blocklist" and its rows, which no down migration can bring back',
+    );
+    expect(dropped.down.statements).toEqual([]);
+
+    const database = await createTestDatabase();
+    await withClient(database.url, async (client) => {
+      await migrate({ client, folder });
+      const error = await refusal(rollback({ client, folder, steps: 1, allowDataLoss: true }));
+      expect(error).toMatchObject({ code: "irreversible", exitCode: 2 });
+      expect(error.message).toMatch(
+        /^Migration 0005_drop_blocklist cannot be rolled back: 0005_drop_blocklist deletes/,
+      );
+    });
+  }, 120_000);
+
+  it("writes a template for a --custom migration that the migrator refuses until it is written", async () => {
+    const folder = await generate(`export * from ${JSON.stringify(schemaIndex)};\n`, ["--custom", "--name", "fix_x"]);
+    const custom = await newest(folder);
+    expect(custom.text).toMatch(/^-- todo-down: write below the SQL that undoes 0005_fix_x/);
+    expect(custom.down.refusal?.kind).toBe("unwritten");
+
+    const database = await createTestDatabase();
+    await withClient(database.url, async (client) => {
+      await migrate({ client, folder });
+      const error = await refusal(rollback({ client, folder, steps: 1 }));
+      expect(error).toMatchObject({ code: "unwritten-down-migration", exitCode: 2 });
+    });
+  }, 120_000);
+});
