@@ -6,6 +6,7 @@ import { catalogProblems } from "./catalog-checks";
 import { dataLossFindings } from "./data-loss";
 import type { Finding } from "./finding";
 import { sortFindings } from "./finding";
+import { historyFindings } from "./history";
 import { squawkFindings } from "./squawk";
 import { type Statement, splitStatements } from "./statements";
 import { applyWaivers } from "./waivers";
@@ -18,12 +19,15 @@ export interface LintOptions {
 }
 
 /**
- * Lints every migration of the folder: Squawk's rules, data-losing statements without a marker,
+ * Lints every migration of the folder: one line of history (no fork left by two branches), Squawk's rules, data-losing statements without a marker,
  * and, from the catalog of a database migrated one step at a time, the redundant indexes and
  * unindexed foreign keys each migration introduces. Down files (`NNNN_name.down.sql`) get the
  * SQL checks. Waivers in the files are applied; what remains is returned in a stable order.
  */
 export async function lintMigrations({ folder, databaseUrl }: LintOptions): Promise<Finding[]> {
+  // A forked history is reported alone: the migrations cannot be applied in one order.
+  const forks = await historyFindings(folder);
+  if (forks.length > 0) return sortFindings(forks);
   const migrations = await readMigrations(folder);
   const label = (file: string) => `${basename(folder)}/${file}`;
   const findings: Finding[] = [];
