@@ -3,7 +3,6 @@
 -- dropping an index then never blocks the application's writes, so this migration runs outside a
 -- transaction (the migrator detects CONCURRENTLY, runs one statement at a time, and on a re-run
 -- drops an invalid index that an interrupted build left behind before building it again).
--- lint-ignore-file prefer-robust-stmts: no IF NOT EXISTS on purpose: it would keep the invalid index an interrupted CONCURRENTLY build leaves; the migrator drops that index and builds it again
 CREATE INDEX CONCURRENTLY "agents_group_id_last_heartbeat_idx" ON "agents" USING btree ("group_id","last_heartbeat");
 --> statement-breakpoint
 CREATE INDEX CONCURRENTLY "audit_log_group_id_created_at_idx" ON "audit_log" USING btree ("group_id","created_at","id");

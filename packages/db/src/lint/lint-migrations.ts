@@ -43,7 +43,7 @@ export async function lintMigrations({ folder, databaseUrl }: LintOptions): Prom
       const introduced = (await catalogProblems(client)).filter((problem) => !known.has(problem.key));
       for (const problem of introduced) known.add(problem.key);
       const own = [
-        ...(await squawkFindings(join(folder, file), label(file), migration.transactional)),
+        ...(await squawkFindings(join(folder, file), label(file), migration.transactional, statements)),
         ...dataLossFindings(label(file), text, statements),
         ...introduced.map(({ rule, objects, risk, fix }) => ({
           file: label(file),
@@ -64,7 +64,7 @@ export async function lintMigrations({ folder, databaseUrl }: LintOptions): Prom
     const statements = splitStatements(text);
     const transactional = !statements.some((statement) => /\bconcurrently\b/i.test(statement.sql));
     const own = [
-      ...(await squawkFindings(join(folder, file), label(file), transactional)),
+      ...(await squawkFindings(join(folder, file), label(file), transactional, statements)),
       ...dataLossFindings(label(file), text, statements),
     ];
     findings.push(...applyWaivers(label(file), text, statements, own));

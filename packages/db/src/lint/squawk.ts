@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import type { Finding } from "./finding";
+import type { Statement } from "./statements";
 
 const squawkBin = createRequire(import.meta.url).resolve("squawk-cli/js/bin/squawk");
 
@@ -17,7 +18,7 @@ export const excludedSquawkRules: Record<string, string> = {
 /** This project's fix for a rule, where Squawk's `help` is missing or generic. */
 const fixes: Record<string, string> = {
   "prefer-robust-stmts":
-    "use IF NOT EXISTS / IF EXISTS so a re-run after a failure part-way through succeeds (the migrator re-runs a non-transactional migration from the failed statement)",
+    "use IF NOT EXISTS / IF EXISTS: with CONCURRENTLY in it the file runs statement by statement, and a crash between a statement and its progress record runs that statement again",
   "constraint-missing-not-valid":
     "add the constraint NOT VALID in this migration and VALIDATE CONSTRAINT it in the next (see 0001/0002)",
   "adding-foreign-key-constraint":
@@ -39,7 +40,12 @@ interface SquawkViolation {
  * Runs Squawk on one migration file. `transactional` says whether the migrator wraps the file in a
  * transaction (it does not when a statement is CONCURRENTLY), which changes what is safe.
  */
-export async function squawkFindings(path: string, file: string, transactional: boolean): Promise<Finding[]> {
+export async function squawkFindings(
+  path: string,
+  file: string,
+  transactional: boolean,
+  statements: Statement[],
+): Promise<Finding[]> {
   const args = [
     squawkBin,
     "--reporter",
@@ -59,15 +65,29 @@ export async function squawkFindings(path: string, file: string, transactional: 
     });
   });
   const violations = JSON.parse(stdout) as SquawkViolation[];
-  return violations.map((violation) => ({
-    file,
-    // Squawk counts lines from 0.
-    line: violation.line + 1,
-    rule: violation.rule_name,
-    risk: violation.message.replace(/\s+/g, " ").trim(),
-    fix:
-      fixes[violation.rule_name] ??
-      violation.help?.replace(/\s+/g, " ").trim() ??
-      `see https://squawkhq.com/docs/${violation.rule_name}`,
-  }));
+  return violations
+    .filter((violation) => !rerunSafe(violation, statements))
+    .map((violation) => ({
+      file,
+      // Squawk counts lines from 0.
+      line: violation.line + 1,
+      rule: violation.rule_name,
+      risk: violation.message.replace(/\s+/g, " ").trim(),
+      fix:
+        fixes[violation.rule_name] ??
+        violation.help?.replace(/\s+/g, " ").trim() ??
+        `see https://squawkhq.com/docs/${violation.rule_name}`,
+    }));
+}
+
+// The migrator re-runs a named CREATE INDEX CONCURRENTLY safely: it skips the statement when the
+// index is there and valid, and drops an invalid leftover of an interrupted build first
+// (IF NOT EXISTS would keep that broken index instead).
+const NAMED_CONCURRENT_INDEX = /^create (unique )?index concurrently (if not exists )?("(?:[^"]|"")+"|[\w$]+) on /i;
+
+function rerunSafe(violation: SquawkViolation, statements: Statement[]): boolean {
+  if (violation.rule_name !== "prefer-robust-stmts") return false;
+  const line = violation.line + 1;
+  const statement = statements.find((s) => line >= s.startLine && line <= s.endLine);
+  return statement !== undefined && NAMED_CONCURRENT_INDEX.test(statement.sql);
 }
