@@ -6,7 +6,7 @@ import { createTestDatabase } from "@devtools-sync/local-postgres/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { migrationsFolder } from "../migrations";
 import { formatFinding } from "./finding";
-import { lintMigrations } from "./lint-migrations";
+import { lintDownFiles, lintMigrations } from "./lint-migrations";
 
 const folders: string[] = [];
 afterAll(() => Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true }))));
@@ -163,14 +163,32 @@ describe("pnpm db:check's migration lint", () => {
 
   it("reports a data-losing statement without a marker", async () => {
     const findings = await lint(tables, 'ALTER TABLE "agents" DROP COLUMN "machine_id";');
-    expect(where(findings)).toEqual([
-      "migrations/0001_step.sql:1 ban-drop-column",
-      "migrations/0001_step.sql:1 drops-data-without-marker",
-    ]);
+    expect(where(findings)).toEqual(["migrations/0001_step.sql:1 drops-data-without-marker"]);
     const marked = await lint(
       tables,
       '-- drops-data: machine ids, replaced by ...\nALTER TABLE "agents" DROP COLUMN "machine_id";',
     );
-    expect(where(marked)).toEqual(["migrations/0001_step.sql:2 ban-drop-column"]);
+    expect(marked).toEqual([]);
+  });
+});
+
+describe("the lint of down files", () => {
+  const downFolder = async (files: Record<string, string>) => {
+    const folder = await migrationsOf(tables);
+    await Promise.all(Object.entries(files).map(([name, text]) => writeFile(join(folder, name), text)));
+    return folder;
+  };
+
+  it("requires the drops-data marker on a down file that loses data, and accepts an irreversible one", async () => {
+    const folder = await downFolder({
+      "0000_step.down.sql": 'DROP TABLE "agents";\n--> statement-breakpoint\nDROP TABLE "groups";',
+      "0001_step.down.sql":
+        '-- drops-data: the os_version of every agent\nALTER TABLE "agents" DROP COLUMN "os_version";',
+      "0002_step.down.sql": "-- irreversible: the old values were not kept\n",
+    });
+    expect(where(await lintDownFiles(folder))).toEqual([
+      "migrations/0000_step.down.sql:1 drops-data-without-marker",
+      "migrations/0000_step.down.sql:3 drops-data-without-marker",
+    ]);
   });
 });

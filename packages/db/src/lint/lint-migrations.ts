@@ -29,47 +29,61 @@ export async function lintMigrations({ folder, databaseUrl }: LintOptions): Prom
   const forks = await historyFindings(folder);
   if (forks.length > 0) return sortFindings(forks);
   const migrations = await readMigrations(folder);
-  const label = (file: string) => `${basename(folder)}/${file}`;
   const findings: Finding[] = [];
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     const known = new Set((await catalogProblems(client)).map((problem) => problem.key));
     for (const migration of migrations) {
-      const file = `${migration.name}.sql`;
-      const text = await readFile(join(folder, file), "utf8");
-      const statements = splitStatements(text);
       await migrate({ client, folder, to: migration.name });
       const introduced = (await catalogProblems(client)).filter((problem) => !known.has(problem.key));
       for (const problem of introduced) known.add(problem.key);
-      const own = [
-        ...(await squawkFindings(join(folder, file), label(file), migration.transactional, statements)),
-        ...dataLossFindings(label(file), text, statements),
-        ...introduced.map(({ rule, objects, risk, fix }) => ({
-          file: label(file),
-          line: statementNaming(statements, objects),
-          rule,
-          risk,
-          fix,
-        })),
-      ];
-      findings.push(...applyWaivers(label(file), text, statements, own));
+      findings.push(
+        ...(await lintFile(folder, `${migration.name}.sql`, migration.transactional, (statements) =>
+          introduced.map(({ rule, objects, risk, fix }) => ({
+            rule,
+            risk,
+            fix,
+            line: statementNaming(statements, objects),
+          })),
+        )),
+      );
     }
   } finally {
     await client.end();
   }
-  const downFiles = (await readdir(folder)).filter((file) => file.endsWith(".down.sql")).sort();
-  for (const file of downFiles) {
-    const text = await readFile(join(folder, file), "utf8");
-    const statements = splitStatements(text);
-    const transactional = !statements.some((statement) => /\bconcurrently\b/i.test(statement.sql));
-    const own = [
-      ...(await squawkFindings(join(folder, file), label(file), transactional, statements)),
-      ...dataLossFindings(label(file), text, statements),
-    ];
-    findings.push(...applyWaivers(label(file), text, statements, own));
+  return sortFindings([...findings, ...(await lintDownFiles(folder))]);
+}
+
+/** The SQL checks of every down file (`NNNN_name.down.sql`) of the folder. */
+export async function lintDownFiles(folder: string): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const file of (await readdir(folder)).filter((name) => name.endsWith(".down.sql")).sort()) {
+    findings.push(...(await lintFile(folder, file, undefined, () => [])));
   }
   return sortFindings(findings);
+}
+
+/**
+ * Squawk's and the data-loss findings of one file plus `extra` ones located in it, after its
+ * waivers. `transactional` undefined: judged from the file (no CONCURRENTLY statement).
+ */
+async function lintFile(
+  folder: string,
+  file: string,
+  transactional: boolean | undefined,
+  extra: (statements: Statement[]) => Omit<Finding, "file">[],
+): Promise<Finding[]> {
+  const label = `${basename(folder)}/${file}`;
+  const text = await readFile(join(folder, file), "utf8");
+  const statements = splitStatements(text);
+  const inTransaction = transactional ?? !statements.some((statement) => /\bconcurrently\b/i.test(statement.sql));
+  const own = [
+    ...(await squawkFindings(join(folder, file), label, inTransaction, statements)),
+    ...dataLossFindings(label, text, statements),
+    ...extra(statements).map((finding) => ({ file: label, ...finding })),
+  ];
+  return applyWaivers(label, text, statements, own);
 }
 
 /** Line of the first statement that names one of `objects` (most likely first), else of the first statement. */

@@ -13,6 +13,8 @@ export const excludedSquawkRules: Record<string, string> = {
   "require-lock-timeout": "the migrator sets lock_timeout (--lock-timeout, default 5 s) on every migration's session",
   "require-statement-timeout":
     "a statement timeout would abort the long, non-blocking scans (VALIDATE CONSTRAINT, CREATE INDEX CONCURRENTLY) that make migrations safe",
+  "ban-drop-table": "drops-data-without-marker covers it, and accepts a reviewed `-- drops-data:` marker",
+  "ban-drop-column": "drops-data-without-marker covers it, and accepts a reviewed `-- drops-data:` marker",
 };
 
 /** This project's fix for a rule, where Squawk's `help` is missing or generic. */
