@@ -9,7 +9,7 @@ const squawkBin = createRequire(import.meta.url).resolve("squawk-cli/js/bin/squa
  * Squawk rules that do not apply to migrations run by apps/migrator, and why. Everything else
  * Squawk checks (its defaults) stays on.
  */
-export const excludedSquawkRules: Record<string, string> = {
+const excludedSquawkRules: Record<string, string> = {
   "require-lock-timeout": "the migrator sets lock_timeout (--lock-timeout, default 5 s) on every migration's session",
   "require-statement-timeout":
     "a statement timeout would abort the long, non-blocking scans (VALIDATE CONSTRAINT, CREATE INDEX CONCURRENTLY) that make migrations safe",
