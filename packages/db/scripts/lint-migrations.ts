@@ -22,7 +22,7 @@ async function check(): Promise<number> {
     for (const problem of edits) console.error(problem);
     if (findings.length > 0) {
       console.error(
-        `\n${findings.length} migration lint finding(s). Fix the migration, or waive an intended exception on the line above the statement: -- lint-ignore <rule>: <reason>`,
+        `\n${findings.length} migration lint finding(s). Fix the migration, or waive an intended exception on the line above the statement: -- lint-ignore <rule>: <reason> (a migration already committed is frozen: -- lint-ignore-file <rule>: <reason> in its NNNN_name.lint-ignore)`,
       );
     }
     if (findings.length === 0 && edits.length === 0) console.log("migration lint: no findings");

@@ -111,6 +111,45 @@ describe("pnpm db:check's migration lint", () => {
     ]);
   });
 
+  it("takes whole-file waivers from a committed migration's .lint-ignore sidecar, leaving the migration's bytes alone", async () => {
+    const database = await createTestDatabase();
+    const folder = await migrationsOf(tables, 'CREATE INDEX "a_idx" ON "agents" ("machine_id");');
+    const before = await lintMigrations({ folder, databaseUrl: database.url });
+    expect(where(before)).toEqual(["migrations/0001_step.sql:1 require-concurrent-index-creation"]);
+    await writeFile(
+      join(folder, "0001_step.lint-ignore"),
+      "-- 0001 is applied, so its waivers live here.\n\n-- lint-ignore-file require-concurrent-index-creation: agents is empty in this release\n",
+    );
+    expect(await lintMigrations({ folder, databaseUrl: (await createTestDatabase()).url })).toEqual([]);
+  });
+
+  it("refuses a sidecar line without a reason, one that is no whole-file waiver, one that waives nothing, and a sidecar of no migration", async () => {
+    const database = await createTestDatabase();
+    const folder = await migrationsOf(tables, 'CREATE INDEX "a_idx" ON "agents" ("machine_id");');
+    await writeFile(
+      join(folder, "0001_step.lint-ignore"),
+      [
+        "-- lint-ignore-file require-concurrent-index-creation",
+        "-- lint-ignore require-concurrent-index-creation: a statement waiver has no statement here",
+        'CREATE INDEX "b_idx" ON "agents" ("group_id");',
+        "-- lint-ignore-file drops-data-without-marker: nothing here drops data",
+      ].join("\n"),
+    );
+    await writeFile(
+      join(folder, "0007_gone.lint-ignore"),
+      "-- lint-ignore-file prefer-text-field: the migration was renamed\n",
+    );
+    const findings = await lintMigrations({ folder, databaseUrl: database.url });
+    expect(where(findings)).toEqual([
+      "migrations/0001_step.lint-ignore:1 waiver-without-reason",
+      "migrations/0001_step.lint-ignore:2 misplaced-waiver",
+      "migrations/0001_step.lint-ignore:3 misplaced-waiver",
+      "migrations/0001_step.lint-ignore:4 unused-waiver",
+      "migrations/0001_step.sql:1 require-concurrent-index-creation",
+      "migrations/0007_gone.lint-ignore:1 orphan-waiver-file",
+    ]);
+  });
+
   it("reports an index whose columns lead another index of the table, at the statement that made it redundant", async () => {
     const findings = await lint(
       `${tables}\n--> statement-breakpoint\nCREATE UNIQUE INDEX "agents_group_machine_key" ON "agents" ("group_id", "machine_id");`,

@@ -9,7 +9,7 @@ import { sortFindings } from "./finding";
 import { historyFindings } from "./history";
 import { squawkFindings } from "./squawk";
 import { type Statement, splitStatements } from "./statements";
-import { applyWaivers } from "./waivers";
+import { applyWaivers, SIDECAR_EXTENSION, sidecarOf } from "./waivers";
 
 export interface LintOptions {
   /** A drizzle-kit migrations folder (the journal's entries are the up migrations). */
@@ -22,7 +22,8 @@ export interface LintOptions {
  * Lints every migration of the folder: one line of history (no fork left by two branches), Squawk's rules, data-losing statements without a marker,
  * and, from the catalog of a database migrated one step at a time, the redundant indexes and
  * unindexed foreign keys each migration introduces. Down files (`NNNN_name.down.sql`) get the
- * SQL checks. Waivers in the files are applied; what remains is returned in a stable order.
+ * SQL checks. Waivers in the files and in their `.lint-ignore` sidecars are applied; what remains
+ * is returned in a stable order.
  */
 export async function lintMigrations({ folder, databaseUrl }: LintOptions): Promise<Finding[]> {
   // A forked history is reported alone: the migrations cannot be applied in one order.
@@ -52,7 +53,22 @@ export async function lintMigrations({ folder, databaseUrl }: LintOptions): Prom
   } finally {
     await client.end();
   }
-  return sortFindings([...findings, ...(await lintDownFiles(folder))]);
+  return sortFindings([...findings, ...(await lintDownFiles(folder)), ...(await orphanSidecars(folder))]);
+}
+
+/** Sidecars whose migration does not exist (renamed or removed), so their waivers apply to nothing. */
+async function orphanSidecars(folder: string): Promise<Finding[]> {
+  const files = await readdir(folder);
+  const owned = new Set(files.filter((name) => name.endsWith(".sql")).map(sidecarOf));
+  return files
+    .filter((name) => name.endsWith(SIDECAR_EXTENSION) && !owned.has(name))
+    .map((name) => ({
+      file: `${basename(folder)}/${name}`,
+      line: 1,
+      rule: "orphan-waiver-file",
+      risk: `${name} holds waivers for a migration that does not exist, so they waive nothing`,
+      fix: `rename it after its migration (NNNN_name${SIDECAR_EXTENSION} next to NNNN_name.sql) or delete it`,
+    }));
 }
 
 /** The SQL checks of every down file (`NNNN_name.down.sql`) of the folder. */
@@ -83,7 +99,16 @@ async function lintFile(
     ...dataLossFindings(label, text, statements),
     ...extra(statements).map((finding) => ({ file: label, ...finding })),
   ];
-  return applyWaivers(label, text, statements, own);
+  const sidecar = await readFile(join(folder, sidecarOf(file)), "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  });
+  return applyWaivers(
+    { file: label, text },
+    statements,
+    own,
+    sidecar === undefined ? undefined : { file: `${basename(folder)}/${sidecarOf(file)}`, text: sidecar },
+  );
 }
 
 /** Line of the first statement that names one of `objects` (most likely first), else of the first statement. */
