@@ -3,6 +3,7 @@
 -- back to NOT VALID (dropped and re-added in this transaction, so no write slips past unchecked).
 -- Every statement takes its lock for an instant and scans nothing. The backfill stays: the rows
 -- it gave a default keep it (NULL and the default mean the same to the application).
+-- lint-ignore-file ban-drop-not-null: making these columns nullable again is what undoing 0002 means; the application of that era wrote them nullable
 ALTER TABLE "agents" ADD CONSTRAINT "agents_status_not_null" CHECK ("status" IS NOT NULL) NOT VALID;
 --> statement-breakpoint
 ALTER TABLE "agents" ADD CONSTRAINT "agents_created_at_not_null" CHECK ("created_at" IS NOT NULL) NOT VALID;

@@ -20,12 +20,15 @@ async function seedDatabase(withData: boolean) {
 const describeDatabase = (url: string) => withClient(url, (client) => describeSchema(client));
 
 describe("the committed migrations", () => {
-  it("capture every change of the TypeScript schema (else: run pnpm db:generate)", async () => {
+  it("capture every change of the TypeScript schema, so pnpm db:generate would write nothing", async () => {
     const migrations = await readMigrations(migrationsFolder);
     const last = migrations.at(-1)?.name.slice(0, 4);
     const snapshot = JSON.parse(await readFile(`${migrationsFolder}/meta/${last}_snapshot.json`, "utf8"));
     const current = generateDrizzleJson(schema, snapshot.id, undefined, "snake_case");
-    expect(await generateMigration(snapshot, current)).toEqual([]);
+    expect(
+      await generateMigration(snapshot, current),
+      "the TypeScript schema has changes no migration captures: run pnpm db:generate --name <verb_object>, review it, then pnpm db:refresh",
+    ).toEqual([]);
   });
 
   it("apply to an empty database, and applying them again changes nothing", async () => {

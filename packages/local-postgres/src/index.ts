@@ -1,1 +1,2 @@
 export { type LocalPostgres, type LocalPostgresOptions, startLocalPostgres } from "./server";
+export { startThrowawayPostgres, type ThrowawayPostgres } from "./throwaway";

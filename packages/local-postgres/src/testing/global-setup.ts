@@ -1,9 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { startLocalPostgres } from "../server";
+import { startThrowawayPostgres } from "../throwaway";
 // The ProvidedContext declaration that types project.provide() lives with its readers.
 import type {} from "./test-database";
 
@@ -17,19 +13,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide("testServerUrl", given);
     return async () => {};
   }
-  const parent = await mkdtemp(join(tmpdir(), "devtools-sync-test-"));
-  // mkdtemp makes a 0700 folder; as root the server runs as the OS user "postgres", who must traverse it.
-  await chmod(parent, 0o755);
-  const server = await startLocalPostgres({
-    dataDir: join(parent, "pg"),
-    port: 0,
-    auth: "password",
-    password: randomBytes(12).toString("hex"),
-    persistent: false,
-  });
+  const server = await startThrowawayPostgres();
   project.provide("testServerUrl", server.url);
-  return async () => {
-    await server.stop();
-    await rm(parent, { recursive: true, force: true });
-  };
+  return () => server.stop();
 }

@@ -1,0 +1,67 @@
+import { readFile } from "node:fs/promises";
+import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
+import { describeSchema, diffSchemas } from "@devtools-sync/migrate-core";
+import { describe, expect, it } from "vitest";
+import { schemaSqlFile } from "../migrations";
+import { consolidatedSchema, dumpSchema, SCHEMA_SQL_HEADER } from "./schema-sql";
+
+describe("schema.sql, the consolidated schema", () => {
+  it("is what the committed migrations create (else: run pnpm db:refresh and commit schema.sql)", async () => {
+    const database = await createTestDatabase();
+    const fresh = await withClient(database.url, consolidatedSchema);
+    const committed = await readFile(schemaSqlFile, "utf8");
+    expect(committed.split("\n").slice(0, SCHEMA_SQL_HEADER.length)).toEqual(SCHEMA_SQL_HEADER);
+    expect(committed, "schema.sql is stale: run pnpm db:refresh and commit it").toBe(fresh);
+  });
+
+  it("creates a database with exactly the schema the migrations create", async () => {
+    const migrated = await createTestDatabase();
+    const migratedSchema = await withClient(migrated.url, async (client) => {
+      await consolidatedSchema(client);
+      return describeSchema(client);
+    });
+    const loaded = await createTestDatabase();
+    const loadedSchema = await withClient(loaded.url, async (client) => {
+      await client.query(await readFile(schemaSqlFile, "utf8"));
+      return describeSchema(client);
+    });
+    expect(diffSchemas(migratedSchema, loadedSchema)).toEqual([]);
+  });
+
+  it("lists objects by name, whatever order they were created in", async () => {
+    const statements = [
+      `CREATE TYPE mood AS ENUM ('sad', 'ok')`,
+      `CREATE TABLE b (id serial PRIMARY KEY, m mood, n int GENERATED ALWAYS AS IDENTITY)`,
+      `CREATE TABLE a (id int PRIMARY KEY, b_id int REFERENCES b (id), x int CHECK (x > 0), UNIQUE (b_id, x))`,
+      `CREATE INDEX a_x_idx ON a (x) WHERE x > 1`,
+      `CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$`,
+      `CREATE TRIGGER a_t BEFORE UPDATE ON a FOR EACH ROW EXECUTE FUNCTION f()`,
+      `CREATE TRIGGER b_t BEFORE UPDATE ON b FOR EACH ROW EXECUTE FUNCTION f()`,
+    ];
+    const dump = async (order: string[]) => {
+      const database = await createTestDatabase();
+      return withClient(database.url, async (client) => {
+        for (const statement of order) await client.query(statement);
+        return dumpSchema(client);
+      });
+    };
+    const forwards = await dump(statements);
+    const shuffled = [
+      statements[0],
+      statements[4],
+      statements[1],
+      statements[2],
+      statements[6],
+      statements[5],
+      statements[3],
+    ];
+    expect(await dump(shuffled as string[])).toBe(forwards);
+    // And what it prints recreates the same schema.
+    const again = await createTestDatabase();
+    const reloaded = await withClient(again.url, async (client) => {
+      await client.query(forwards);
+      return dumpSchema(client);
+    });
+    expect(reloaded).toBe(forwards);
+  });
+});
