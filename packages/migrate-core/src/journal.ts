@@ -31,7 +31,8 @@ const BREAKPOINT = "--> statement-breakpoint";
 /** Reads every migration the journal lists, checking that the folder and journal agree. */
 export async function readMigrations(folder: string): Promise<Migration[]> {
   const journal = await readJournal(folder);
-  const files = new Set((await readdir(folder)).filter((file) => file.endsWith(".sql")));
+  // A down migration (NNNN_name.down.sql) sits beside its up file and is not in the journal.
+  const files = new Set((await readdir(folder)).filter((file) => file.endsWith(".sql") && !file.endsWith(".down.sql")));
   const migrations: Migration[] = [];
   let previousWhen = Number.NEGATIVE_INFINITY;
   for (const [index, entry] of journal.entries.entries()) {
