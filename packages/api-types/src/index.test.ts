@@ -81,7 +81,7 @@ describe("the package", () => {
     expect(byPackage.some((url) => url.includes("/drizzle-orm/"))).toBe(true); // the hooks saw the package load
     expect(byPackage.filter(isPg)).toEqual([]);
     expect(byDriver.some(isPg)).toBe(true); // and the same hooks do see pg when something loads it
-  });
+  }, 30_000); // two fresh node processes transpiling TypeScript: seconds on a busy machine
 
   it("has a barrel that only re-exports", async () => {
     const barrel = await readFile(new URL("./index.ts", import.meta.url), "utf8");
@@ -89,7 +89,7 @@ describe("the package", () => {
     for (const line of lines) expect(line).toMatch(/^export (\*|\{[^}]*\}) from "\.\/[a-z-]+";$/);
   });
 
-  it("exports select, insert and update schemas for every table", () => {
+  it("exports select, insert and update schemas for every table, and none to update the append-only audit log", () => {
     const exports: Record<string, unknown> = api;
     const tableNames = [
       "User",
@@ -103,10 +103,11 @@ describe("the package", () => {
       "AuditLog",
     ];
     for (const table of tableNames) {
-      for (const kind of ["select", "insert", "update"]) {
+      for (const kind of table === "AuditLog" ? ["select", "insert"] : ["select", "insert", "update"]) {
         expect(exports[`${kind}${table}Schema`], `${kind}${table}Schema`).toBeInstanceOf(z.ZodObject);
       }
     }
+    expect(exports.updateAuditLogSchema).toBeUndefined();
   });
 });
 

@@ -84,9 +84,11 @@ describe("the committed migrations", () => {
         ...[
           "agents_platform_check on agents",
           "agents_status_check on agents",
+          "api_keys_key_hash_check on api_keys",
           "api_keys_scopes_check on api_keys",
           "audit_log_actor_type_check on audit_log",
           "blocklist_pattern_type_check on blocklist",
+          "users_password_hash_check on users",
           "users_role_check on users",
         ].map((check) => `constraint ${check} is extra`),
         ...[
@@ -107,7 +109,9 @@ describe("the committed migrations", () => {
         ...["agents", "blocklist", "extensions", "groups", "users"].map(
           (table) => `trigger ${table}_set_updated_at on ${table} is extra`,
         ),
-        "function set_updated_at is extra",
+        "trigger audit_log_append_only on audit_log is extra",
+        "trigger audit_log_no_truncate on audit_log is extra",
+        ...["set_updated_at", "audit_log_append_only", "purge_audit_log"].map((name) => `function ${name} is extra`),
       ].sort(),
     );
   });
