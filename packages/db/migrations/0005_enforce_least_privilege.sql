@@ -59,13 +59,13 @@ BEGIN
   FROM (SELECT id FROM "users" WHERE NOT "password_hash" ~ '^(\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}|\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+)$' ORDER BY id LIMIT 20) AS offending;
   IF bad IS NOT NULL THEN
     RAISE EXCEPTION 'users.password_hash must be a bcrypt or argon2id hash; these users (first 20 ids) hold something else: %', bad
-      USING HINT = 'Give each a fresh bcrypt/argon2id hash of a random password (they then reset theirs) or delete them, then rerun the migrator.';
+      USING HINT = 'Give each a fresh bcrypt/argon2id hash of a random password (they then reset theirs) or delete them, then rerun the migrator';
   END IF;
   SELECT string_agg(id::text, ', ') INTO bad
   FROM (SELECT id FROM "api_keys" WHERE NOT "key_hash" ~ '^[0-9a-f]{64}$' ORDER BY id LIMIT 20) AS offending;
   IF bad IS NOT NULL THEN
     RAISE EXCEPTION 'api_keys.key_hash must be a SHA-256 as 64 lowercase hex digits; these keys (first 20 ids) hold something else: %', bad
-      USING HINT = 'Lowercase hex digests (UPDATE api_keys SET key_hash = lower(key_hash)); delete keys stored any other way (they cannot be checked) and issue new ones; then rerun the migrator.';
+      USING HINT = 'Lowercase hex digests (UPDATE api_keys SET key_hash = lower(key_hash)); delete keys stored any other way (they cannot be checked) and issue new ones; then rerun the migrator';
   END IF;
 END
 $$;
@@ -154,7 +154,7 @@ BEGIN
   END IF;
   RAISE EXCEPTION 'audit_log is append-only: % is refused', TG_OP
     USING ERRCODE = 'insufficient_privilege',
-          HINT = 'Old entries are removed only by purge_audit_log(before), as devtools_sync_admin.';
+          HINT = 'Old entries are removed only by purge_audit_log(before), as devtools_sync_admin';
 END;
 $$;
 --> statement-breakpoint
