@@ -35,9 +35,10 @@ export async function ensureLoginRole(client: pg.ClientBase, role: LoginRole): P
   const name = quoteIdentifier(role.name);
   for (let attempt = 1; ; attempt++) {
     try {
-      const { rowCount } = await client.query("SELECT FROM pg_roles WHERE rolname = $1", [role.name]);
-      if (rowCount === 0) await client.query(`CREATE ROLE ${name} LOGIN`);
-      else await client.query(`ALTER ROLE ${name} LOGIN`);
+      // Nothing is changed that is already right, so roles a DBA provisioned need no privilege here.
+      const { rows: found } = await client.query("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", [role.name]);
+      if (found.length === 0) await client.query(`CREATE ROLE ${name} LOGIN`);
+      else if (!found[0].rolcanlogin) await client.query(`ALTER ROLE ${name} LOGIN`);
       const { rows } = await client.query<{ member_of: string[] }>(
         `SELECT coalesce(array_agg(g.rolname::text), '{}') AS member_of
          FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member

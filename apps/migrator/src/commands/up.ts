@@ -1,17 +1,29 @@
+import type { LoginRole } from "@devtools-sync/db/roles";
 import { migrate } from "@devtools-sync/migrate-core";
 import type { Command } from "../command";
 import type { MigratorConfig } from "../config";
 import { connect } from "../connection";
+import { type EnsuredRole, ensureLoginRoles, loginRoleFlags, loginRolesFrom } from "../login-roles";
 import { formatDuration, type Reporter } from "../output";
 
 /** What `up` did. */
 export interface UpResult {
   applied: string[];
+  /** The login roles ensured after the migrations (none before the group roles exist). */
+  loginRoles: EnsuredRole[];
   durationMs: number;
 }
 
-/** Applies every pending migration (or up to `to`) and reports each as it lands. */
-export async function up(config: MigratorConfig, reporter: Reporter, to?: string): Promise<UpResult> {
+/**
+ * Applies every pending migration (or up to `to`) and reports each as it lands, then ensures
+ * the services' login roles (see login-roles.ts).
+ */
+export async function up(
+  config: MigratorConfig,
+  reporter: Reporter,
+  to?: string,
+  loginRoles: LoginRole[] = [],
+): Promise<UpResult> {
   const started = performance.now();
   const connection = await connect(config, reporter);
   try {
@@ -22,7 +34,8 @@ export async function up(config: MigratorConfig, reporter: Reporter, to?: string
       onEvent: (event) => reporter.event(event),
       ...(to === undefined ? {} : { to }),
     });
-    return { applied, durationMs: performance.now() - started };
+    const ensured = await ensureLoginRoles(connection.client, loginRoles);
+    return { applied, loginRoles: ensured, durationMs: performance.now() - started };
   } finally {
     await connection.close();
   }
@@ -31,13 +44,15 @@ export async function up(config: MigratorConfig, reporter: Reporter, to?: string
 export const upCommand: Command = {
   name: "up",
   summary: "Apply pending migrations (the default command).",
-  flags: { to: { type: "string", help: "apply only up to and including this migration" } },
+  flags: { to: { type: "string", help: "apply only up to and including this migration" }, ...loginRoleFlags },
   async run(config, reporter, values) {
-    const result = await up(config, reporter, values.to as string | undefined);
+    const result = await up(config, reporter, values.to as string | undefined, loginRolesFrom(values));
+    const roles = result.loginRoles.map((role) => `${role.name} (${role.memberOf})`).join(", ");
     const summary =
-      result.applied.length === 0
+      (result.applied.length === 0
         ? "Database is up to date; nothing to apply."
-        : `Applied ${result.applied.length} migration(s) in ${formatDuration(result.durationMs)}.`;
+        : `Applied ${result.applied.length} migration(s) in ${formatDuration(result.durationMs)}.`) +
+      (roles ? ` Login roles: ${roles}.` : "");
     reporter.result(summary, { command: "up", ...result });
     return 0;
   },
