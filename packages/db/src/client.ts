@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
+import { honourSslMode } from "./connection-string";
 import * as schema from "./schema";
 import { API_KEY_PREFIX_LENGTH, apiKeys, GROUP_SETTING, KEY_HASH_SETTING } from "./schema";
 
@@ -17,10 +18,10 @@ export type PoolOptions = Omit<pg.PoolConfig, "connectionString">;
 /**
  * Connects to `url` through a `pg` pool. Column keys are camelCase in TypeScript and snake_case
  * in SQL, as in drizzle.config.ts. Close it with `await db.$client.end()`. TLS follows the URL's
- * `sslmode` (`require`, `verify-ca`, `verify-full`; `disable` for none).
+ * `sslmode` as libpq reads it (see `honourSslMode`).
  */
 export function createDb(url: string, options: PoolOptions = {}): Database {
-  const pool = new pg.Pool({ connectionString: url, ...options });
+  const pool = new pg.Pool({ connectionString: honourSslMode(url), ...options });
   return drizzle(pool, { schema, casing: "snake_case" });
 }
 
