@@ -9,11 +9,18 @@ const database = await createTestDatabase();
 describe("honourSslMode", () => {
   it("gives require, verify-ca and verify-full their libpq meaning, keeping everything else", () => {
     for (const mode of ["require", "verify-ca", "verify-full", "disable"]) {
-      const url = new URL(honourSslMode(`postgres://app:p%40ss@db.example:5432/sync?sslmode=${mode}&sslrootcert=/ca.pem`));
+      const url = new URL(
+        honourSslMode(`postgres://app:p%40ss@db.example:5432/sync?sslmode=${mode}&sslrootcert=/ca.pem`),
+      );
       expect(url.searchParams.get("uselibpqcompat")).toBe("true");
       expect(url.searchParams.get("sslmode")).toBe(mode);
       expect(url.searchParams.get("sslrootcert")).toBe("/ca.pem");
-      expect([url.username, url.password, url.host, url.pathname]).toEqual(["app", "p%40ss", "db.example:5432", "/sync"]);
+      expect([url.username, url.password, url.host, url.pathname]).toEqual([
+        "app",
+        "p%40ss",
+        "db.example:5432",
+        "/sync",
+      ]);
     }
   });
 
@@ -24,16 +31,19 @@ describe("honourSslMode", () => {
     );
   });
 
-  it.each(["prefer", "allow", "requir"])("refuses sslmode=%s, naming the modes that work and never the password", (mode) => {
-    expect(() => honourSslMode(`postgres://app:s3cret@db/sync?sslmode=${mode}`)).toThrow(
-      new RegExp(`^sslmode=${mode} is not supported.*: use disable, require .*, verify-ca or verify-full$`),
-    );
-    try {
-      honourSslMode(`postgres://app:s3cret@db/sync?sslmode=${mode}`);
-    } catch (error) {
-      expect((error as Error).message).not.toContain("s3cret");
-    }
-  });
+  it.each(["prefer", "allow", "requir"])(
+    "refuses sslmode=%s, naming the modes that work and never the password",
+    (mode) => {
+      expect(() => honourSslMode(`postgres://app:s3cret@db/sync?sslmode=${mode}`)).toThrow(
+        new RegExp(`^sslmode=${mode} is not supported.*: use disable, require .*, verify-ca or verify-full$`),
+      );
+      try {
+        honourSslMode(`postgres://app:s3cret@db/sync?sslmode=${mode}`);
+      } catch (error) {
+        expect((error as Error).message).not.toContain("s3cret");
+      }
+    },
+  );
 });
 
 describe("createDb and sslmode", () => {
