@@ -1,7 +1,8 @@
 -- Undoes 0005_enforce_least_privilege: the audit trigger and purge function, the grants, the
 -- policies, row-level security and the hash CHECKs. No row is lost. The three group roles stay:
 -- roles are cluster-wide and other databases on the server may use them (drop them by hand
--- with DROP ROLE once no database references them).
+-- with DROP ROLE once no database references them). PUBLIC does not get CREATE on schema public
+-- back: PostgreSQL 15 and later do not give it either.
 DROP FUNCTION "purge_audit_log"(timestamptz);
 --> statement-breakpoint
 DROP TRIGGER "audit_log_no_truncate" ON "audit_log";
