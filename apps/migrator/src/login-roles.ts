@@ -87,7 +87,7 @@ export async function ensureLoginRoles(client: pg.ClientBase, roles: LoginRole[]
       throw new MigrateError(
         "login-role-failed",
         `Cannot ensure login role ${role.name} (member of ${memberOf}): ${message}${code ? ` (SQLSTATE ${code})` : ""}. ` +
-          `Give the migrator's role CREATEROLE, or have a DBA run CREATE ROLE ${role.name} LOGIN; GRANT ${memberOf} TO ${role.name}; ` +
+          `Give the migrator's role CREATEROLE and ADMIN OPTION on ${memberOf}, or have a DBA run CREATE ROLE ${role.name} LOGIN; GRANT ${memberOf} TO ${role.name}; ` +
           `or set ${settings[role.kind].env}="" to manage it elsewhere.`,
         ExitCode.failure,
         { cause: error },
