@@ -75,6 +75,12 @@ const cases: { name: string; args: string[]; url: string; code: number; env?: No
   { name: "unreachable port", args: ["status", "--connect-timeout", "300"], url: unreachable, code: 1 },
   { name: "sslmode=require without TLS", args: ["status"], url: `${database.url}?sslmode=require`, code: 1 },
   { name: "sslmode=prefer", args: ["status"], url: `${database.url}?sslmode=prefer`, code: 2 },
+  {
+    name: "unreadable sslrootcert",
+    args: ["status"],
+    url: `${database.url}?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem`,
+    code: 2,
+  },
   { name: "unknown command", args: ["upp"], url: database.url, code: 2 },
   { name: "bad flag value", args: ["up", "--lock-timeout", "soon"], url: database.url, code: 2 },
   { name: "missing migrations", args: ["up", "--migrations-dir", "/nonexistent"], url: database.url, code: 2 },
@@ -102,6 +108,7 @@ async function check(run: (typeof runs)[number]): Promise<string | undefined> {
   const output = `${result.stdout}${result.stderr}`;
   if (result.code !== run.code) return `${label}: exit ${result.code}, expected ${run.code}: ${output}`;
   if (output.length === 0) return `${label}: printed nothing`;
+  if (/\n\s+at /.test(output)) return `${label}: printed a stack trace: ${output}`;
   const leaked = secrets.filter((secret) => output.includes(secret) || output.includes(encodeURIComponent(secret)));
   return leaked.length > 0 ? `${label}: printed a password` : undefined;
 }

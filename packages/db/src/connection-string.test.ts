@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { createTestDatabase } from "@devtools-sync/local-postgres/testing";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
@@ -8,13 +9,14 @@ const database = await createTestDatabase();
 
 describe("honourSslMode", () => {
   it("gives require, verify-ca and verify-full their libpq meaning, keeping everything else", () => {
+    const ca = fileURLToPath(import.meta.url); // any readable file
     for (const mode of ["require", "verify-ca", "verify-full", "disable"]) {
       const url = new URL(
-        honourSslMode(`postgres://app:p%40ss@db.example:5432/sync?sslmode=${mode}&sslrootcert=/ca.pem`),
+        honourSslMode(`postgres://app:p%40ss@db.example:5432/sync?sslmode=${mode}&sslrootcert=${ca}`),
       );
       expect(url.searchParams.get("uselibpqcompat")).toBe("true");
       expect(url.searchParams.get("sslmode")).toBe(mode);
-      expect(url.searchParams.get("sslrootcert")).toBe("/ca.pem");
+      expect(url.searchParams.get("sslrootcert")).toBe(ca);
       expect([url.username, url.password, url.host, url.pathname]).toEqual([
         "app",
         "p%40ss",
@@ -44,6 +46,14 @@ describe("honourSslMode", () => {
       }
     },
   );
+
+  it.each([
+    ["sslmode=verify-ca", /^sslmode=verify-ca needs sslrootcert=<CA certificate file> \(or use verify-full\)$/],
+    ["sslmode=verify-full&sslrootcert=/nonexistent/ca.pem", /^sslrootcert file \/nonexistent\/ca\.pem cannot be read$/],
+    ["sslmode=require&sslkey=/nonexistent/key.pem", /^sslkey file \/nonexistent\/key\.pem cannot be read$/],
+  ])("refuses %s in one line", (query, message) => {
+    expect(() => honourSslMode(`postgres://app:s3cret@db/sync?${query}`)).toThrow(message);
+  });
 });
 
 describe("createDb and sslmode", () => {
