@@ -8,7 +8,8 @@ import { createMigratedTestDatabase } from "./testing";
 
 // Attacks on the database as the services' roles would make them, on a migrated database:
 // each case is a statement a bug or a stolen credential could run, and each must be refused
-// (an error, or no row seen or touched). Counted in the README: "Roles and tenant isolation".
+// (an error, or no row seen or touched). A few legitimate operations alongside show that the
+// roles can still do their work.
 
 const database = await createMigratedTestDatabase();
 const suffix = randomBytes(4).toString("hex");
@@ -78,10 +79,14 @@ async function login(kind: RoleKind): Promise<Database> {
   const name = `test_${kind}_${suffix}`;
   await withClient(database.url, (client) => ensureLoginRole(client, { name, kind, password }));
   logins[kind] = name;
+  return connectAs(name, 2);
+}
+
+function connectAs(name: string, max: number): Database {
   const url = new URL(database.url);
   url.username = name;
   url.password = password;
-  const db = createDb(url.toString(), { max: 2 });
+  const db = createDb(url.toString(), { max });
   dbs.push(db);
   return db;
 }
@@ -386,6 +391,14 @@ describe("credentials at rest", () => {
     );
     expect(seen).toBe("ok:1");
     expect(await unbound(app, `SELECT * FROM agents WHERE group_id = '${B}'`)).toBe("ok:0");
+  });
+
+  it("withGroup's binding ends with its transaction: the next query on the same connection sees no group", async () => {
+    const single = connectAs(logins.app as string, 1);
+    expect(await inGroup(single, A, "SELECT * FROM agents")).toBe("ok:1");
+    expect(await unbound(single, "SELECT * FROM agents")).toBe("ok:0");
+    const { rows } = await single.$client.query("SELECT current_setting('devtools_sync.group_id', true) AS g");
+    expect(rows[0].g ?? "").toBe("");
   });
 
   it("withGroup refuses a group id that is not a UUID before touching the database", async () => {
