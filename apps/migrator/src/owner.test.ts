@@ -55,6 +55,19 @@ describe("a migrator that owns the database and may create roles, but is no supe
     expect(run.stderr).toContain(`Login roles: ${service} (devtools_sync_app).`);
   });
 
+  it("seeds only once it may act as devtools_sync_admin, and says so in one line before", async () => {
+    const refused = await runCli(["seed", "--force", "--database-url", asOwner]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split("\n")).toEqual([
+      `Error: Seeding writes every group's rows, which row-level security allows only a superuser or devtools_sync_admin: run GRANT devtools_sync_admin TO ${owner}, or seed as a superuser.`,
+    ]);
+    await withClient(server, (client) => client.query(`GRANT devtools_sync_admin TO "${owner}" WITH SET TRUE`));
+    const seeded = await runCli(["seed", "--force", "--database-url", asOwner]);
+    expect(seeded.code, seeded.stderr).toBe(0);
+    expect(seeded.stderr).toContain("Inserted");
+    await withClient(server, (client) => client.query(`GRANT devtools_sync_admin TO "${owner}" WITH SET FALSE`));
+  });
+
   it("is bound by the policies itself: with no group it sees no group's rows, and cannot rewrite the audit log", async () => {
     await withClient(databaseUrl(server, name), (client) =>
       client.query(`INSERT INTO groups (id, name) VALUES ('aaaaaaaa-0000-4000-8000-00000000000a', 'A');
