@@ -224,6 +224,29 @@ describe("group A through joins, subqueries and references", () => {
     ).toBe("ok:0");
   });
 
+  it("cannot reach group B's rows through UPDATE ... FROM, DELETE ... USING, writable CTEs or INSERT ... SELECT", async () => {
+    const statements = [
+      `UPDATE agents SET display_name = 'x' FROM groups WHERE agents.group_id = groups.id AND groups.id = '${B}'`,
+      `DELETE FROM reports USING agents WHERE reports.agent_id = agents.id AND agents.group_id = '${B}'`,
+      `WITH changed AS (UPDATE reports SET installed = false WHERE group_id = '${B}' RETURNING *) SELECT * FROM changed`,
+      `WITH gone AS (DELETE FROM group_extensions WHERE group_id = '${B}' RETURNING *) SELECT * FROM gone`,
+      `INSERT INTO audit_log (event_type, actor_type, group_id, details)
+         SELECT 'copy.event', 'system', '${A}', to_jsonb(a) FROM agents a WHERE a.group_id = '${B}' RETURNING *`,
+    ];
+    for (const statement of statements) expect(await inGroup(app, A, statement), statement).toBe("ok:0");
+  });
+
+  it("cannot take over group B's key through INSERT ... ON CONFLICT DO UPDATE", async () => {
+    expect(
+      await inGroup(
+        app,
+        A,
+        `INSERT INTO api_keys (group_id, key_hash, key_prefix) VALUES ('${A}', '${hashApiKey("key-b")}', 'stolenxx')
+         ON CONFLICT (key_hash) DO UPDATE SET group_id = '${A}' RETURNING *`,
+      ),
+    ).toBe(RLS_REFUSED);
+  });
+
   it("cannot file a report in group A under group B's agent", async () => {
     expect(await inGroup(app, A, insertInto("reports", A, ids("b", 1)))).toBe(RLS_REFUSED);
     expect(await inGroup(app, A, `UPDATE reports SET agent_id = '${ids("b", 1)}' WHERE id = '${ids("a", 4)}'`)).toBe(
