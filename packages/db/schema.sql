@@ -2,6 +2,51 @@
 -- The full schema the migrations in migrations/ create (read from a database they migrated).
 -- A new environment can start from it: psql -f schema.sql, then `migrator baseline --to <last migration>`.
 
+CREATE OR REPLACE FUNCTION public.audit_log_append_only()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF TG_OP = 'DELETE' AND EXISTS (
+    SELECT FROM "audit_log" AS purge
+    WHERE purge."event_type" = 'audit_log.purged'
+      AND purge."group_id" IS NULL
+      AND purge."details"->>'transaction' = pg_current_xact_id()::text
+      AND OLD."created_at" < (purge."details"->>'before')::timestamptz
+  ) THEN
+    RETURN OLD;
+  END IF;
+  -- audit_log_group_id_fkey's ON DELETE SET NULL (a nested trigger: only the owner's foreign key
+  -- can fire it) unlinks the entries of a deleted group and changes nothing else in them.
+  IF TG_OP = 'UPDATE' AND pg_trigger_depth() > 1 AND NEW."group_id" IS NULL
+     AND to_jsonb(NEW) - 'group_id' = to_jsonb(OLD) - 'group_id' THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'audit_log is append-only: % is refused', TG_OP
+    USING ERRCODE = 'insufficient_privilege',
+          HINT = 'Old entries are removed only by purge_audit_log(before), as devtools_sync_admin';
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.purge_audit_log(before timestamp with time zone)
+ RETURNS bigint
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  removed bigint;
+BEGIN
+  IF "before" IS NULL OR "before" > now() THEN
+    RAISE EXCEPTION 'purge_audit_log: the cutoff must be a time in the past, got %', coalesce("before"::text, 'NULL');
+  END IF;
+  INSERT INTO "audit_log" ("event_type", "actor_type", "details")
+  VALUES ('audit_log.purged', 'system',
+          jsonb_build_object('before', "before", 'transaction', pg_current_xact_id()::text, 'by', session_user));
+  DELETE FROM "audit_log" WHERE "created_at" < "before";
+  GET DIAGNOSTICS removed = ROW_COUNT;
+  RETURN removed;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.set_updated_at()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -134,6 +179,8 @@ ALTER TABLE "agents" ADD CONSTRAINT "agents_platform_check" CHECK ((platform IN 
 
 ALTER TABLE "agents" ADD CONSTRAINT "agents_status_check" CHECK ((status IN ('active'::character varying, 'inactive'::character varying, 'disabled'::character varying)));
 
+ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_key_hash_check" CHECK (((key_hash)::text ~ '^[0-9a-f]{64}$'::text));
+
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_key_hash_key" UNIQUE (key_hash);
 
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_pkey" PRIMARY KEY (id);
@@ -165,6 +212,8 @@ ALTER TABLE "reports" ADD CONSTRAINT "reports_pkey" PRIMARY KEY (id);
 ALTER TABLE "reports" ADD CONSTRAINT "reports_user_hash_group_id_extension_id_key" UNIQUE (user_hash, group_id, extension_id);
 
 ALTER TABLE "users" ADD CONSTRAINT "users_email_key" UNIQUE (email);
+
+ALTER TABLE "users" ADD CONSTRAINT "users_password_hash_check" CHECK (((password_hash)::text ~ '^(\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}|\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+)$'::text));
 
 ALTER TABLE "users" ADD CONSTRAINT "users_pkey" PRIMARY KEY (id);
 
@@ -225,6 +274,10 @@ CREATE INDEX reports_group_id_reported_at_idx ON public.reports USING btree (gro
 CREATE INDEX idx_users_role ON public.users USING btree (role);
 
 CREATE TRIGGER agents_set_updated_at BEFORE UPDATE ON public.agents FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+
+CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 
 CREATE TRIGGER blocklist_set_updated_at BEFORE UPDATE ON public.blocklist FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { honourSslMode } from "@devtools-sync/db/connection-string";
 import { ExitCode, MigrateError } from "@devtools-sync/migrate-core";
 
 /** Everything a command needs to know, from flags and the environment, validated once. */
@@ -95,7 +96,12 @@ function readDatabaseUrl(flags: CommonFlagValues, env: NodeJS.ProcessEnv, proble
   if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
     problems.push(`the database URL starts with ${parsed.protocol}// (expected postgres:// or postgresql://)`);
   }
-  return url;
+  try {
+    return honourSslMode(url);
+  } catch (error) {
+    problems.push(`the database URL's ${(error as Error).message}`);
+    return undefined;
+  }
 }
 
 function wholeNumber(

@@ -33,6 +33,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
     "CONNECT_TIMEOUT_MS",
     "LOCAL_PG_DATA_DIR",
     "LOCAL_PG_PORT",
+    ...["APP_ROLE", "READONLY_ROLE", "ADMIN_ROLE"].flatMap((role) => [role, `${role}_PASSWORD_FILE`]),
   ]) {
     delete env[name];
   }
@@ -57,8 +58,12 @@ export interface CliProcess {
   exited: Promise<CliRun>;
 }
 
-export function startCli(args: string[]): CliProcess {
-  const child = spawn(process.execPath, [cliPath, ...args], { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+/** Starts the migrator with `args`, and `env` over an environment that sets none of its variables. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    env: { ...cleanEnv(), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   const listeners = new Set<() => void>();
@@ -107,8 +112,8 @@ export function startCli(args: string[]): CliProcess {
 }
 
 /** Runs the migrator to completion. */
-export function runCli(args: string[]): Promise<CliRun> {
-  return startCli(args).exited;
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return startCli(args, env).exited;
 }
 
 /** Every line of `text` parsed as JSON (each line must be one object). */

@@ -1,4 +1,4 @@
-import { apiKeyScopes, apiKeys } from "@devtools-sync/db/schema";
+import { API_KEY_PREFIX_LENGTH, apiKeyScopes, apiKeys } from "@devtools-sync/db/schema";
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from "drizzle-zod";
 import { z } from "zod";
 import { matching, SHA256_HEX, singleLine } from "./common";
@@ -22,7 +22,7 @@ function distinctScopes(stored: z.ZodString): z.ZodString {
 }
 
 /** The first characters of a raw key, stored so that a key can be recognised without its secret. */
-export const API_KEY_PREFIX_LENGTH = 8;
+export { API_KEY_PREFIX_LENGTH };
 /** A raw API key: 32-128 URL-safe characters, shown to its creator once and never stored. */
 export const API_KEY = /^[A-Za-z0-9_-]{32,128}$/;
 /** A key prefix: the first {@link API_KEY_PREFIX_LENGTH} characters of a raw key. */

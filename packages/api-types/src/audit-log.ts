@@ -1,5 +1,5 @@
 import { type AuditActorType, auditLog } from "@devtools-sync/db/schema";
-import { createInsertSchema, createSelectSchema, createUpdateSchema } from "drizzle-zod";
+import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import type { z } from "zod";
 import {
   DOTTED_IDENTIFIER,
@@ -11,7 +11,7 @@ import {
   withoutControlCharacters,
   writableJson,
 } from "./common";
-import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, updateSchemaOf, wire } from "./derive";
+import { columnRules, type InsertRow, insertSchemaOf, type Same, wire } from "./derive";
 
 /** Longest User-Agent header the audit log keeps. */
 export const MAX_USER_AGENT_LENGTH = 1024;
@@ -37,15 +37,12 @@ const rules = columnRules(auditLog, {
 export const selectAuditLogSchema = createSelectSchema(auditLog, rules.stored);
 /** A new `audit_log` row. */
 export const insertAuditLogSchema = insertSchemaOf(auditLog, createInsertSchema(auditLog, rules.written));
-/** A change to an `audit_log` row (the log is append-only; this exists for completeness and repairs). */
-export const updateAuditLogSchema = nonEmptyPatch(updateSchemaOf(createUpdateSchema(auditLog, rules.written)));
+// No update schema: the log is append-only, and the database refuses every UPDATE of it.
 
 /** What {@link selectAuditLogSchema} parses to. */
 export type SelectAuditLog = z.infer<typeof selectAuditLogSchema>;
 /** What {@link insertAuditLogSchema} parses to. */
 export type InsertAuditLog = z.infer<typeof insertAuditLogSchema>;
-/** What {@link updateAuditLogSchema} parses to. */
-export type UpdateAuditLog = z.infer<typeof updateAuditLogSchema>;
 
 /** `system` acts on its own; every other actor is a row (user, agent, API key) and names its id. */
 function actorIdFitsType(event: { actorType: AuditActorType; actorId?: string | null }, ctx: z.RefinementCtx): void {

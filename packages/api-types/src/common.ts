@@ -1,3 +1,4 @@
+import { SHA256_HEX_PATTERN } from "@devtools-sync/db/schema";
 import { z } from "zod";
 
 // ---------------------------------------------------------------------------------------------
@@ -98,7 +99,7 @@ export function singleLine(text: z.ZodString): z.ZodString {
 export const uuid = z.guid({ message: "must be a UUID (8-4-4-4-12 hex digits)" });
 
 /** A SHA-256 digest as 64 lowercase hex characters (key hashes, checksums, user hashes). */
-export const SHA256_HEX = /^[0-9a-f]{64}$/;
+export const SHA256_HEX = new RegExp(SHA256_HEX_PATTERN);
 
 /**
  * A machine id: 1-64 characters of `[A-Za-z0-9._:-]`. Covers the hex digests agents derive from

@@ -1,19 +1,19 @@
-import { users } from "@devtools-sync/db/schema";
+import { PASSWORD_HASH_PATTERN, users } from "@devtools-sync/db/schema";
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from "drizzle-zod";
 import type { z } from "zod";
 import { EMAIL, matching, singleLine, storableText } from "./common";
 import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, updateSchemaOf, wire } from "./derive";
 
 /**
- * A password hash in modular-crypt / PHC form (`$2a$10$…` from bcrypt, `$argon2id$v=19$…`):
- * what password-hashing libraries emit, and never a plaintext password typed into the wrong field.
+ * A bcrypt (`$2a$10$…`, `$2b$`, `$2y$`) or argon2id (`$argon2id$v=19$m=…,t=…,p=…$…$…`) hash, as
+ * `users_password_hash_check` demands: never a plaintext password, nor an outdated hash scheme.
  */
-export const PASSWORD_HASH = /^\$[A-Za-z0-9./+=,$-]+$/;
+export const PASSWORD_HASH = new RegExp(PASSWORD_HASH_PATTERN);
 
 const rules = columnRules(users, {
   domain: {
     email: matching(EMAIL, "must be an e-mail address"),
-    passwordHash: matching(PASSWORD_HASH, "must be a modular-crypt or PHC password hash ($id$…)"),
+    passwordHash: matching(PASSWORD_HASH, "must be a bcrypt or argon2id password hash"),
     displayName: singleLine,
   },
 });

@@ -87,9 +87,11 @@ describe("the committed migrations", () => {
         ...[
           "agents_platform_check on agents",
           "agents_status_check on agents",
+          "api_keys_key_hash_check on api_keys",
           "api_keys_scopes_check on api_keys",
           "audit_log_actor_type_check on audit_log",
           "blocklist_pattern_type_check on blocklist",
+          "users_password_hash_check on users",
           "users_role_check on users",
         ].map((check) => `constraint ${check} is extra`),
         ...[
@@ -110,7 +112,15 @@ describe("the committed migrations", () => {
         ...["agents", "blocklist", "extensions", "groups", "users"].map(
           (table) => `trigger ${table}_set_updated_at on ${table} is extra`,
         ),
-        "function set_updated_at is extra",
+        ...["agents", "api_keys", "audit_log", "group_extensions", "groups", "reports"].flatMap((table) => [
+          `table ${table}: row-level security is forced, expected off`,
+          `policy ${table}_own_group on ${table} is extra`,
+          `policy ${table}_all_groups on ${table} is extra`,
+        ]),
+        "policy api_keys_presented_key on api_keys is extra",
+        "trigger audit_log_append_only on audit_log is extra",
+        "trigger audit_log_no_truncate on audit_log is extra",
+        ...["set_updated_at", "audit_log_append_only", "purge_audit_log"].map((name) => `function ${name} is extra`),
       ].sort(),
     );
   });

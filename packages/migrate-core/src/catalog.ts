@@ -17,6 +17,10 @@ export interface TableDescription {
   indexes: Record<string, string>;
   /** Triggers by name: `pg_get_triggerdef`. */
   triggers: Record<string, string>;
+  /** Row-level security policies by name, e.g. `PERMISSIVE FOR ALL TO app USING (...) WITH CHECK (...)`. */
+  policies: Record<string, string>;
+  /** Whether row-level security is off, enabled, or forced (applies to the table owner too). */
+  rowSecurity: "off" | "enabled" | "forced";
 }
 
 export interface ColumnDescription {
@@ -27,11 +31,11 @@ export interface ColumnDescription {
   default: string | null;
 }
 
-/** Reads tables, columns, constraints, indexes, triggers and functions of one schema. */
+/** Reads tables, columns, constraints, indexes, triggers, policies and functions of one schema. */
 export async function describeSchema(client: pg.ClientBase, schema = "public"): Promise<SchemaDescription> {
   const tables: Record<string, TableDescription> = {};
   const table = (name: string) => {
-    tables[name] ??= { columns: {}, constraints: {}, indexes: {}, triggers: {} };
+    tables[name] ??= { columns: {}, constraints: {}, indexes: {}, triggers: {}, policies: {}, rowSecurity: "off" };
     return tables[name];
   };
   const columns = await client.query(
@@ -47,7 +51,7 @@ export async function describeSchema(client: pg.ClientBase, schema = "public"): 
   for (const row of columns.rows) {
     table(row.table).columns[row.name] = { type: row.type, nullable: row.nullable, default: row.default };
   }
-  const named = async (sql: string, key: "constraints" | "indexes" | "triggers") => {
+  const named = async (sql: string, key: "constraints" | "indexes" | "triggers" | "policies") => {
     const { rows } = await client.query(sql, [schema]);
     for (const row of rows) table(row.table)[key][row.name] = row.definition;
   };
@@ -71,6 +75,21 @@ export async function describeSchema(client: pg.ClientBase, schema = "public"): 
       WHERE n.nspname = $1 AND NOT g.tgisinternal ORDER BY c.relname, g.tgname`,
     "triggers",
   );
+  await named(
+    `SELECT tablename AS table, policyname AS name,
+            permissive || ' FOR ' || cmd || ' TO ' || array_to_string(roles, ', ')
+              || coalesce(' USING (' || qual || ')', '') || coalesce(' WITH CHECK (' || with_check || ')', '') AS definition
+       FROM pg_policies WHERE schemaname = $1 ORDER BY tablename, policyname`,
+    "policies",
+  );
+  const security = await client.query(
+    `SELECT c.relname AS table, CASE WHEN c.relforcerowsecurity AND c.relrowsecurity THEN 'forced'
+                                     WHEN c.relrowsecurity THEN 'enabled' ELSE 'off' END AS row_security
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relrowsecurity`,
+    [schema],
+  );
+  for (const row of security.rows) table(row.table).rowSecurity = row.row_security;
   const functions = await client.query(
     `SELECT p.proname AS name, pg_get_functiondef(p.oid) AS definition
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -101,8 +120,11 @@ export function diffSchemas(expected: SchemaDescription, actual: SchemaDescripti
       if (a.default !== b.default)
         differences.push(`${where}: default is ${b.default ?? "none"}, expected ${a.default ?? "none"}`);
     });
-    for (const kind of ["constraints", "indexes", "triggers"] as const) {
-      const noun = { constraints: "constraint", indexes: "index", triggers: "trigger" }[kind];
+    if (want.rowSecurity !== have.rowSecurity) {
+      differences.push(`table ${name}: row-level security is ${have.rowSecurity}, expected ${want.rowSecurity}`);
+    }
+    for (const kind of ["constraints", "indexes", "triggers", "policies"] as const) {
+      const noun = { constraints: "constraint", indexes: "index", triggers: "trigger", policies: "policy" }[kind];
       compareNamed(`${noun} on ${name}`, want[kind], have[kind], differences, (object, a, b) => {
         if (a !== b) differences.push(`${noun} ${object} on ${name} is "${b}", expected "${a}"`);
       });

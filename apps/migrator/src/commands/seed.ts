@@ -1,3 +1,4 @@
+import { groupRoles } from "@devtools-sync/db/roles";
 import { ExitCode, MigrateError, pendingMigrations } from "@devtools-sync/migrate-core";
 import type pg from "pg";
 import type { Command } from "../command";
@@ -83,6 +84,7 @@ export async function seed(config: MigratorConfig, reporter: Reporter, options: 
       );
     }
     return await inTransaction(client, async () => {
+      await writeAsEveryGroup(client);
       const inserted: SeedResult = {};
       for (const { table, rows } of seedTables()) {
         inserted[table] = 0;
@@ -100,6 +102,29 @@ export async function seed(config: MigratorConfig, reporter: Reporter, options: 
     });
   } finally {
     await connection.close();
+  }
+}
+
+/**
+ * The seed writes every group's rows, which row-level security (forced, so binding the owner too)
+ * leaves to superusers and devtools_sync_admin: a migrator role that is neither takes on the
+ * admin role for this transaction, or is refused in one line.
+ */
+async function writeAsEveryGroup(client: pg.ClientBase): Promise<void> {
+  const { rows } = await client.query(
+    "SELECT current_user AS user, rolsuper OR rolbypassrls AS unbound FROM pg_roles WHERE rolname = current_user",
+  );
+  if (rows[0]?.unbound) return;
+  const admin = groupRoles.admin;
+  try {
+    await client.query(`SET LOCAL ROLE ${admin}`);
+  } catch (error) {
+    throw new MigrateError(
+      "seed-needs-admin",
+      `Seeding writes every group's rows, which row-level security allows only a superuser or ${admin}: run GRANT ${admin} TO ${rows[0]?.user}, or seed as a superuser.`,
+      ExitCode.usage,
+      { cause: error },
+    );
   }
 }
 

@@ -50,7 +50,9 @@ describe("migrator up", () => {
 
     const second = await runCli(["--database-url", fresh.url]); // `up` is the default command
     expect(second.code).toBe(0);
-    expect(second.stderr.trim()).toBe("Database is up to date; nothing to apply.");
+    expect(second.stderr.trim()).toBe(
+      "Database is up to date; nothing to apply. Login roles: devtools_sync_service (devtools_sync_app), devtools_sync_reporting (devtools_sync_readonly), devtools_sync_operator (devtools_sync_admin).",
+    );
     expect(await snapshot(fresh.url)).toEqual(before);
   }, 60_000);
 

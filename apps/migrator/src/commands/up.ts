@@ -1,8 +1,10 @@
+import type { LoginRole } from "@devtools-sync/db/roles";
 import { ExitCode, MigrateError, migrate, schemaDrift } from "@devtools-sync/migrate-core";
 import type pg from "pg";
 import type { Command } from "../command";
 import type { MigratorConfig } from "../config";
 import { connect } from "../connection";
+import { type EnsuredRole, ensureLoginRoles, loginRoleFlags, loginRolesFrom } from "../login-roles";
 import { formatDuration, type Reporter } from "../output";
 import { driftLines, type VerifyResult } from "./verify";
 
@@ -13,22 +15,29 @@ export type VerifyMode = (typeof verifyModes)[number];
 /** What `up` did. */
 export interface UpResult {
   applied: string[];
+  /** The login roles ensured after the migrations (none before the group roles exist). */
+  loginRoles: EnsuredRole[];
   durationMs: number;
   /** The comparison after migrating, or null when it did not run (see `verifyModes`). */
   verified: VerifyResult | null;
 }
 
+export interface UpOptions {
+  /** Apply only up to and including this migration. */
+  to?: string;
+  verify?: VerifyMode;
+  /** The services' login roles to ensure after migrating (see login-roles.ts). */
+  loginRoles?: LoginRole[];
+}
+
 /**
- * Applies every pending migration (or up to `to`) and reports each as it lands; then, unless
- * `verify` is "never", compares the live schema with the migrations' schema. "auto" compares
- * whenever something was applied to a database that was not empty before: one that was empty
- * now holds exactly what the migrations create, and a no-op run changed nothing.
+ * Applies every pending migration (or up to `to`) and reports each as it lands, ensures the
+ * services' login roles, then, unless `verify` is "never", compares the live schema with the
+ * migrations' schema. "auto" compares whenever something was applied to a database that was not
+ * empty before: one that was empty now holds exactly what the migrations create, and a no-op run
+ * changed nothing.
  */
-export async function up(
-  config: MigratorConfig,
-  reporter: Reporter,
-  options: { to?: string; verify?: VerifyMode } = {},
-): Promise<UpResult> {
+export async function up(config: MigratorConfig, reporter: Reporter, options: UpOptions = {}): Promise<UpResult> {
   const started = performance.now();
   const verify = options.verify ?? "auto";
   const connection = await connect(config, reporter);
@@ -42,9 +51,10 @@ export async function up(
       onEvent: (event) => reporter.event(event),
       ...(options.to === undefined ? {} : { to: options.to }),
     });
+    const loginRoles = await ensureLoginRoles(client, options.loginRoles ?? []);
     const compare = verify === "always" || (verify === "auto" && applied.length > 0 && !startedEmpty);
     const verified = compare ? await compareAfter(client, config, applied) : null;
-    return { applied, durationMs: performance.now() - started, verified };
+    return { applied, loginRoles, durationMs: performance.now() - started, verified };
   } finally {
     await connection.close();
   }
@@ -74,16 +84,20 @@ export const upCommand: Command = {
       type: "string",
       help: "auto (default: compare after changing a database that was not empty), always, or never",
     },
+    ...loginRoleFlags,
   },
   async run(config, reporter, values) {
     const result = await up(config, reporter, {
       verify: parseVerifyMode(values.verify),
+      loginRoles: loginRolesFrom(values),
       ...(values.to === undefined ? {} : { to: values.to as string }),
     });
+    const roles = result.loginRoles.map((role) => `${role.name} (${role.memberOf})`).join(", ");
     const summary =
-      result.applied.length === 0
+      (result.applied.length === 0
         ? "Database is up to date; nothing to apply."
-        : `Applied ${result.applied.length} migration(s) in ${formatDuration(result.durationMs)}.`;
+        : `Applied ${result.applied.length} migration(s) in ${formatDuration(result.durationMs)}.`) +
+      (roles ? ` Login roles: ${roles}.` : "");
     const differences = result.verified?.differences ?? [];
     const data = { command: "up", ...result };
     if (differences.length === 0) {

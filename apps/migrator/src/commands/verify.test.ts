@@ -24,7 +24,7 @@ describe("migrator verify", () => {
   it("passes on a database the migrations made", async () => {
     const database = await migratedDatabase();
     const result = await verify(config(database.url), quiet);
-    expect(result).toEqual({ through: "0004_tune_indexes_for_hot_paths", differences: [], ignored: [] });
+    expect(result).toEqual({ through: "0005_enforce_least_privilege", differences: [], ignored: [] });
     expect(await verifyCommand.run(config(database.url), quiet, {})).toBe(0);
   });
 
@@ -60,18 +60,22 @@ describe("migrator verify", () => {
     });
   });
 
-  it("reports a dropped index, an extra column and a changed default in words, with exit 4", async () => {
+  it("reports a dropped index, an extra column, a changed default, unforced row-level security and a dropped policy in words, with exit 4", async () => {
     const database = await migratedDatabase();
     await withClient(database.url, (client) =>
       client.query(`DROP INDEX idx_users_role;
         ALTER TABLE users ADD COLUMN nickname text;
-        ALTER TABLE agents ALTER COLUMN status SET DEFAULT 'inactive';`),
+        ALTER TABLE agents ALTER COLUMN status SET DEFAULT 'inactive';
+        ALTER TABLE agents NO FORCE ROW LEVEL SECURITY;
+        DROP POLICY reports_own_group ON reports;`),
     );
     const result = await verify(config(database.url), quiet);
     const expected = [
       "index idx_users_role on users is missing",
       "column nickname of users is extra",
       "column agents.status: default is 'inactive'::character varying, expected 'active'::character varying",
+      "table agents: row-level security is enabled, expected forced",
+      "policy reports_own_group on reports is missing",
     ];
     expect([...result.differences].sort()).toEqual([...expected].sort());
 
@@ -83,7 +87,7 @@ describe("migrator verify", () => {
     );
     expect(code).toBe(4);
     const text = human.join("\n").split("\n");
-    expect(text[0]).toBe("Schema drift: 3 difference(s) from the migrations up to 0004_tune_indexes_for_hot_paths:");
+    expect(text[0]).toBe("Schema drift: 5 difference(s) from the migrations up to 0005_enforce_least_privilege:");
     for (const difference of expected) expect(text).toContain(`  - ${difference}`);
 
     const json: string[] = [];

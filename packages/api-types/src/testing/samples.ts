@@ -33,7 +33,7 @@ export const samples = new Map<z.ZodType, unknown>([
   ...tableCases.flatMap((tableCase): [z.ZodType, unknown][] => [
     [tableCase.select, storedRow(tableCase)],
     [tableCase.insert, tableCase.sample(fixedParents)],
-    [tableCase.update, tableCase.sample(fixedParents)],
+    ...(tableCase.update ? [[tableCase.update, tableCase.sample(fixedParents)] as [z.ZodType, unknown]] : []),
   ]),
   [api.userResponseSchema, encoded(api.userResponseSchema, row("users"))],
   [api.groupResponseSchema, encoded(api.groupResponseSchema, row("groups"))],

@@ -1,4 +1,5 @@
 import { check, foreignKey, index, pgTable, unique, uuid, varchar } from "drizzle-orm/pg-core";
+import { groupPolicies } from "./access";
 import { id, oneOf, timestamptz } from "./columns";
 import { groups } from "./groups";
 
@@ -38,5 +39,6 @@ export const agents = pgTable(
     // Fleet-wide "not seen since" sweeps.
     index("idx_agents_last_heartbeat").on(t.lastHeartbeat),
     index("idx_agents_status").on(t.status),
+    ...groupPolicies("agents", t.groupId),
   ],
-);
+).enableRLS();

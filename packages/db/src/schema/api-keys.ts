@@ -1,11 +1,16 @@
-import { check, foreignKey, index, pgTable, uuid, varchar } from "drizzle-orm/pg-core";
-import { commaSeparatedSubsetOf, id, timestamptz } from "./columns";
+import { sql } from "drizzle-orm";
+import { check, foreignKey, index, pgPolicy, pgTable, uuid, varchar } from "drizzle-orm/pg-core";
+import { appRole, groupPolicies, KEY_HASH_SETTING, SHA256_HEX_PATTERN } from "./access";
+import { commaSeparatedSubsetOf, id, matches, timestamptz } from "./columns";
 import { groups } from "./groups";
 import { users } from "./users";
 
 /** What an API key may be used for; a key holds a comma-separated subset, e.g. `agent,read`. */
 export const apiKeyScopes = ["agent", "read", "admin"] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
+
+/** Characters of a raw API key stored (and shown) to recognise it: `key_prefix`. */
+export const API_KEY_PREFIX_LENGTH = 8;
 
 export const apiKeys = pgTable(
   "api_keys",
@@ -30,7 +35,15 @@ export const apiKeys = pgTable(
       "set null",
     ),
     check("api_keys_scopes_check", commaSeparatedSubsetOf(t.scopes, apiKeyScopes)),
+    check("api_keys_key_hash_check", matches(t.keyHash, SHA256_HEX_PATTERN)),
     index("idx_api_keys_group_id").on(t.groupId),
     // idx_api_keys_key_hash was dropped: api_keys_key_hash_key is already a unique index on it.
+    ...groupPolicies("api_keys", t.groupId),
+    // Authentication, before any group is known: the key whose hash the caller presents, only it.
+    pgPolicy("api_keys_presented_key", {
+      for: "select",
+      to: appRole,
+      using: sql`${t.keyHash} = ${sql.raw(`nullif(current_setting('${KEY_HASH_SETTING}', true), '')`)}`,
+    }),
   ],
-);
+).enableRLS();

@@ -1,4 +1,5 @@
 import { check, foreignKey, index, inet, jsonb, pgTable, text, uuid, varchar } from "drizzle-orm/pg-core";
+import { groupPolicies } from "./access";
 import { id, oneOf, timestamptz } from "./columns";
 import { groups } from "./groups";
 
@@ -32,5 +33,7 @@ export const auditLog = pgTable(
     // it also serves group_id alone, so idx_audit_log_group_id went.
     index("audit_log_group_id_created_at_idx").on(t.groupId, t.createdAt, t.id).concurrently(),
     index("idx_audit_log_created_at").on(t.createdAt),
+    // Events without a group (sign-ins, system jobs) are visible to the admin role only.
+    ...groupPolicies("audit_log", t.groupId),
   ],
-);
+).enableRLS();

@@ -21,6 +21,11 @@ export function commaSeparatedSubsetOf(column: AnyPgColumn, values: readonly str
   return sql`cardinality(${items}) > 0 AND ${items} <@ ARRAY[${sql.raw(values.map(literal).join(", "))}]`;
 }
 
+/** SQL for "`column` matches the POSIX regular expression `pattern`". */
+export function matches(column: AnyPgColumn, pattern: string): SQL {
+  return sql`${column} ~ ${sql.raw(literal(pattern))}`;
+}
+
 function literal(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }

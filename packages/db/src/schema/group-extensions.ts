@@ -1,4 +1,5 @@
 import { boolean, foreignKey, index, pgTable, unique, uuid } from "drizzle-orm/pg-core";
+import { groupPolicies } from "./access";
 import { id, timestamptz } from "./columns";
 import { extensions } from "./extensions";
 import { groups } from "./groups";
@@ -30,5 +31,6 @@ export const groupExtensions = pgTable(
     ),
     // idx_group_extensions_group_id was dropped: it leads group_extensions_group_id_extension_id_key.
     index("idx_group_extensions_extension_id").on(t.extensionId),
+    ...groupPolicies("group_extensions", t.groupId),
   ],
-);
+).enableRLS();

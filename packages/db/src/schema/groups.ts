@@ -1,4 +1,5 @@
 import { jsonb, pgTable, text, varchar } from "drizzle-orm/pg-core";
+import { groupPolicies } from "./access";
 import { id, timestamptz } from "./columns";
 
 export const groups = pgTable(
@@ -12,5 +13,9 @@ export const groups = pgTable(
     updatedAt: timestamptz().notNull().defaultNow(),
     deletedAt: timestamptz(),
   },
-  // idx_groups_name was dropped: groups_name_key is already a unique index on name.
-);
+  (t) => [
+    // idx_groups_name was dropped: groups_name_key is already a unique index on name.
+    // A group is its own tenant: without this, deleting another group would cascade to its data.
+    ...groupPolicies("groups", t.id),
+  ],
+).enableRLS();

@@ -1,4 +1,6 @@
+import { sql } from "drizzle-orm";
 import { boolean, foreignKey, index, inet, pgTable, unique, uuid, varchar } from "drizzle-orm/pg-core";
+import { groupPolicies } from "./access";
 import { agents } from "./agents";
 import { id, timestamptz } from "./columns";
 import { groups } from "./groups";
@@ -31,5 +33,8 @@ export const reports = pgTable(
     index("reports_group_id_reported_at_idx").on(t.groupId, t.reportedAt).concurrently(),
     index("idx_reports_reported_at").on(t.reportedAt),
     index("idx_reports_user_extension").on(t.userHash, t.extensionId),
+    // A foreign key is checked past row-level security, so without the EXISTS a group could file
+    // reports under another group's agent; the subquery sees only the bound group's agents.
+    ...groupPolicies("reports", t.groupId, sql`EXISTS (SELECT 1 FROM "agents" WHERE "agents"."id" = ${t.agentId})`),
   ],
-);
+).enableRLS();

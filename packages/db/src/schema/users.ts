@@ -1,5 +1,6 @@
 import { boolean, check, index, pgTable, varchar } from "drizzle-orm/pg-core";
-import { id, oneOf, timestamptz } from "./columns";
+import { PASSWORD_HASH_PATTERN } from "./access";
+import { id, matches, oneOf, timestamptz } from "./columns";
 
 /** What a dashboard user may do. */
 export const userRoles = ["admin", "viewer"] as const;
@@ -21,6 +22,7 @@ export const users = pgTable(
   },
   (t) => [
     check("users_role_check", oneOf(t.role, userRoles)),
+    check("users_password_hash_check", matches(t.passwordHash, PASSWORD_HASH_PATTERN)),
     // idx_users_email was dropped: users_email_key is already a unique index on email.
     index("idx_users_role").on(t.role),
   ],

@@ -1,0 +1,99 @@
+import { readFileSync } from "node:fs";
+import { ensureLoginRole, groupRoles, type LoginRole, type RoleKind } from "@devtools-sync/db/roles";
+import { ExitCode, MigrateError } from "@devtools-sync/migrate-core";
+import type pg from "pg";
+
+/** Per kind: its flag, its environment variables, and the login role's default name. */
+const settings: Record<RoleKind, { flag: string; env: string; fallback: string }> = {
+  app: { flag: "app-role", env: "APP_ROLE", fallback: "devtools_sync_service" },
+  readonly: { flag: "readonly-role", env: "READONLY_ROLE", fallback: "devtools_sync_reporting" },
+  admin: { flag: "admin-role", env: "ADMIN_ROLE", fallback: "devtools_sync_operator" },
+};
+
+/** The flags of `up` that name the login roles. */
+export const loginRoleFlags = Object.fromEntries(
+  Object.entries(settings).map(([kind, { flag, env, fallback }]) => [
+    flag,
+    {
+      type: "string" as const,
+      help: `login role made a member of ${groupRoles[kind as RoleKind]} (default: $${env}, else ${fallback}; "" skips it)`,
+    },
+  ]),
+);
+
+/**
+ * The login roles to ensure, from flags over environment over defaults; an empty name skips one
+ * (roles managed elsewhere). A password is read only from `<ENV>_PASSWORD_FILE`, never a flag or
+ * a variable, so it appears in no process list and no shell history.
+ */
+export function loginRolesFrom(
+  values: Record<string, string | boolean | undefined>,
+  env: NodeJS.ProcessEnv = process.env,
+): LoginRole[] {
+  const problems: string[] = [];
+  const roles: LoginRole[] = [];
+  for (const [kind, { flag, env: variable, fallback }] of Object.entries(settings) as [
+    RoleKind,
+    (typeof settings)[RoleKind],
+  ][]) {
+    const name = (values[flag] as string | undefined) ?? env[variable] ?? fallback;
+    if (name === "") continue;
+    if (!/^[a-z_][a-z0-9_$]{0,62}$/.test(name)) {
+      problems.push(`--${flag} must be a lowercase role name (letters, digits, _), got "${name}"`);
+      continue;
+    }
+    const file = env[`${variable}_PASSWORD_FILE`];
+    const role: LoginRole = { name, kind };
+    if (file) {
+      try {
+        role.password = readFileSync(file, "utf8").replace(/\r?\n$/, "");
+      } catch {
+        problems.push(`${variable}_PASSWORD_FILE ${file} cannot be read`);
+      }
+      if (role.password === "") problems.push(`${variable}_PASSWORD_FILE ${file} is empty`);
+    }
+    roles.push(role);
+  }
+  if (problems.length > 0) {
+    throw new MigrateError("bad-config", `Invalid configuration: ${problems.join("; ")}.`, ExitCode.usage);
+  }
+  return roles;
+}
+
+/** What was ensured of one login role (never its password). */
+export interface EnsuredRole {
+  name: string;
+  memberOf: string;
+  password: "set" | "unchanged";
+}
+
+/**
+ * Ensures each login role exists, may log in and is a member of its group role, once the group
+ * roles exist on the server (migration 0005 creates them; before that, nothing is done).
+ */
+export async function ensureLoginRoles(client: pg.ClientBase, roles: LoginRole[]): Promise<EnsuredRole[]> {
+  const { rows } = await client.query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE rolname = ANY($1)", [
+    Object.values(groupRoles),
+  ]);
+  const present = new Set(rows.map((row) => row.rolname));
+  const ensured: EnsuredRole[] = [];
+  for (const role of roles) {
+    const memberOf = groupRoles[role.kind];
+    if (!present.has(memberOf)) continue;
+    try {
+      await ensureLoginRole(client, role);
+    } catch (error) {
+      const { message, code } = error as { message: string; code?: string };
+      throw new MigrateError(
+        "login-role-failed",
+        `Cannot ensure login role ${role.name} (member of ${memberOf}): ${message}${code ? ` (SQLSTATE ${code})` : ""}. ` +
+          `Give the migrator's role CREATEROLE and ADMIN OPTION on ${memberOf}, or have a DBA run CREATE ROLE ${role.name} LOGIN; GRANT ${memberOf} TO ${role.name}; ` +
+          `or set ${settings[role.kind].env}="" to manage it elsewhere.`,
+        ExitCode.failure,
+        { cause: error },
+      );
+    }
+    ensured.push({ name: role.name, memberOf, password: role.password === undefined ? "unchanged" : "set" });
+  }
+  return ensured;
+}

@@ -1,0 +1,84 @@
+import { randomBytes } from "node:crypto";
+import { createMigratedTestDatabase } from "@devtools-sync/db/testing";
+import { databaseUrl, testServerUrl, withClient } from "@devtools-sync/local-postgres/testing";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../test-fixtures/harness";
+
+// Production does not migrate as a superuser: the migrator's role owns the database and may
+// create roles, nothing more. Everything still works, and FORCE binds that owner too.
+
+const suffix = randomBytes(4).toString("hex");
+const owner = `owner_${suffix}`;
+const service = `service_${suffix}`;
+const password = randomBytes(12).toString("hex");
+const name = `owned_${suffix}`;
+const server = testServerUrl();
+
+// The group roles exist already (another database made them), so the owner gets what PostgreSQL
+// 16+ gives the creator of a role: ADMIN OPTION, to grant membership in it.
+await createMigratedTestDatabase();
+await withClient(server, async (client) => {
+  await client.query(`CREATE ROLE "${owner}" LOGIN CREATEROLE PASSWORD '${password}'`);
+  await client.query(`CREATE DATABASE "${name}" OWNER "${owner}"`);
+  await client.query(
+    `GRANT devtools_sync_app, devtools_sync_readonly, devtools_sync_admin TO "${owner}" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE`,
+  );
+});
+afterAll(() =>
+  withClient(server, async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    for (const role of [service, owner]) await client.query(`DROP ROLE IF EXISTS "${role}"`);
+  }),
+);
+
+const asOwner = (() => {
+  const url = new URL(databaseUrl(server, name));
+  url.username = owner;
+  url.password = password;
+  return url.toString();
+})();
+
+describe("a migrator that owns the database and may create roles, but is no superuser", () => {
+  it("applies every migration and ensures the login roles", async () => {
+    const run = await runCli([
+      "up",
+      "--database-url",
+      asOwner,
+      "--app-role",
+      service,
+      "--readonly-role",
+      "",
+      "--admin-role",
+      "",
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`Login roles: ${service} (devtools_sync_app).`);
+  });
+
+  it("seeds only once it may act as devtools_sync_admin, and says so in one line before", async () => {
+    const refused = await runCli(["seed", "--force", "--database-url", asOwner]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split("\n")).toEqual([
+      `Error: Seeding writes every group's rows, which row-level security allows only a superuser or devtools_sync_admin: run GRANT devtools_sync_admin TO ${owner}, or seed as a superuser.`,
+    ]);
+    await withClient(server, (client) => client.query(`GRANT devtools_sync_admin TO "${owner}" WITH SET TRUE`));
+    const seeded = await runCli(["seed", "--force", "--database-url", asOwner]);
+    expect(seeded.code, seeded.stderr).toBe(0);
+    expect(seeded.stderr).toContain("Inserted");
+    await withClient(server, (client) => client.query(`GRANT devtools_sync_admin TO "${owner}" WITH SET FALSE`));
+  });
+
+  it("is bound by the policies itself: with no group it sees no group's rows, and cannot rewrite the audit log", async () => {
+    await withClient(databaseUrl(server, name), (client) =>
+      client.query(`INSERT INTO groups (id, name) VALUES ('aaaaaaaa-0000-4000-8000-00000000000a', 'A');
+        INSERT INTO audit_log (event_type, actor_type, group_id) VALUES ('x.y', 'system', 'aaaaaaaa-0000-4000-8000-00000000000a')`),
+    );
+    await withClient(asOwner, async (client) => {
+      const { rows } = await client.query(
+        "SELECT (SELECT count(*) FROM groups)::int AS groups, (SELECT count(*) FROM audit_log)::int AS audit",
+      );
+      expect(rows[0]).toEqual({ groups: 0, audit: 0 });
+      await expect(client.query("TRUNCATE audit_log")).rejects.toThrow(/audit_log is append-only/);
+    });
+  });
+});

@@ -1,0 +1,51 @@
+import { type SQL, sql } from "drizzle-orm";
+import { type AnyPgColumn, type PgPolicy, pgPolicy, pgRole } from "drizzle-orm/pg-core";
+
+// Who may do what, enforced by PostgreSQL. The three roles are NOLOGIN group roles with fixed
+// names, created (race-safely, since roles are cluster-wide) by the migration that introduces
+// them; services log in as roles that are members of one of them (see the README, "Roles").
+
+/** Services: read and write rows of the group bound to the transaction; no DDL, no TRUNCATE. */
+export const appRole = pgRole("devtools_sync_app").existing();
+/** Reporting: read the rows of the group bound to the transaction; never a password hash. */
+export const readonlyRole = pgRole("devtools_sync_readonly").existing();
+/** Administration across every group (support, retention): a role of its own, on purpose. */
+export const adminRole = pgRole("devtools_sync_admin").existing();
+
+/** The transaction-local setting that binds a transaction to one group (`withGroup` sets it). */
+export const GROUP_SETTING = "devtools_sync.group_id";
+
+/** The transaction-local setting holding the SHA-256 of a presented API key (`findApiKey` sets it). */
+export const KEY_HASH_SETTING = "devtools_sync.key_hash";
+
+/** The group bound to the current transaction, or NULL (which matches no row) when none is. */
+export const currentGroupId = sql.raw(`nullif(current_setting('${GROUP_SETTING}', true), '')::uuid`);
+
+/**
+ * Row-level security of a group-scoped table: the application and reporting roles see and
+ * write only the rows of the group bound to the transaction (`check` may demand more of new
+ * rows); the admin role sees every group.
+ */
+export function groupPolicies(table: string, groupId: AnyPgColumn, check?: SQL): PgPolicy[] {
+  const ownGroup = sql`${groupId} = ${currentGroupId}`;
+  return [
+    pgPolicy(`${table}_own_group`, {
+      for: "all",
+      to: [appRole, readonlyRole],
+      using: ownGroup,
+      withCheck: check ? sql`${ownGroup} AND ${check}` : ownGroup,
+    }),
+    pgPolicy(`${table}_all_groups`, { for: "all", to: adminRole, using: sql`true`, withCheck: sql`true` }),
+  ];
+}
+
+/** `api_keys.key_hash`: the SHA-256 of the key, as 64 lowercase hex digits. */
+export const SHA256_HEX_PATTERN = "^[0-9a-f]{64}$";
+
+/**
+ * `users.password_hash`: bcrypt (`$2a$`/`$2b$`/`$2y$`, cost 04-31, 53 characters of salt and
+ * hash) or argon2id in PHC form (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`). Anything else —
+ * a plaintext password, MD5, SHA-1, unsalted SHA-256 — is refused.
+ */
+export const PASSWORD_HASH_PATTERN =
+  "^(\\$2[aby]\\$(0[4-9]|[12][0-9]|3[01])\\$[./A-Za-z0-9]{53}|\\$argon2id\\$v=19\\$m=[0-9]+,t=[0-9]+,p=[0-9]+\\$[A-Za-z0-9+/]+\\$[A-Za-z0-9+/]+)$";

@@ -1,0 +1,446 @@
+import { randomBytes } from "node:crypto";
+import { withClient } from "@devtools-sync/local-postgres/testing";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiKey, createDb, type Database, findApiKey, hashApiKey, withGroup } from "./client";
+import { ensureLoginRole, type RoleKind } from "./roles";
+import { createMigratedTestDatabase } from "./testing";
+
+// Attacks on the database as the services' roles would make them, on a migrated database:
+// each case is a statement a bug or a stolen credential could run, and each must be refused
+// (an error, or no row seen or touched). A few legitimate operations alongside show that the
+// roles can still do their work.
+
+const database = await createMigratedTestDatabase();
+const suffix = randomBytes(4).toString("hex");
+const password = `pw-${randomBytes(12).toString("hex")}`;
+
+const A = "aaaaaaaa-0000-4000-8000-00000000000a";
+const B = "bbbbbbbb-0000-4000-8000-00000000000b";
+const ids = (group: string, n: number) =>
+  `${group === "a" ? "aaaaaaaa" : "bbbbbbbb"}-000${n}-4000-8000-00000000000${group}`;
+const EXTENSION = "eeeeeeee-0000-4000-8000-00000000000e";
+const BCRYPT = "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZRGdjGj/n3.QWHKjNC.5RILXPnZGW";
+
+/** Every group-scoped table, one row per group, and how to insert one more for a group. */
+const tables = [
+  { table: "groups", groupColumn: "id", row: (g: "a" | "b") => (g === "a" ? A : B) },
+  { table: "agents", groupColumn: "group_id", row: (g: "a" | "b") => ids(g, 1) },
+  { table: "api_keys", groupColumn: "group_id", row: (g: "a" | "b") => ids(g, 2) },
+  { table: "group_extensions", groupColumn: "group_id", row: (g: "a" | "b") => ids(g, 3) },
+  { table: "reports", groupColumn: "group_id", row: (g: "a" | "b") => ids(g, 4) },
+  { table: "audit_log", groupColumn: "group_id", row: (g: "a" | "b") => ids(g, 5) },
+] as const;
+
+/** An INSERT of a fresh row of `table` into `group` (the agent it needs is that group's). */
+function insertInto(table: string, group: string, agent: string): string {
+  const id = `'${crypto.randomUUID()}'`;
+  switch (table) {
+    case "groups":
+      return `INSERT INTO groups (id, name) VALUES ('${group}', 'x${randomBytes(4).toString("hex")}')`;
+    case "agents":
+      return `INSERT INTO agents (id, group_id, machine_id, user_hash, platform) VALUES (${id}, '${group}', 'm${randomBytes(4).toString("hex")}', '${hashApiKey("u")}', 'linux')`;
+    case "api_keys":
+      return `INSERT INTO api_keys (id, group_id, key_hash, key_prefix) VALUES (${id}, '${group}', '${hashApiKey(randomBytes(8).toString("hex"))}', 'abcdefgh')`;
+    case "group_extensions":
+      return `INSERT INTO group_extensions (id, group_id, extension_id) VALUES (${id}, '${group}', '${EXTENSION}')`;
+    case "reports":
+      return `INSERT INTO reports (id, agent_id, group_id, extension_id, user_hash, installed) VALUES (${id}, '${agent}', '${group}', 'x.y${randomBytes(4).toString("hex")}', '${hashApiKey("u")}', true)`;
+    default:
+      return `INSERT INTO audit_log (id, event_type, actor_type, group_id) VALUES (${id}, 'test.event', 'system', '${group}')`;
+  }
+}
+
+const superuser = (text: string) => withClient(database.url, (client) => client.query(text));
+
+// Both groups' rows, written as the owner (the migration's role).
+await superuser(`
+  INSERT INTO groups (id, name) VALUES ('${A}', 'Group A'), ('${B}', 'Group B');
+  INSERT INTO extensions (id, extension_id, name, publisher) VALUES ('${EXTENSION}', 'ms-python.python', 'Python', 'Microsoft');
+  ${["a", "b"]
+    .map((g) => {
+      const group = g === "a" ? A : B;
+      return `
+        INSERT INTO agents (id, group_id, machine_id, user_hash, platform) VALUES ('${ids(g, 1)}', '${group}', 'machine-${g}', '${hashApiKey(g)}', 'linux');
+        INSERT INTO api_keys (id, group_id, key_hash, key_prefix) VALUES ('${ids(g, 2)}', '${group}', '${hashApiKey(`key-${g}`)}', 'key-${g}xxx');
+        INSERT INTO group_extensions (id, group_id, extension_id) VALUES ('${ids(g, 3)}', '${group}', '${EXTENSION}');
+        INSERT INTO reports (id, agent_id, group_id, extension_id, user_hash, installed) VALUES ('${ids(g, 4)}', '${ids(g, 1)}', '${group}', 'ms-python.python', '${hashApiKey(g)}', true);
+        INSERT INTO audit_log (id, event_type, actor_type, group_id) VALUES ('${ids(g, 5)}', 'test.event', 'system', '${group}');`;
+    })
+    .join("\n")}
+  INSERT INTO users (id, email, password_hash) VALUES ('${crypto.randomUUID()}', 'ada@example.com', '${BCRYPT}');
+`);
+
+const logins: Partial<Record<RoleKind, string>> = {};
+const dbs: Database[] = [];
+
+/** A pool logged in as a fresh login role that is a member of the `kind` group role. */
+async function login(kind: RoleKind): Promise<Database> {
+  const name = `test_${kind}_${suffix}`;
+  await withClient(database.url, (client) => ensureLoginRole(client, { name, kind, password }));
+  logins[kind] = name;
+  return connectAs(name, 2);
+}
+
+function connectAs(name: string, max: number): Database {
+  const url = new URL(database.url);
+  url.username = name;
+  url.password = password;
+  const db = createDb(url.toString(), { max });
+  dbs.push(db);
+  return db;
+}
+
+let app: Database;
+let readonly: Database;
+let admin: Database;
+
+beforeAll(async () => {
+  app = await login("app");
+  readonly = await login("readonly");
+  admin = await login("admin");
+});
+
+afterAll(async () => {
+  for (const db of dbs) await db.$client.end();
+  await withClient(database.url, async (client) => {
+    for (const name of Object.values(logins)) await client.query(`DROP ROLE IF EXISTS "${name}"`);
+  });
+});
+
+/** The SQLSTATE an attempt failed with, or "ok" with its row count when it did not fail. */
+async function attempt(run: () => Promise<{ rowCount?: number | null; rows?: unknown[] }>): Promise<string> {
+  try {
+    const result = await run();
+    return `ok:${result.rowCount ?? result.rows?.length ?? 0}`;
+  } catch (error) {
+    const { code, cause } = error as { code?: string; cause?: { code?: string } };
+    return code ?? cause?.code ?? String(error);
+  }
+}
+
+/** Runs `text` as `db` in a transaction bound to `group`. */
+const inGroup = (db: Database, group: string, text: string) =>
+  attempt(() => withGroup(db, group, (tx) => tx.execute(sql.raw(text))));
+
+/** Runs `text` as `db` with no group bound. */
+const unbound = (db: Database, text: string) => attempt(() => db.$client.query(text));
+
+const RLS_REFUSED = "42501"; // new row violates row-level security policy / permission denied
+const CHECK_REFUSED = "23514";
+
+/** Group B's rows of `table`, as the owner sees them. */
+async function rowsOfB(table: string, groupColumn: string): Promise<string> {
+  const { rows } = await superuser(`SELECT * FROM ${table} WHERE ${groupColumn} = '${B}' ORDER BY 1`);
+  return JSON.stringify(rows);
+}
+
+describe.each(tables)("$table, as the application role bound to group A", ({ table, groupColumn, row }) => {
+  const bRow = row("b");
+  let before: string;
+  beforeAll(async () => {
+    before = await rowsOfB(table, groupColumn);
+  });
+
+  it("sees only group A's rows", async () => {
+    expect(await inGroup(app, A, `SELECT * FROM ${table}`)).toBe("ok:1");
+    expect(await inGroup(app, A, `SELECT * FROM ${table} WHERE id = '${bRow}'`)).toBe("ok:0");
+    expect(await inGroup(app, A, `SELECT * FROM ${table} WHERE ${groupColumn} = '${B}'`)).toBe("ok:0");
+  });
+
+  it("cannot insert a row into group B, with or without RETURNING", async () => {
+    expect(await inGroup(app, A, insertInto(table, B, row("b")))).toBe(RLS_REFUSED);
+    expect(await inGroup(app, A, `${insertInto(table, B, ids("b", 1))} RETURNING *`)).toBe(RLS_REFUSED);
+  });
+
+  it("cannot update group B's rows, nor move its own row into group B", async () => {
+    // The application role holds no UPDATE or DELETE on audit_log at all.
+    const none = table === "audit_log" ? RLS_REFUSED : "ok:0";
+    expect(await inGroup(app, A, `UPDATE ${table} SET ${groupColumn} = ${groupColumn} WHERE id = '${bRow}'`)).toBe(
+      none,
+    );
+    expect(await inGroup(app, A, `UPDATE ${table} SET ${groupColumn} = ${groupColumn} RETURNING *`)).toMatch(
+      table === "audit_log" ? RLS_REFUSED : /^ok:1$/,
+    );
+    if (table !== "groups") {
+      expect(await inGroup(app, A, `UPDATE ${table} SET group_id = '${B}' WHERE id = '${row("a")}'`)).toBe(RLS_REFUSED);
+    }
+  });
+
+  it("cannot delete group B's rows, with or without RETURNING", async () => {
+    const none = table === "audit_log" ? RLS_REFUSED : "ok:0";
+    expect(await inGroup(app, A, `DELETE FROM ${table} WHERE id = '${bRow}'`)).toBe(none);
+    expect(await inGroup(app, A, `DELETE FROM ${table} WHERE ${groupColumn} = '${B}' RETURNING *`)).toBe(none);
+  });
+
+  it("sees and writes nothing with no group bound", async () => {
+    expect(await unbound(app, `SELECT * FROM ${table}`)).toBe("ok:0");
+    expect(await unbound(app, insertInto(table, A, ids("a", 1)))).toBe(RLS_REFUSED);
+    expect(await unbound(app, `UPDATE ${table} SET ${groupColumn} = ${groupColumn}`)).toMatch(
+      table === "audit_log" ? RLS_REFUSED : /^ok:0$/,
+    );
+    expect(await unbound(app, `DELETE FROM ${table}`)).toMatch(table === "audit_log" ? RLS_REFUSED : /^ok:0$/);
+  });
+
+  it("is readable by the read-only role for its bound group only, and not writable", async () => {
+    expect(await inGroup(readonly, A, `SELECT * FROM ${table}`)).toBe("ok:1");
+    expect(await unbound(readonly, `SELECT * FROM ${table}`)).toBe("ok:0");
+    expect(await inGroup(readonly, A, insertInto(table, A, ids("a", 1)))).toBe(RLS_REFUSED);
+    expect(await inGroup(readonly, A, `DELETE FROM ${table}`)).toBe(RLS_REFUSED);
+  });
+
+  it("is seen whole, both groups, by the admin role only", async () => {
+    expect(await unbound(admin, `SELECT * FROM ${table} WHERE ${groupColumn} IN ('${A}', '${B}')`)).toBe("ok:2");
+  });
+
+  it("left every row of group B as it was", async () => {
+    expect(await rowsOfB(table, groupColumn)).toBe(before);
+  });
+});
+
+describe("group A through joins, subqueries and references", () => {
+  it("joins see only group A's side", async () => {
+    expect(
+      await inGroup(
+        app,
+        A,
+        `SELECT r.id FROM reports r JOIN agents a ON a.id = r.agent_id JOIN groups g ON g.id = a.group_id
+         WHERE g.id = '${B}' OR a.id = '${ids("b", 1)}'`,
+      ),
+    ).toBe("ok:0");
+    expect(
+      await inGroup(
+        app,
+        A,
+        `SELECT * FROM agents a RIGHT JOIN (VALUES ('${ids("b", 1)}'::uuid)) v(id) ON a.id = v.id WHERE a.id IS NOT NULL`,
+      ),
+    ).toBe("ok:0");
+    expect(
+      await inGroup(
+        app,
+        A,
+        `SELECT (SELECT count(*) FROM audit_log WHERE group_id = '${B}') AS n HAVING (SELECT count(*) FROM audit_log WHERE group_id = '${B}') > 0`,
+      ),
+    ).toBe("ok:0");
+  });
+
+  it("cannot reach group B's rows through UPDATE ... FROM, DELETE ... USING, writable CTEs or INSERT ... SELECT", async () => {
+    const statements = [
+      `UPDATE agents SET display_name = 'x' FROM groups WHERE agents.group_id = groups.id AND groups.id = '${B}'`,
+      `DELETE FROM reports USING agents WHERE reports.agent_id = agents.id AND agents.group_id = '${B}'`,
+      `WITH changed AS (UPDATE reports SET installed = false WHERE group_id = '${B}' RETURNING *) SELECT * FROM changed`,
+      `WITH gone AS (DELETE FROM group_extensions WHERE group_id = '${B}' RETURNING *) SELECT * FROM gone`,
+      `INSERT INTO audit_log (event_type, actor_type, group_id, details)
+         SELECT 'copy.event', 'system', '${A}', to_jsonb(a) FROM agents a WHERE a.group_id = '${B}' RETURNING *`,
+    ];
+    for (const statement of statements) expect(await inGroup(app, A, statement), statement).toBe("ok:0");
+  });
+
+  it("cannot take over group B's key through INSERT ... ON CONFLICT DO UPDATE", async () => {
+    expect(
+      await inGroup(
+        app,
+        A,
+        `INSERT INTO api_keys (group_id, key_hash, key_prefix) VALUES ('${A}', '${hashApiKey("key-b")}', 'stolenxx')
+         ON CONFLICT (key_hash) DO UPDATE SET group_id = '${A}' RETURNING *`,
+      ),
+    ).toBe(RLS_REFUSED);
+  });
+
+  it("cannot file a report in group A under group B's agent", async () => {
+    expect(await inGroup(app, A, insertInto("reports", A, ids("b", 1)))).toBe(RLS_REFUSED);
+    expect(await inGroup(app, A, `UPDATE reports SET agent_id = '${ids("b", 1)}' WHERE id = '${ids("a", 4)}'`)).toBe(
+      RLS_REFUSED,
+    );
+  });
+
+  it("cannot reach group B by rebinding the group inside the transaction as anything but a UUID", async () => {
+    expect(
+      await inGroup(app, A, "SELECT set_config('devtools_sync.group_id', 'not-a-uuid', true); SELECT * FROM agents"),
+    ).toBe("22P02");
+  });
+
+  it("cannot turn row-level security off, nor become the admin role", async () => {
+    expect(await unbound(app, "SET row_security = off; SELECT * FROM agents")).toBe(RLS_REFUSED);
+    expect(await unbound(app, "SET ROLE devtools_sync_admin")).toBe(RLS_REFUSED);
+    expect(await unbound(app, "SET SESSION AUTHORIZATION postgres")).toBe(RLS_REFUSED);
+  });
+});
+
+describe("the application role and the schema", () => {
+  it.each([
+    "CREATE TABLE stolen (id int)",
+    "CREATE TABLE public.stolen (id int)",
+    "CREATE SCHEMA stolen",
+    "ALTER TABLE agents ADD COLUMN note text",
+    "ALTER TABLE agents DISABLE ROW LEVEL SECURITY",
+    "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
+    "DROP POLICY agents_own_group ON agents",
+    "DROP TABLE reports",
+    "CREATE INDEX stolen ON agents (display_name)",
+    "TRUNCATE reports",
+    "TRUNCATE audit_log",
+    "CREATE FUNCTION stolen() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "GRANT devtools_sync_admin TO CURRENT_USER",
+    "CREATE ROLE stolen",
+    "SELECT * FROM migrator.applied_migrations",
+    "SELECT * FROM drizzle.__drizzle_migrations",
+    "SELECT purge_audit_log(now())",
+  ])("refuses %s", async (statement) => {
+    expect(await unbound(app, statement)).toBe(RLS_REFUSED);
+    expect(await inGroup(app, A, statement)).toBe(RLS_REFUSED);
+  });
+
+  it("the read-only role never reads a password hash", async () => {
+    expect(await unbound(readonly, "SELECT password_hash FROM users")).toBe(RLS_REFUSED);
+    expect(await unbound(readonly, "SELECT email FROM users")).toBe("ok:1");
+  });
+
+  it("tables created by later migrations are granted as the existing ones", async () => {
+    await superuser("CREATE TABLE later_table (id int)");
+    expect(await unbound(app, "INSERT INTO later_table VALUES (1)")).toBe("ok:1");
+    expect(await unbound(readonly, "SELECT * FROM later_table")).toBe("ok:1");
+    expect(await unbound(readonly, "INSERT INTO later_table VALUES (2)")).toBe(RLS_REFUSED);
+    expect(await unbound(app, "DROP TABLE later_table")).toBe(RLS_REFUSED);
+    await superuser("DROP TABLE later_table");
+  });
+});
+
+describe("the audit trail", () => {
+  it("takes new entries from the application role and shows them to it", async () => {
+    expect(await inGroup(app, A, `${insertInto("audit_log", A, "")} RETURNING id`)).toBe("ok:1");
+  });
+
+  it.each([
+    ["the application role", () => app],
+    ["the admin role", () => admin],
+  ])("refuses UPDATE and DELETE by %s, even of its own group's entries", async (_, as) => {
+    expect(await inGroup(as(), A, `UPDATE audit_log SET event_type = 'rewritten' WHERE id = '${ids("a", 5)}'`)).toBe(
+      RLS_REFUSED,
+    );
+    expect(await inGroup(as(), A, `DELETE FROM audit_log WHERE id = '${ids("a", 5)}'`)).toBe(RLS_REFUSED);
+  });
+
+  it("refuses UPDATE, DELETE and TRUNCATE by the owner and superusers too (the trigger)", async () => {
+    for (const statement of [
+      `UPDATE audit_log SET event_type = 'rewritten'`,
+      "DELETE FROM audit_log",
+      "TRUNCATE audit_log",
+      `SELECT set_config('devtools_sync.group_id', '${A}', true); DELETE FROM audit_log`,
+    ]) {
+      await expect(superuser(statement), statement).rejects.toThrow(/audit_log is append-only/);
+    }
+  });
+
+  it("refuses a forged purge record from another transaction", async () => {
+    await superuser(
+      `INSERT INTO audit_log (event_type, actor_type, details) VALUES ('audit_log.purged', 'system', '{"before": "2999-01-01", "transaction": "1"}')`,
+    );
+    await expect(superuser("DELETE FROM audit_log")).rejects.toThrow(/append-only/);
+  });
+
+  it("lets the admin role purge old entries only through purge_audit_log, which records the purge", async () => {
+    await superuser(
+      `INSERT INTO audit_log (event_type, actor_type, group_id, created_at) VALUES ('old.event', 'system', '${A}', now() - interval '400 days')`,
+    );
+    expect(await unbound(admin, "SELECT purge_audit_log(now() + interval '1 day')")).toBe("P0001");
+    const { rows } = await admin.$client.query("SELECT purge_audit_log(now() - interval '365 days') AS removed");
+    expect(rows[0].removed).toBe("1");
+    const { rows: purges } = await superuser(
+      "SELECT details->>'by' AS by FROM audit_log WHERE event_type = 'audit_log.purged' AND details ? 'by'",
+    );
+    expect(purges).toEqual([{ by: logins.admin }]);
+    expect(await unbound(admin, "SELECT * FROM audit_log WHERE event_type = 'old.event'")).toBe("ok:0");
+  });
+});
+
+describe("credentials at rest", () => {
+  it.each([
+    ["not a hash", "not-a-hash"],
+    ["uppercase hex", hashApiKey("x").toUpperCase()],
+    ["63 digits", hashApiKey("x").slice(1)],
+    ["the raw key", randomBytes(32).toString("base64url")],
+  ])("refuses an api_keys.key_hash that is %s", async (_, keyHash) => {
+    const statement = `INSERT INTO api_keys (group_id, key_hash, key_prefix) VALUES ('${A}', '${keyHash}', 'abcdefgh')`;
+    expect(await inGroup(app, A, statement)).toBe(CHECK_REFUSED);
+    expect(await inGroup(app, A, `UPDATE api_keys SET key_hash = '${keyHash}'`)).toBe(CHECK_REFUSED);
+  });
+
+  it.each([
+    ["a plaintext password", "devpassword123"],
+    ["an MD5 hex digest", "5f4dcc3b5aa765d61d8327deb882cf99"],
+    ["a SHA-256 hex digest", hashApiKey("password")],
+    ["a crypt(3) MD5 hash", "$1$saltsalt$qjXMvbEw8oaL.CzflDugX."],
+    ["argon2i (not argon2id)", "$argon2i$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"],
+    ["bcrypt with a cut hash", BCRYPT.slice(0, 40)],
+  ])("refuses a users.password_hash that is %s", async (_, passwordHash) => {
+    const email = `${randomBytes(4).toString("hex")}@example.com`;
+    expect(await unbound(app, `INSERT INTO users (email, password_hash) VALUES ('${email}', '${passwordHash}')`)).toBe(
+      CHECK_REFUSED,
+    );
+    expect(await unbound(app, `UPDATE users SET password_hash = '${passwordHash}'`)).toBe(CHECK_REFUSED);
+  });
+
+  it.each([
+    BCRYPT,
+    "$2b$12$N9qo8uLOickgx2ZMRZoMyeIjZRGdjGj/n3.QWHKjNC.5RILXPnZGW",
+    "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g",
+  ])("takes the password hash %s", async (passwordHash) => {
+    const email = `${randomBytes(4).toString("hex")}@example.com`;
+    expect(await unbound(app, `INSERT INTO users (email, password_hash) VALUES ('${email}', '${passwordHash}')`)).toBe(
+      "ok:1",
+    );
+  });
+
+  it("createApiKey returns the raw key once and stores only its SHA-256 and prefix; findApiKey finds it", async () => {
+    const { apiKey, key } = await createApiKey(app, { groupId: A, name: "CI", scopes: "agent,read" });
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(apiKey).not.toHaveProperty("keyHash");
+    expect(apiKey).toMatchObject({ groupId: A, keyPrefix: key.slice(0, 8), scopes: "agent,read" });
+    const { rows } = await superuser(`SELECT * FROM api_keys WHERE id = '${apiKey.id}'`);
+    expect(rows[0].key_hash).toBe(hashApiKey(key));
+    expect(JSON.stringify(rows[0])).not.toContain(key);
+    expect(await findApiKey(app, key)).toMatchObject({ id: apiKey.id, groupId: A });
+    expect(await findApiKey(app, `${key}x`)).toBeUndefined();
+  });
+
+  it("findApiKey shows no other key: presenting one key's hash reveals only that row", async () => {
+    const { key } = await createApiKey(app, { groupId: B });
+    const seen = await attempt(() =>
+      app.transaction(async (tx) => {
+        await tx.execute(sql`SELECT set_config('devtools_sync.key_hash', ${hashApiKey(key)}, true)`);
+        return tx.execute(sql`SELECT * FROM api_keys`);
+      }),
+    );
+    expect(seen).toBe("ok:1");
+    expect(await unbound(app, `SELECT * FROM agents WHERE group_id = '${B}'`)).toBe("ok:0");
+  });
+
+  it("withGroup's binding ends with its transaction: the next query on the same connection sees no group", async () => {
+    const single = connectAs(logins.app as string, 1);
+    expect(await inGroup(single, A, "SELECT * FROM agents")).toBe("ok:1");
+    expect(await unbound(single, "SELECT * FROM agents")).toBe("ok:0");
+    const { rows } = await single.$client.query("SELECT current_setting('devtools_sync.group_id', true) AS g");
+    expect(rows[0].g ?? "").toBe("");
+  });
+
+  it("withGroup refuses a group id that is not a UUID before touching the database", async () => {
+    await expect(withGroup(app, `${A}' OR true --`, async () => 1)).rejects.toThrow(/must be a UUID/);
+  });
+});
+
+describe("every group-scoped table", () => {
+  it("has row-level security enabled and forced", async () => {
+    const { rows } = await superuser(`
+      SELECT c.relname AS table, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind = 'r'
+        AND (c.relname = 'groups' OR EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'group_id'))
+      ORDER BY 1`);
+    expect(rows).toEqual(
+      tables
+        .map(({ table }) => ({ table, enabled: true, forced: true }))
+        .sort((x, y) => x.table.localeCompare(y.table)),
+    );
+  });
+});
