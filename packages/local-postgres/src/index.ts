@@ -1,1 +1,2 @@
+export { databaseUrl, withClient } from "./connection";
 export { type LocalPostgres, type LocalPostgresOptions, startLocalPostgres } from "./server";

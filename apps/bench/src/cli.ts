@@ -1,0 +1,32 @@
+/**
+ * pnpm bench [--scale N] [--database-url URL] [--out DIR]
+ *
+ * The whole bench at one scale (default 0.01; the production-size run is --scale 1). Without
+ * --database-url (or BENCH_DATABASE_URL) it uses a local PostgreSQL kept in .data/bench-postgres.
+ */
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { benchServer } from "./database";
+import { runBench } from "./run";
+
+const { values } = parseArgs({
+  options: {
+    scale: { type: "string", default: "0.01" },
+    "database-url": { type: "string" },
+    out: { type: "string", default: fileURLToPath(new URL("../results", import.meta.url)) },
+  },
+});
+
+const server = await benchServer(values["database-url"] ?? process.env.BENCH_DATABASE_URL);
+try {
+  const { markdownPath } = await runBench({
+    serverUrl: server.url,
+    scale: Number(values.scale),
+    outDir: values.out,
+    progress: (line) => process.stderr.write(`${line}\n`),
+    steadySeconds: Number(values.scale) >= 0.1 ? 30 : 5,
+  });
+  process.stdout.write(`results: ${markdownPath}\n`);
+} finally {
+  await server.stop();
+}
