@@ -6,7 +6,7 @@ const HEIGHT = 420;
 const MARGIN = { left: 64, right: 16, top: 36, bottom: 44 };
 const COLORS = { heartbeat: "#2b6cb0", report: "#dd6b20" };
 
-const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /**
  * The application's latency over time as an SVG: one dot per query (log scale), the p99 of each
@@ -28,7 +28,7 @@ export function latencyChart(
     MARGIN.top + plotH - (Math.log10(Math.max(minMs, ms) / minMs) / Math.log10(maxMs / minMs)) * plotH;
   const parts: string[] = [];
   parts.push(`<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`);
-  parts.push(`<text x="${MARGIN.left}" y="22" font-size="15" font-weight="bold">${escape(title)}</text>`);
+  parts.push(`<text x="${MARGIN.left}" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`);
   for (const [i, window] of migrations.entries()) {
     const x0 = x(window.start);
     const x1 = Math.max(x0 + 1, x(Number.isNaN(window.end) ? end : window.end));
@@ -36,7 +36,7 @@ export function latencyChart(
       `<rect x="${x0}" y="${MARGIN.top}" width="${x1 - x0}" height="${plotH}" fill="${i % 2 ? "#e2e8f0" : "#edf2f7"}"/>`,
     );
     parts.push(
-      `<text x="${x0 + 2}" y="${MARGIN.top + 12 + 12 * (i % 4)}" font-size="10" fill="#4a5568">${escape(window.name.replace(/^\d+_bench_/, ""))}</text>`,
+      `<text x="${x0 + 2}" y="${MARGIN.top + 12 + 12 * (i % 4)}" font-size="10" fill="#4a5568">${escapeXml(window.name.replace(/^\d+_bench_/, ""))}</text>`,
     );
   }
   for (let decade = minMs; decade <= maxMs; decade *= 10) {

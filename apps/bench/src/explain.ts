@@ -53,11 +53,16 @@ interface PlanNode {
   Plans?: PlanNode[];
 }
 
-/** EXPLAIN (ANALYZE, BUFFERS) of `query`, run inside a transaction that is rolled back. */
-export async function explain(db: Database, query: SentQuery): Promise<PlanSummary> {
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of `query`, run inside a transaction that is rolled back. With
+ * `indexesOnly`, sequential scans are priced out (`enable_seqscan = off`): on a table of a few
+ * pages the planner rightly prefers one, and this asks instead whether an index can serve the query.
+ */
+export async function explain(db: Database, query: SentQuery, indexesOnly = false): Promise<PlanSummary> {
   const client = await db.$client.connect();
   try {
     await client.query("BEGIN");
+    if (indexesOnly) await client.query("SET LOCAL enable_seqscan = off");
     const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${query.text}`, query.values);
     const plan = (rows[0]["QUERY PLAN"] as { Plan: PlanNode }[])[0]?.Plan as PlanNode;
     return summarize(plan);

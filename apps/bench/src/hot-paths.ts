@@ -24,7 +24,7 @@ export interface HotPathResult {
   /** Rows the call returned or wrote (last iteration). */
   resultRows: number;
   plan: PlanSummary;
-  /** Shared buffers per result row: how much more the plan touched than the rows it produced. */
+  /** Shared buffers per row returned or written: how much more the plan touched than its result. */
   buffersPerRow: number;
 }
 
@@ -99,7 +99,7 @@ function pathsFor(plan: ScalePlan, group: number, now: Date): HotPath[] {
 
 /**
  * Runs every hot path `iterations` times per group (after 2 warm-up runs) and explains its last
- * statement with `EXPLAIN (ANALYZE, BUFFERS)`.
+ * statement with `EXPLAIN (ANALYZE, BUFFERS)` (see {@link explain} for `indexesOnly`).
  */
 export async function benchHotPaths(
   db: Database,
@@ -107,6 +107,7 @@ export async function benchHotPaths(
   now: Date,
   iterations: number,
   progress: (line: string) => void,
+  indexesOnly = false,
 ): Promise<HotPathResult[]> {
   const results: HotPathResult[] = [];
   for (const { label, index } of groupsOf(plan)) {
@@ -122,7 +123,7 @@ export async function benchHotPaths(
       const sent = await capture(db, () => path.run(db, iterations));
       const statement = sent.at(-1);
       if (!statement) throw new Error(`${path.name} sent no statement`);
-      const plan_ = await explain(db, statement);
+      const explained = await explain(db, statement, indexesOnly);
       const result: HotPathResult = {
         name: path.name,
         group: label,
@@ -130,11 +131,11 @@ export async function benchHotPaths(
         iterations,
         latencyMs: percentiles(samples),
         resultRows,
-        plan: plan_,
-        buffersPerRow: Math.round((10 * plan_.buffers) / Math.max(1, plan_.rows)) / 10,
+        plan: explained,
+        buffersPerRow: Math.round((10 * explained.buffers) / Math.max(1, resultRows)) / 10,
       };
       progress(
-        `${label} group, ${path.name}: p50 ${result.latencyMs.p50} ms, ${plan_.buffers} buffers, ${plan_.shape}`,
+        `${label} group, ${path.name}: p50 ${result.latencyMs.p50} ms, ${explained.buffers} buffers, ${explained.shape}`,
       );
       results.push(result);
     }

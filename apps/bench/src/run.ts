@@ -19,6 +19,8 @@ export interface BenchOptions {
   iterations?: number;
   /** Seconds of live load before and after the migrations. */
   steadySeconds?: number;
+  /** Explain with sequential scans priced out: for data too small for the planner to want an index. */
+  indexesOnly?: boolean;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
     );
     await db.$client.query("ANALYZE");
     progress("hot paths");
-    const hotPaths = await benchHotPaths(db, plan, anchor, options.iterations ?? 30, progress);
+    const hotPaths = await benchHotPaths(db, plan, anchor, options.iterations ?? 30, progress, options.indexesOnly);
     progress("ingest");
     const ingest = await benchIngest(db, plan, anchor, Math.max(5, Math.min(200, Math.round(plan.agents / 500))));
     progress(
@@ -79,6 +81,7 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
       rows: { ...planRows(plan), reports: counts[0].reports, auditLog: counts[0].audit_log },
       load,
       hotPaths,
+      indexesOnly: options.indexesOnly ?? false,
       ingest,
       liveMigration,
     };

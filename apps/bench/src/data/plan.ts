@@ -20,7 +20,7 @@ export function planFor(scale: number): ScalePlan {
   if (!(scale > 0) || !Number.isFinite(scale)) {
     throw new Error(`--scale must be a positive number (1 = 100,000 agents, 5,000,000 reports), got ${scale}`);
   }
-  const groups = Math.max(3, Math.round(AT_SCALE_1.groups * scale));
+  const groups = Math.max(20, Math.round(AT_SCALE_1.groups * scale));
   const agents = Math.max(groups * 2, Math.round(AT_SCALE_1.agents * scale));
   const weights = Array.from({ length: groups }, (_, k) => 1 / (k + 1));
   const total = weights.reduce((sum, weight) => sum + weight, 0);

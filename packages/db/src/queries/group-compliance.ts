@@ -20,7 +20,8 @@ export interface ComplianceViolation {
 
 /**
  * Every compliance problem of `groupId`'s live agents (not deleted, not disabled), by agent then
- * extension. What the columns mean:
+ * extension. The group's installed reports are read once (through reports_group_id_reported_at_idx)
+ * and everything else is joined to them in memory. What the columns mean:
  * - `missing_required`: a `group_extensions` row with `is_required` names a catalog extension the
  *   agent's user has no installed report for. Reports are kept per (user_hash, group, extension),
  *   so an agent is judged by its user's report in the group.
@@ -43,38 +44,41 @@ export async function groupCompliance(db: Queryable, groupId: string): Promise<C
       SELECT id, machine_id, user_hash FROM ${agents}
       WHERE group_id = ${groupId} AND deleted_at IS NULL AND status <> 'disabled'
     ),
+    installed AS MATERIALIZED (
+      SELECT agent_id, user_hash, extension_id, installed_version FROM ${reports}
+      WHERE group_id = ${groupId} AND installed
+    ),
+    -- Catalog and blocklist verdicts once per distinct extension, not once per report.
+    verdicts AS (
+      SELECT ids.extension_id, e.pinned_version,
+        coalesce(e.is_blocked, false) OR EXISTS (
+          SELECT FROM ${blocklist} b
+          WHERE b.is_active AND CASE b.pattern_type
+            WHEN 'exact' THEN b.pattern = ids.extension_id
+            WHEN 'publisher' THEN b.pattern = split_part(ids.extension_id, '.', 1)
+            WHEN 'regex' THEN ids.extension_id ~ b.pattern
+          END
+        ) AS blocked
+      FROM (SELECT DISTINCT extension_id FROM installed) ids
+      LEFT JOIN ${extensions} e ON e.extension_id = ids.extension_id AND e.deleted_at IS NULL
+    ),
     required AS (
       SELECT e.extension_id, e.pinned_version
       FROM ${groupExtensions} ge JOIN ${extensions} e ON e.id = ge.extension_id
       WHERE ge.group_id = ${groupId} AND ge.is_required AND e.deleted_at IS NULL
     ),
-    installed AS (
-      SELECT r.agent_id, r.extension_id, r.installed_version, e.pinned_version, e.is_blocked
-      FROM ${reports} r LEFT JOIN ${extensions} e ON e.extension_id = r.extension_id AND e.deleted_at IS NULL
-      WHERE r.group_id = ${groupId} AND r.installed
-    ),
     problems AS (
       SELECT a.id AS agent_id, q.extension_id, 'missing_required' AS problem, NULL AS installed_version, q.pinned_version
       FROM live_agents a CROSS JOIN required q
-      WHERE NOT EXISTS (
-        SELECT FROM ${reports} r
-        WHERE r.user_hash = a.user_hash AND r.group_id = ${groupId} AND r.extension_id = q.extension_id AND r.installed
-      )
+      WHERE NOT EXISTS (SELECT FROM installed i WHERE i.user_hash = a.user_hash AND i.extension_id = q.extension_id)
       UNION ALL
-      SELECT i.agent_id, i.extension_id, 'blocked', i.installed_version, i.pinned_version
-      FROM installed i
-      WHERE i.is_blocked OR EXISTS (
-        SELECT FROM ${blocklist} b
-        WHERE b.is_active AND CASE b.pattern_type
-          WHEN 'exact' THEN b.pattern = i.extension_id
-          WHEN 'publisher' THEN b.pattern = split_part(i.extension_id, '.', 1)
-          WHEN 'regex' THEN i.extension_id ~ b.pattern
-        END
-      )
+      SELECT i.agent_id, i.extension_id, 'blocked', i.installed_version, v.pinned_version
+      FROM installed i JOIN verdicts v USING (extension_id)
+      WHERE v.blocked
       UNION ALL
-      SELECT i.agent_id, i.extension_id, 'wrong_version', i.installed_version, i.pinned_version
-      FROM installed i
-      WHERE i.pinned_version IS NOT NULL AND i.installed_version IS DISTINCT FROM i.pinned_version
+      SELECT i.agent_id, i.extension_id, 'wrong_version', i.installed_version, v.pinned_version
+      FROM installed i JOIN verdicts v USING (extension_id)
+      WHERE v.pinned_version IS NOT NULL AND i.installed_version IS DISTINCT FROM v.pinned_version
     )
     SELECT p.agent_id, a.machine_id, p.extension_id, p.problem, p.installed_version, p.pinned_version
     FROM problems p JOIN live_agents a ON a.id = p.agent_id
