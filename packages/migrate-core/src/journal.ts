@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { integrityError } from "./errors";
 
 // The one module that knows drizzle-kit's folder layout (0.31): meta/_journal.json lists the
-// migrations in order; <tag>.sql holds statements separated by "--> statement-breakpoint".
+// migrations in order; <tag>.sql holds statements separated by "--> statement-breakpoint";
+// <tag>.down.sql, the way back, is not a migration of its own.
 
 /** One migration as drizzle-kit wrote it. */
 export interface Migration {
@@ -31,7 +32,7 @@ const BREAKPOINT = "--> statement-breakpoint";
 /** Reads every migration the journal lists, checking that the folder and journal agree. */
 export async function readMigrations(folder: string): Promise<Migration[]> {
   const journal = await readJournal(folder);
-  const files = new Set((await readdir(folder)).filter((file) => file.endsWith(".sql")));
+  const files = new Set((await readdir(folder)).filter((file) => file.endsWith(".sql") && !file.endsWith(".down.sql")));
   const migrations: Migration[] = [];
   let previousWhen = Number.NEGATIVE_INFINITY;
   for (const [index, entry] of journal.entries.entries()) {
