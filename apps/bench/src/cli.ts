@@ -13,7 +13,7 @@ const { values } = parseArgs({
   options: {
     scale: { type: "string", default: "0.01" },
     "database-url": { type: "string" },
-    out: { type: "string", default: fileURLToPath(new URL("../results", import.meta.url)) },
+    out: { type: "string", default: fileURLToPath(new URL("../../../bench/results", import.meta.url)) },
   },
 });
 

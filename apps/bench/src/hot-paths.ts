@@ -1,5 +1,6 @@
 import type { Database } from "@devtools-sync/db/client";
 import {
+  type AuditCursor,
   auditTrailPage,
   groupCompliance,
   recordHeartbeat,
@@ -70,11 +71,8 @@ function pathsFor(plan: ScalePlan, group: number, now: Date): HotPath[] {
   const first = plan.firstAgentOfGroup[group] as number;
   const size = plan.agentsPerGroup[group] as number;
   const staleMinutes = 15 + Math.floor((Date.now() - now.getTime()) / 60_000);
+  let cursor: AuditCursor | undefined;
   return [
-    {
-      name: "upsert a 500-report batch",
-      run: (db, i) => upsertReportBatch(db, batchOf(plan, first + (i % size), now)),
-    },
     { name: "group compliance", run: async (db) => (await groupCompliance(db, id)).length },
     // 15 minutes before the data's anchor time, however long ago the data was loaded.
     { name: "agents not seen for 15 minutes", run: async (db) => (await staleAgents(db, id, staleMinutes)).length },
@@ -82,13 +80,21 @@ function pathsFor(plan: ScalePlan, group: number, now: Date): HotPath[] {
     {
       name: "audit trail, page 20 of 50 (keyset)",
       run: async (db) => {
-        const { rows } = await db.$client.query(
-          "SELECT created_at::text AS created_at, id FROM audit_log WHERE group_id = $1 ORDER BY created_at DESC, id DESC OFFSET 949 LIMIT 1",
-          [id],
-        );
-        const cursor = rows[0] ? { createdAt: rows[0].created_at as string, id: rows[0].id as string } : undefined;
+        // Where page 19 ends, found once (in the warm-up) and outside the timing.
+        if (!cursor) {
+          const { rows } = await db.$client.query(
+            "SELECT created_at::text AS created_at, id FROM audit_log WHERE group_id = $1 ORDER BY created_at DESC, id DESC OFFSET 949 LIMIT 1",
+            [id],
+          );
+          cursor = rows[0] ? { createdAt: rows[0].created_at as string, id: rows[0].id as string } : undefined;
+        }
         return (await auditTrailPage(db, id, 50, cursor)).events.length;
       },
+    },
+    // The writes come last: the batches add reports to the group the reads above are measured on.
+    {
+      name: "upsert a 500-report batch",
+      run: (db, i) => upsertReportBatch(db, batchOf(plan, first + (i % size), now)),
     },
     {
       name: "heartbeat",
