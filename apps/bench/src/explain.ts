@@ -10,13 +10,15 @@ export interface SentQuery {
 export interface PlanSummary {
   /** Shared buffers the execution touched (hit + read): the cost that does not depend on machine noise. */
   buffers: number;
+  /** Temporary-file blocks read and written: sorts and hashes that did not fit in work_mem. */
+  tempBlocks: number;
   rows: number;
   /** Every index the plan reads. */
   indexes: string[];
   /** Tables read by a sequential scan. */
   seqScans: string[];
-  /** The plan's node types, outermost first, e.g. `Limit > Index Scan`. */
-  shape: string;
+  /** How each table is read, e.g. `Index Only Scan on reports, Bitmap Heap Scan on agents`. */
+  scans: string;
 }
 
 /**
@@ -50,6 +52,8 @@ interface PlanNode {
   "Actual Rows"?: number;
   "Shared Hit Blocks"?: number;
   "Shared Read Blocks"?: number;
+  "Temp Read Blocks"?: number;
+  "Temp Written Blocks"?: number;
   Plans?: PlanNode[];
 }
 
@@ -75,19 +79,20 @@ export async function explain(db: Database, query: SentQuery, indexesOnly = fals
 export function summarize(plan: PlanNode): PlanSummary {
   const indexes = new Set<string>();
   const seqScans = new Set<string>();
+  const scans = new Set<string>();
   const walk = (node: PlanNode) => {
     if (node["Index Name"]) indexes.add(node["Index Name"]);
+    if (node["Relation Name"]) scans.add(`${node["Node Type"]} on ${node["Relation Name"]}`);
     if (node["Node Type"] === "Seq Scan" && node["Relation Name"]) seqScans.add(node["Relation Name"]);
     for (const child of node.Plans ?? []) walk(child);
   };
   walk(plan);
-  const shape: string[] = [];
-  for (let node: PlanNode | undefined = plan; node; node = node.Plans?.[0]) shape.push(node["Node Type"]);
   return {
     buffers: (plan["Shared Hit Blocks"] ?? 0) + (plan["Shared Read Blocks"] ?? 0),
+    tempBlocks: (plan["Temp Read Blocks"] ?? 0) + (plan["Temp Written Blocks"] ?? 0),
     rows: plan["Actual Rows"] ?? 0,
     indexes: [...indexes].sort(),
     seqScans: [...seqScans].sort(),
-    shape: shape.join(" > "),
+    scans: [...scans].join(", "),
   };
 }

@@ -141,7 +141,7 @@ export async function benchHotPaths(
         buffersPerRow: Math.round((10 * explained.buffers) / Math.max(1, resultRows)) / 10,
       };
       progress(
-        `${label} group, ${path.name}: p50 ${result.latencyMs.p50} ms, ${explained.buffers} buffers, ${explained.shape}`,
+        `${label} group, ${path.name}: p50 ${result.latencyMs.p50} ms, ${explained.buffers} buffers, ${explained.scans}`,
       );
       results.push(result);
     }

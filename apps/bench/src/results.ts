@@ -79,12 +79,12 @@ export function markdown(results: BenchResults, chartFile: string): string {
       ? ["Plans explained with `enable_seqscan = off` (data too small for the planner to want an index)."]
       : []),
     "",
-    "| hot path | group (agents) | p50 | p95 | p99 | rows | buffers | buffers/row | indexes used | seq scans | plan |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
+    "| hot path | group (agents) | p50 | p95 | p99 | rows | buffers | buffers/row | temp blocks | indexes used | seq scans | table reads |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
   );
   for (const h of results.hotPaths) {
     lines.push(
-      `| ${h.name} | ${h.group} (${h.groupAgents}) | ${h.latencyMs.p50} | ${h.latencyMs.p95} | ${h.latencyMs.p99} | ${h.resultRows} | ${h.plan.buffers} | ${h.buffersPerRow} | ${h.plan.indexes.join(", ") || "none"} | ${h.plan.seqScans.join(", ") || "none"} | ${h.plan.shape} |`,
+      `| ${h.name} | ${h.group} (${h.groupAgents}) | ${h.latencyMs.p50} | ${h.latencyMs.p95} | ${h.latencyMs.p99} | ${h.resultRows} | ${h.plan.buffers} | ${h.buffersPerRow} | ${h.plan.tempBlocks} | ${h.plan.indexes.join(", ") || "none"} | ${h.plan.seqScans.join(", ") || "none"} | ${h.plan.scans} |`,
     );
   }
   const i = results.ingest;
