@@ -1,3 +1,5 @@
+import { UsageError } from "../cli-main";
+
 /** How many rows of each kind a scale holds; scale 1 is a large production fleet. */
 export interface ScalePlan {
   scale: number;
@@ -15,11 +17,18 @@ export interface ScalePlan {
 
 const AT_SCALE_1 = { groups: 1_000, agents: 100_000, reportsPerAgent: 50, auditEvents: 1_000_000, extensions: 2_000 };
 
+/** The `--scale` flag's value as a number, or a usage error naming the flag. */
+export function scaleFlag(text: string): number {
+  const scale = Number(text);
+  if (text.trim() === "" || !(scale > 0) || !Number.isFinite(scale)) {
+    throw new UsageError(`--scale must be a positive number (1 = 100,000 agents, 5,000,000 reports), got "${text}"`);
+  }
+  return scale;
+}
+
 /** The sizes for `scale` (0 < scale). Group sizes follow Zipf's law: group k gets ~1/k of the share. */
 export function planFor(scale: number): ScalePlan {
-  if (!(scale > 0) || !Number.isFinite(scale)) {
-    throw new Error(`--scale must be a positive number (1 = 100,000 agents, 5,000,000 reports), got ${scale}`);
-  }
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`a scale must be a positive number, got ${scale}`);
   const groups = Math.max(20, Math.round(AT_SCALE_1.groups * scale));
   const agents = Math.max(groups * 2, Math.round(AT_SCALE_1.agents * scale));
   const weights = Array.from({ length: groups }, (_, k) => 1 / (k + 1));

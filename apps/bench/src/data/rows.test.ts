@@ -10,7 +10,7 @@ import {
 } from "@devtools-sync/api-types";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { planFor, type ScalePlan } from "./plan";
+import { planFor, type ScalePlan, scaleFlag } from "./plan";
 import { agent, auditEvent, blocklistEntries, extension, group, groupExtensionsOf, reportsOfAgent } from "./rows";
 
 const now = new Date("2026-06-01T12:00:00Z");
@@ -76,8 +76,11 @@ describe("scale data", () => {
     expect(auditEvent(plan, 7, now)).toEqual(auditEvent(plan, 7, now));
   });
 
-  it("refuses a scale that is not a positive number", () => {
-    expect(() => planFor(0)).toThrow(/--scale must be a positive number/);
-    expect(() => planFor(Number.NaN)).toThrow(/--scale must be a positive number/);
+  it("refuses a --scale that is not a positive number, naming the flag", () => {
+    for (const text of ["0", "-1", "abc", "", "Infinity"]) {
+      expect(() => scaleFlag(text)).toThrow(/^--scale must be a positive number \(1 = 100,000 agents/);
+    }
+    expect(scaleFlag("0.5")).toBe(0.5);
+    expect(() => planFor(0)).toThrow(/positive number/);
   });
 });
