@@ -23,12 +23,14 @@ describe("migrator plan", () => {
       ["0002_enforce_not_null_and_value_sets", true],
       ["0003_keep_updated_at_current", true],
       ["0004_tune_indexes_for_hot_paths", false],
+      ["0005_add_reports_compliance_index", false],
     ]);
     const headers = result.sql.split("\n").filter((line) => line.startsWith("-- Migration "));
     expect(headers).toEqual([
       "-- Migration 0002_enforce_not_null_and_value_sets: runs in one transaction",
       "-- Migration 0003_keep_updated_at_current: runs in one transaction",
       "-- Migration 0004_tune_indexes_for_hot_paths: runs outside a transaction, each statement committing alone (CONCURRENTLY)",
+      "-- Migration 0005_add_reports_compliance_index: runs outside a transaction, each statement committing alone (CONCURRENTLY)",
     ]);
     expect(result.sql).toContain('CREATE TRIGGER "users_set_updated_at" BEFORE UPDATE ON "users"');
     expect(result.sql).toContain('CREATE INDEX CONCURRENTLY "agents_group_id_last_heartbeat_idx"');
@@ -55,7 +57,7 @@ describe("migrator plan", () => {
     );
     expect(code).toBe(0);
     const result = JSON.parse(lines.at(-1) as string);
-    expect(result.migrations).toHaveLength(5);
+    expect(result.migrations).toHaveLength(6);
     expect(result.migrations[4]).toMatchObject({ name: "0004_tune_indexes_for_hot_paths", transactional: false });
     expect(result.migrations[4].statements).toHaveLength(11);
 
@@ -81,7 +83,7 @@ describe("migrator plan", () => {
     });
     const result = await plan(config(database.url), quiet);
     expect(result.migrations[0]?.name).toBe("0001_add_checks_not_valid");
-    expect(result.migrations).toHaveLength(4);
+    expect(result.migrations).toHaveLength(5);
     const ours = await withClient(database.url, (client) =>
       client.query("SELECT to_regclass('migrator.applied_migrations') AS t"),
     );

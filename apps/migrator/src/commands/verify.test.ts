@@ -24,7 +24,7 @@ describe("migrator verify", () => {
   it("passes on a database the migrations made", async () => {
     const database = await migratedDatabase();
     const result = await verify(config(database.url), quiet);
-    expect(result).toEqual({ through: "0004_tune_indexes_for_hot_paths", differences: [], ignored: [] });
+    expect(result).toEqual({ through: "0005_add_reports_compliance_index", differences: [], ignored: [] });
     expect(await verifyCommand.run(config(database.url), quiet, {})).toBe(0);
   });
 
@@ -83,7 +83,7 @@ describe("migrator verify", () => {
     );
     expect(code).toBe(4);
     const text = human.join("\n").split("\n");
-    expect(text[0]).toBe("Schema drift: 3 difference(s) from the migrations up to 0004_tune_indexes_for_hot_paths:");
+    expect(text[0]).toBe("Schema drift: 3 difference(s) from the migrations up to 0005_add_reports_compliance_index:");
     for (const difference of expected) expect(text).toContain(`  - ${difference}`);
 
     const json: string[] = [];
