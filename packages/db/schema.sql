@@ -269,6 +269,8 @@ CREATE INDEX idx_reports_reported_at ON public.reports USING btree (reported_at)
 
 CREATE INDEX idx_reports_user_extension ON public.reports USING btree (user_hash, extension_id);
 
+CREATE INDEX reports_group_id_extension_id_idx ON public.reports USING btree (group_id, extension_id, installed, installed_version, user_hash, agent_id);
+
 CREATE INDEX reports_group_id_reported_at_idx ON public.reports USING btree (group_id, reported_at);
 
 CREATE INDEX idx_users_role ON public.users USING btree (role);

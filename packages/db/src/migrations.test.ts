@@ -108,6 +108,7 @@ describe("the committed migrations", () => {
           "agents_group_id_last_heartbeat_idx on agents",
           "audit_log_group_id_created_at_idx on audit_log",
           "reports_group_id_reported_at_idx on reports",
+          "reports_group_id_extension_id_idx on reports",
         ].map((index) => `index ${index} is extra`),
         ...["agents", "blocklist", "extensions", "groups", "users"].map(
           (table) => `trigger ${table}_set_updated_at on ${table} is extra`,

@@ -1,2 +1,3 @@
+export { databaseUrl, withClient } from "./connection";
 export { type LocalPostgres, type LocalPostgresOptions, startLocalPostgres } from "./server";
 export { startThrowawayPostgres, type ThrowawayPostgres } from "./throwaway";

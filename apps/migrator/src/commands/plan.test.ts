@@ -24,6 +24,7 @@ describe("migrator plan", () => {
       ["0003_keep_updated_at_current", true],
       ["0004_tune_indexes_for_hot_paths", false],
       ["0005_enforce_least_privilege", true],
+      ["0006_add_reports_compliance_index", false],
     ]);
     const headers = result.sql.split("\n").filter((line) => line.startsWith("-- Migration "));
     expect(headers).toEqual([
@@ -31,6 +32,7 @@ describe("migrator plan", () => {
       "-- Migration 0003_keep_updated_at_current: runs in one transaction",
       "-- Migration 0004_tune_indexes_for_hot_paths: runs outside a transaction, each statement committing alone (CONCURRENTLY)",
       "-- Migration 0005_enforce_least_privilege: runs in one transaction",
+      "-- Migration 0006_add_reports_compliance_index: runs outside a transaction, each statement committing alone (CONCURRENTLY)",
     ]);
     expect(result.sql).toContain('CREATE TRIGGER "users_set_updated_at" BEFORE UPDATE ON "users"');
     expect(result.sql).toContain('CREATE INDEX CONCURRENTLY "agents_group_id_last_heartbeat_idx"');

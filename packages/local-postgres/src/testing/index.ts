@@ -1,1 +1,2 @@
-export { createTestDatabase, databaseUrl, type TestDatabase, testServerUrl, withClient } from "./test-database";
+export { databaseUrl, withClient } from "../connection";
+export { createTestDatabase, type TestDatabase, testServerUrl } from "./test-database";

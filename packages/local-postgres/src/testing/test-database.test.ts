@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createTestDatabase, withClient } from "./test-database";
+import { createTestDatabase, withClient } from "./index";
 
 describe("createTestDatabase", () => {
   it("gives each caller a new, empty database on a real PostgreSQL", async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, inject } from "vitest";
+import { databaseUrl, withClient } from "../connection";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -29,22 +29,4 @@ export async function createTestDatabase(prefix = "t"): Promise<TestDatabase> {
   await withClient(serverUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
   afterAll(() => withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)));
   return { url: databaseUrl(serverUrl, name), name };
-}
-
-/** `url` pointed at another database on the same server. */
-export function databaseUrl(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-/** Runs `fn` with a connected client and always closes it. */
-export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }

@@ -1,0 +1,140 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, platform, release, totalmem } from "node:os";
+import { join } from "node:path";
+import type { TableLoad } from "./data/load";
+import type { ScalePlan } from "./data/plan";
+import type { HotPathResult } from "./hot-paths";
+import type { IngestResult } from "./ingest";
+import type { LiveMigrationResult } from "./live-migration";
+
+/** Everything one bench run measured, and where. */
+export interface BenchResults {
+  startedAt: string;
+  scale: number;
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGb: number;
+    os: string;
+    node: string;
+    postgres: string;
+    settings: Record<string, string>;
+  };
+  rows: Record<string, number>;
+  /** How the scale data loaded, when this run loaded it. */
+  load: TableLoad[] | null;
+  hotPaths: HotPathResult[];
+  /** Plans were explained with sequential scans priced out (tiny data; see explain()). */
+  indexesOnly: boolean;
+  ingest: IngestResult;
+  liveMigration: Omit<LiveMigrationResult, "samples">;
+}
+
+export function machine(postgres: string, settings: Record<string, string>): BenchResults["machine"] {
+  return {
+    cpu: cpus()[0]?.model.trim() ?? "unknown",
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    os: `${platform()} ${release()}`,
+    node: process.version,
+    postgres,
+    settings,
+  };
+}
+
+export function planRows(plan: ScalePlan): Record<string, number> {
+  return { groups: plan.groups, agents: plan.agents, extensions: plan.extensions, auditEvents: plan.auditEvents };
+}
+
+/** The run as a markdown page: machine, hot paths, ingest, live migration. */
+export function markdown(results: BenchResults, chartFile: string): string {
+  const m = results.machine;
+  const lines = [
+    `# Bench, scale ${results.scale} (${results.startedAt})`,
+    "",
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, ${m.postgres} (${Object.entries(
+      m.settings,
+    )
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ")}).`,
+    "",
+    `Rows: ${Object.entries(results.rows)
+      .map(([table, n]) => `${table} ${n.toLocaleString("en")}`)
+      .join(", ")}.`,
+    "",
+  ];
+  if (results.load) {
+    lines.push("## Data load (COPY)", "", "| table | rows | seconds | rows/s |", "| --- | ---: | ---: | ---: |");
+    for (const t of results.load)
+      lines.push(
+        `| ${t.table} | ${t.rows.toLocaleString("en")} | ${t.seconds.toFixed(1)} | ${t.rowsPerSecond.toLocaleString("en")} |`,
+      );
+    lines.push("");
+  }
+  lines.push(
+    "## Hot paths",
+    "",
+    "Latency in ms over the iterations; buffers = shared buffers hit + read in one `EXPLAIN (ANALYZE, BUFFERS)` run.",
+    ...(results.indexesOnly
+      ? ["Plans explained with `enable_seqscan = off` (data too small for the planner to want an index)."]
+      : []),
+    "",
+    "| hot path | group (agents) | p50 | p95 | p99 | rows | buffers | buffers/row | temp blocks | indexes used | seq scans | table reads |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
+  );
+  for (const h of results.hotPaths) {
+    lines.push(
+      `| ${h.name} | ${h.group} (${h.groupAgents}) | ${h.latencyMs.p50} | ${h.latencyMs.p95} | ${h.latencyMs.p99} | ${h.resultRows} | ${h.plan.buffers} | ${h.buffersPerRow} | ${h.plan.tempBlocks} | ${h.plan.indexes.join(", ") || "none"} | ${h.plan.seqScans.join(", ") || "none"} | ${h.plan.scans} |`,
+    );
+  }
+  const i = results.ingest;
+  lines.push(
+    "",
+    "## Ingest",
+    "",
+    `${i.batches} batches of 500 from distinct agents (${i.rows.toLocaleString("en")} rows, ${i.updatedRows.toLocaleString("en")} of them updates of existing reports), one after another on one connection:`,
+    "",
+    "| method | rows/s |",
+    "| --- | ---: |",
+    `| \`upsertReportBatch\` into \`reports\` | ${i.upsertRowsPerSecond.toLocaleString("en")} |`,
+    `| \`COPY\` of the same rows into an unindexed copy of \`reports\` | ${i.copyRowsPerSecond.toLocaleString("en")} |`,
+    `| **ratio** | **${i.ratio}** |`,
+    "",
+    `The upsert pays for the indexes ${i.indexes.map((x) => `\`${x}\``).join(", ")}, the foreign keys ${i.foreignKeys.map((x) => `\`${x}\``).join(", ")}, and the conflict check on the unique key.`,
+  );
+  const l = results.liveMigration;
+  lines.push(
+    "",
+    "## Migrations under live load",
+    "",
+    `${l.connections} connections, ${l.ratePerSecond} queries/s (half heartbeats, half report batches of ${l.batchSize}); migrator \`lock_timeout\` ${l.lockTimeoutMs} ms, ${l.lockTimeoutRetries} lock-timeout retries.`,
+    "",
+    "| migration | seconds |",
+    "| --- | ---: |",
+    ...l.migrations.map((w) => `| ${w.name} | ${((w.end - w.start) / 1000).toFixed(2)} |`),
+    "",
+    "| phase | queries | failed | p50 ms | p95 ms | p99 ms | max ms |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...(["before", "during", "after"] as const).map((phase) => {
+      const p = l.phases[phase];
+      return `| ${phase} | ${p.queries} | ${p.failed} | ${p.p50} | ${p.p95} | ${p.p99} | ${p.max} |`;
+    }),
+    "",
+    `p99 during / before: **${l.p99Ratio}** (target ≤ 2). Slowest query during the migrations: ${l.slowestDuringMs} ms (lock_timeout ${l.lockTimeoutMs} ms). Failed queries: ${l.failures.length === 0 ? "none" : l.failures.join("; ")}.`,
+    "",
+    `![latency over time](${chartFile})`,
+    "",
+  );
+  return lines.join("\n");
+}
+
+/** Writes `<name>.json`, `<name>.md` and `<name>.svg` to `folder`; returns the markdown path. */
+export async function writeResults(folder: string, results: BenchResults, chart: string): Promise<string> {
+  await mkdir(folder, { recursive: true });
+  const name = `scale-${results.scale}-${results.startedAt.replace(/[:.]/g, "").slice(0, 15)}`;
+  await writeFile(join(folder, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(folder, `${name}.svg`), chart);
+  const path = join(folder, `${name}.md`);
+  await writeFile(path, markdown(results, `${name}.svg`));
+  return path;
+}

@@ -1,0 +1,101 @@
+import { createDb } from "@devtools-sync/db/client";
+import { latencyChart } from "./chart";
+import type { TableLoad } from "./data/load";
+import { planFor } from "./data/plan";
+import { cloneDataDatabase, createDataDatabase, loadedAt } from "./database";
+import { benchHotPaths } from "./hot-paths";
+import { benchIngest } from "./ingest";
+import { runLiveMigration } from "./live-migration";
+import { type BenchResults, machine, planRows, writeResults } from "./results";
+
+export interface BenchOptions {
+  /** Superuser URL of the server (it needs CREATE DATABASE). */
+  serverUrl: string;
+  scale: number;
+  /** Folder for the JSON, markdown and SVG. */
+  outDir: string;
+  progress: (line: string) => void;
+  /** Timed runs of each hot path per group. */
+  iterations?: number;
+  /** Seconds of live load before and after the migrations. */
+  steadySeconds?: number;
+  /** Explain with sequential scans priced out: for data too small for the planner to want an index. */
+  indexesOnly?: boolean;
+}
+
+/**
+ * The whole bench on one scale: loads the scale's data unless already loaded, then on a throwaway
+ * copy of it measures the hot paths, ingest, and the migrations under live load, and writes the
+ * results. Returns them and the markdown file's path.
+ */
+export async function runBench(options: BenchOptions): Promise<{ results: BenchResults; markdownPath: string }> {
+  const { serverUrl, scale, progress } = options;
+  const plan = planFor(scale);
+  const startedAt = new Date();
+  let load: TableLoad[] | null = null;
+  let anchor = await loadedAt(serverUrl, scale);
+  if (!anchor) {
+    progress(`loading scale ${scale}`);
+    anchor = startedAt;
+    load = await createDataDatabase(serverUrl, plan, anchor, progress);
+  }
+  const clone = await cloneDataDatabase(serverUrl, scale);
+  const db = createDb(clone.url, { max: 2 });
+  try {
+    const { rows: settings } = await db.$client.query(
+      "SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'random_page_cost') ORDER BY name",
+    );
+    const { rows: version } = await db.$client.query("SELECT split_part(version(), ' on ', 1) AS v");
+    const { rows: counts } = await db.$client.query(
+      "SELECT (SELECT count(*) FROM reports)::int AS reports, (SELECT count(*) FROM audit_log)::int AS audit_log",
+    );
+    // The copy's statistics and visibility map, as autovacuum keeps them on a live table.
+    await db.$client.query("VACUUM ANALYZE");
+    progress("hot paths");
+    const hotPaths = await benchHotPaths(db, plan, anchor, options.iterations ?? 30, progress, options.indexesOnly);
+    progress("ingest");
+    const ingest = await benchIngest(db, plan, anchor, Math.max(5, Math.min(200, Math.round(plan.agents / 500))));
+    progress(
+      `ingest: upsert ${ingest.upsertRowsPerSecond} rows/s, COPY ${ingest.copyRowsPerSecond} rows/s, ratio ${ingest.ratio}`,
+    );
+    progress("migrations under live load");
+    const { samples, ...liveMigration } = await runLiveMigration({
+      url: clone.url,
+      plan,
+      now: anchor,
+      steadySeconds: options.steadySeconds ?? 20,
+      connections: 4,
+      ratePerSecond: 100,
+      batchSize: 50,
+      lockTimeoutMs: 2000,
+    });
+    progress(
+      `live migration: p99 before ${liveMigration.phases.before.p99} ms, during ${liveMigration.phases.during.p99} ms`,
+    );
+    const results: BenchResults = {
+      startedAt: startedAt.toISOString(),
+      scale,
+      machine: machine(
+        version[0].v,
+        Object.fromEntries(settings.map((s) => [s.name, `${s.setting}${s.unit ? ` ${s.unit}` : ""}`])),
+      ),
+      rows: { ...planRows(plan), reports: counts[0].reports, auditLog: counts[0].audit_log },
+      load,
+      hotPaths,
+      indexesOnly: options.indexesOnly ?? false,
+      ingest,
+      liveMigration,
+    };
+    const chart = latencyChart(
+      `Application latency while migrating reports (scale ${scale}, ${counts[0].reports.toLocaleString("en")} reports)`,
+      samples,
+      liveMigration.migrations,
+      liveMigration.lockTimeoutMs,
+    );
+    const markdownPath = await writeResults(options.outDir, results, chart);
+    return { results, markdownPath };
+  } finally {
+    await db.$client.end();
+    await clone.drop();
+  }
+}

@@ -1,0 +1,8 @@
+// The application's hot paths, each a typed function over a database or a transaction. Every
+// group-scoped one takes the group id explicitly, so it can run in a group-bound transaction.
+export { type AuditCursor, type AuditTrailPage, auditTrailPage } from "./audit-trail-page";
+export { type ComplianceProblem, type ComplianceViolation, groupCompliance } from "./group-compliance";
+export type { Queryable } from "./queryable";
+export { type HeartbeatResult, recordHeartbeat } from "./record-heartbeat";
+export { staleAgents } from "./stale-agents";
+export { type ReportBatch, type ReportBatchEntry, upsertReportBatch } from "./upsert-report-batch";
