@@ -1,11 +1,12 @@
 // Whole-process timings of the migrator against a local PostgreSQL, side by side with the floors
 // it competes with, in one run: `psql -f` of the same SQL, and `node -e ''`. Run: pnpm bench.
 import { spawnSync } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { startLocalPostgres } from "@devtools-sync/local-postgres";
+import { writeMigrationsFolder } from "@devtools-sync/migrate-core/testing";
 import { build } from "esbuild";
 import pg from "pg";
 import { nodeBundleOptions } from "../bundle";
@@ -154,18 +155,12 @@ async function pgFloorScript(): Promise<string> {
 }
 
 /** A drizzle-kit style folder of `count` one-table migrations. */
-async function syntheticFolder(name: string, count: number): Promise<string> {
-  const folder = join(scratch, name);
-  await mkdir(join(folder, "meta"), { recursive: true });
-  const entries = [];
-  for (let i = 0; i < count; i++) {
-    const tag = `${String(i).padStart(4, "0")}_create_t${i}`;
-    entries.push({ idx: i, version: "7", when: 1_700_000_000_000 + i, tag, breakpoints: true });
-    await writeFile(join(folder, `${tag}.sql`), `CREATE TABLE "t${i}" ("id" integer PRIMARY KEY);`);
-  }
-  await writeFile(
-    join(folder, "meta", "_journal.json"),
-    JSON.stringify({ version: "7", dialect: "postgresql", entries }),
+function syntheticFolder(name: string, count: number): Promise<string> {
+  return writeMigrationsFolder(
+    join(scratch, name),
+    Array.from({ length: count }, (_, i) => ({
+      tag: `${String(i).padStart(4, "0")}_create_t${i}`,
+      sql: `CREATE TABLE "t${i}" ("id" integer PRIMARY KEY);`,
+    })),
   );
-  return folder;
 }

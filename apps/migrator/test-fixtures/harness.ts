@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -129,15 +129,6 @@ export function lines(text: string): string[] {
   return text.split("\n").filter((line) => line !== "");
 }
 
-export interface FixtureMigration {
-  tag: string;
-  sql: string;
-  /** Journal `when`; defaults to a fixed date plus one second per position. */
-  when?: number;
-  /** The down migration (`<tag>.down.sql`); none when absent. */
-  down?: string;
-}
-
 /** A fresh temporary folder, removed after the file's tests. */
 export async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "migrator-test-"));
@@ -145,29 +136,7 @@ export async function tempDir(): Promise<string> {
   return dir;
 }
 
-/** Makes `folder` a drizzle-kit migrations folder holding exactly `migrations` (journal, SQL and down files). */
-export async function writeMigrations(folder: string, migrations: FixtureMigration[]): Promise<string> {
-  await mkdir(join(folder, "meta"), { recursive: true });
-  for (const file of await readdir(folder)) {
-    if (file.endsWith(".sql")) await rm(join(folder, file));
-  }
-  const entries = migrations.map((migration, idx) => ({
-    idx,
-    version: "7",
-    when: migration.when ?? 1_700_000_000_000 + idx * 1_000,
-    tag: migration.tag,
-    breakpoints: true,
-  }));
-  await writeFile(
-    join(folder, "meta", "_journal.json"),
-    JSON.stringify({ version: "7", dialect: "postgresql", entries }, null, 2),
-  );
-  for (const migration of migrations) {
-    await writeFile(join(folder, `${migration.tag}.sql`), migration.sql);
-    if (migration.down !== undefined) await writeFile(join(folder, `${migration.tag}.down.sql`), migration.down);
-  }
-  return folder;
-}
+export { type FixtureMigration, writeMigrationsFolder as writeMigrations } from "@devtools-sync/migrate-core/testing";
 
 /** Our ledger's names in order, and how many rows drizzle's ledger holds. */
 export async function ledgers(url: string): Promise<{ names: string[]; finished: boolean[]; drizzleRows: number }> {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,7 @@ import { describeSchema } from "./catalog";
 import type { MigrationEvent } from "./events";
 import { readMigrations } from "./journal";
 import { migrate } from "./migrate";
+import { writeMigrationsFolder } from "./testing";
 
 // Teams keep using drizzle-kit migrate / drizzle-orm migrate() next to this migrator: each must
 // see the other's work as applied, never apply a migration twice, and never fail on it.
@@ -38,25 +39,8 @@ const state = (url: string) =>
 async function fixtureFolder(migrations: { tag: string; sql: string }[]): Promise<string> {
   const folder = await mkdtemp(join(tmpdir(), "migrate-core-interop-"));
   afterAll(() => rm(folder, { recursive: true, force: true }));
-  await writeFolder(folder, migrations);
+  await writeMigrationsFolder(folder, migrations);
   return folder;
-}
-
-async function writeFolder(folder: string, migrations: { tag: string; sql: string }[]): Promise<void> {
-  await mkdir(join(folder, "meta"), { recursive: true });
-  for (const file of await readdir(folder)) if (file.endsWith(".sql")) await rm(join(folder, file));
-  const entries = migrations.map(({ tag }, idx) => ({
-    idx,
-    version: "7",
-    when: 1_700_000_000_000 + idx * 1000,
-    tag,
-    breakpoints: true,
-  }));
-  await writeFile(
-    join(folder, "meta", "_journal.json"),
-    JSON.stringify({ version: "7", dialect: "postgresql", entries }),
-  );
-  for (const { tag, sql } of migrations) await writeFile(join(folder, `${tag}.sql`), sql);
 }
 
 describe("drizzle interop", () => {
@@ -80,7 +64,7 @@ describe("drizzle interop", () => {
     const folder = await fixtureFolder(first);
     await withDrizzle(theirs.url, folder);
 
-    await writeFolder(folder, [...first, later]);
+    await writeMigrationsFolder(folder, [...first, later]);
     const events: MigrationEvent[] = [];
     const result = await withClient(theirs.url, (client) =>
       migrate({ client, folder, onEvent: (event) => events.push(event) }),

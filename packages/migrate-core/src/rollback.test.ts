@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
@@ -13,6 +13,7 @@ import { withMigrationLock } from "./lock";
 import { migrate } from "./migrate";
 import { rollback } from "./rollback";
 import { status } from "./status";
+import { writeMigrationsFolder } from "./testing";
 
 // rollback() under the same rules as migrate(): drizzle's ledger agrees afterwards, the migration
 // lock is shared, lock_timeout is retried, and a CONCURRENTLY down migration cut off halfway resumes.
@@ -54,22 +55,7 @@ const concurrentIndexes: Fixture = {
 async function folderOf(migrations: Fixture[]): Promise<string> {
   const folder = await mkdtemp(join(tmpdir(), "migrate-core-rollback-"));
   afterAll(() => rm(folder, { recursive: true, force: true }));
-  await mkdir(join(folder, "meta"));
-  const entries = migrations.map(({ tag }, idx) => ({
-    idx,
-    version: "7",
-    when: 1_700_000_000_000 + idx * 1000,
-    tag,
-    breakpoints: true,
-  }));
-  await writeFile(
-    join(folder, "meta", "_journal.json"),
-    JSON.stringify({ version: "7", dialect: "postgresql", entries }),
-  );
-  for (const { tag, sql, down } of migrations) {
-    await writeFile(join(folder, `${tag}.sql`), sql);
-    await writeFile(join(folder, `${tag}.down.sql`), down);
-  }
+  await writeMigrationsFolder(folder, migrations);
   expect((await readdir(folder)).length).toBe(migrations.length * 2 + 1);
   return folder;
 }
