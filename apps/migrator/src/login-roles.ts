@@ -72,14 +72,27 @@ export interface EnsuredRole {
  * roles exist on the server (migration 0005 creates them; before that, nothing is done).
  */
 export async function ensureLoginRoles(client: pg.ClientBase, roles: LoginRole[]): Promise<EnsuredRole[]> {
-  const { rows } = await client.query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE rolname = ANY($1)", [
-    Object.values(groupRoles),
-  ]);
-  const present = new Set(rows.map((row) => row.rolname));
+  const ours: string[] = Object.values(groupRoles);
+  // One read of every role involved, so a run where all is already right writes nothing.
+  const { rows } = await client.query<{ rolname: string; can_login: boolean; member_of: string[] }>(
+    `SELECT r.rolname, r.rolcanlogin AS can_login,
+            coalesce(array_agg(g.rolname::text) FILTER (WHERE g.rolname = ANY($2)), '{}') AS member_of
+       FROM pg_roles r LEFT JOIN pg_auth_members m ON m.member = r.oid LEFT JOIN pg_roles g ON g.oid = m.roleid
+      WHERE r.rolname = ANY($1) GROUP BY r.rolname, r.rolcanlogin`,
+    [[...ours, ...roles.map((role) => role.name)], ours],
+  );
+  const found = new Map(rows.map((row) => [row.rolname, row]));
   const ensured: EnsuredRole[] = [];
   for (const role of roles) {
     const memberOf = groupRoles[role.kind];
-    if (!present.has(memberOf)) continue;
+    if (!found.has(memberOf)) continue;
+    const state = found.get(role.name);
+    const inPlace =
+      state?.can_login && state.member_of.length === 1 && state.member_of[0] === memberOf && !role.password;
+    if (inPlace) {
+      ensured.push({ name: role.name, memberOf, password: "unchanged" });
+      continue;
+    }
     try {
       await ensureLoginRole(client, role);
     } catch (error) {
