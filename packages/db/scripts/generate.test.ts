@@ -16,6 +16,8 @@ const schemaIndex = fileURLToPath(new URL("../src/schema/index.ts", import.meta.
 // Inside node_modules, so the schema files resolve drizzle-orm like the package's own files.
 const workDir = await mkdtemp(join(packageDir, "node_modules", ".tmp-generate-test-"));
 afterAll(() => rm(workDir, { recursive: true, force: true }));
+// drizzle-kit numbers a new migration by how many the journal already holds.
+const next = String((await readMigrations(migrationsFolder)).length).padStart(4, "0");
 
 const WIDGETS = `import { pgTable, text, uuid } from "drizzle-orm/pg-core";
 export * from ${JSON.stringify(schemaIndex)};
@@ -85,7 +87,7 @@ describe("pnpm db:generate", () => {
       generate(WIDGETS, ["--name", "add_widgets"]),
     ]);
     const added = await newest(folder);
-    expect(added.name).toBe("0005_add_widgets");
+    expect(added.name).toBe(`${next}_add_widgets`);
     expect(added.text.split("\n")[0]).toBe('-- drops-data: table "widgets" and its rows');
     expect(added.down.statements).toHaveLength(1);
     expect(added.text).toMatch(/^DROP TABLE "widgets" CASCADE;$/m);
@@ -111,7 +113,7 @@ describe("pnpm db:generate", () => {
       const withWidgets = await describeSchema(client);
       const error = await refusal(rollback({ client, folder, steps: 1 }));
       expect(error).toMatchObject({ code: "drops-data", exitCode: 2 });
-      expect(error.message).toContain('0005_add_widgets (table "widgets" and its rows)');
+      expect(error.message).toContain(`${next}_add_widgets (table "widgets" and its rows)`);
       expect(error.message).toContain("--allow-data-loss");
       expect(await describeSchema(client)).toEqual(withWidgets);
 
@@ -124,7 +126,7 @@ describe("pnpm db:generate", () => {
     const folder = await generate(WITHOUT_BLOCKLIST, ["--name", "drop_blocklist"]);
     const dropped = await newest(folder);
     expect(dropped.text.split("\n")[0]).toBe(
-      '-- irreversible: 0005_drop_blocklist deletes table "blocklist" and its rows, which no down migration can bring back',
+      `-- irreversible: ${next}_drop_blocklist deletes table "blocklist" and its rows, which no down migration can bring back`,
     );
     expect(dropped.down.statements).toEqual([]);
 
@@ -134,7 +136,7 @@ describe("pnpm db:generate", () => {
       const error = await refusal(rollback({ client, folder, steps: 1, allowDataLoss: true }));
       expect(error).toMatchObject({ code: "irreversible", exitCode: 2 });
       expect(error.message).toMatch(
-        /^Migration 0005_drop_blocklist cannot be rolled back: 0005_drop_blocklist deletes/,
+        new RegExp(`^Migration ${next}_drop_blocklist cannot be rolled back: ${next}_drop_blocklist deletes`),
       );
     });
   }, 120_000);
@@ -142,7 +144,7 @@ describe("pnpm db:generate", () => {
   it("writes a template for a --custom migration that the migrator refuses until it is written", async () => {
     const folder = await generate(`export * from ${JSON.stringify(schemaIndex)};\n`, ["--custom", "--name", "fix_x"]);
     const custom = await newest(folder);
-    expect(custom.text).toMatch(/^-- todo-down: write below the SQL that undoes 0005_fix_x/);
+    expect(custom.text).toMatch(new RegExp(`^-- todo-down: write below the SQL that undoes ${next}_fix_x`));
     expect(custom.down.refusal?.kind).toBe("unwritten");
 
     const database = await createTestDatabase();

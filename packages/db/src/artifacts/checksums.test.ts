@@ -43,8 +43,11 @@ describe("migrations/SHA256SUMS", () => {
   });
 
   it("catches a committed migration that was removed", () => {
+    const removed = committed.at(-1)?.name as string;
     expect(checksumProblems(committed.slice(0, -1), recorded)).toEqual([
-      expect.stringMatching(/^migrations\/SHA256SUMS lists 0004_\w+\.sql, which meta\/_journal\.json no longer has/),
+      expect.stringMatching(
+        new RegExp(`^migrations/SHA256SUMS lists ${removed}\\.sql, which meta/_journal\\.json no longer has`),
+      ),
     ]);
   });
 

@@ -52,6 +52,12 @@ const journal = async (folder: string) => JSON.parse(await readFile(join(folder,
 const setJournal = (folder: string, value: unknown) =>
   writeFile(join(folder, "meta/_journal.json"), JSON.stringify(value, null, 2));
 
+// drizzle-kit numbers a generated migration by how many the journal already holds.
+const committed = (await journal(migrationsFolder)).entries.length;
+const numbered = (idx: number) => String(idx).padStart(4, "0");
+const next = numbered(committed);
+const afterNext = numbered(committed + 1);
+
 /** Two branches that each added a migration to the same history: `main` and `feature`. */
 async function forkedBranches() {
   const main = await branch();
@@ -77,17 +83,19 @@ describe("one line of migration history", () => {
     expect(await historyFindings(folder)).toEqual([]);
   });
 
-  it("fails when a merge keeps both branches' migration 0005, and says how to regenerate", async () => {
+  it("fails when a merge keeps both branches' migration of the same number, and says how to regenerate", async () => {
     const { main, feature, featureEntry } = await forkedBranches();
     // git merges the journal by keeping both appended entries; the snapshot add/add conflict keeps main's.
-    await cp(join(feature, "0005_add_gadgets.sql"), join(main, "0005_add_gadgets.sql"));
+    await cp(join(feature, `${next}_add_gadgets.sql`), join(main, `${next}_add_gadgets.sql`));
     const merged = await journal(main);
     merged.entries.push(featureEntry);
     await setJournal(main, merged);
     const findings = await historyFindings(main);
     expect(described(findings)).toEqual([
       expect.stringMatching(
-        /^migrations\/meta\/_journal.json:\d+ branch-conflict: 0005_add_gadgets and 0005_add_widgets both are migration 0005/,
+        new RegExp(
+          `^migrations/meta/_journal.json:\\d+ branch-conflict: ${next}_add_gadgets and ${next}_add_widgets both are migration ${next}`,
+        ),
       ),
     ]);
     expect(findings[0]?.fix).toContain("pnpm db:generate --name <verb_object> again");
@@ -95,14 +103,16 @@ describe("one line of migration history", () => {
 
   it("fails when the feature branch's migration was renumbered by hand after the merge (drizzle-kit check agrees)", async () => {
     const { main, feature, featureEntry } = await forkedBranches();
-    await cp(join(feature, "0005_add_gadgets.sql"), join(main, "0006_add_gadgets.sql"));
-    await cp(join(feature, "meta/0005_snapshot.json"), join(main, "meta/0006_snapshot.json"));
+    await cp(join(feature, `${next}_add_gadgets.sql`), join(main, `${afterNext}_add_gadgets.sql`));
+    await cp(join(feature, `meta/${next}_snapshot.json`), join(main, `meta/${afterNext}_snapshot.json`));
     const merged = await journal(main);
-    merged.entries.push({ ...featureEntry, idx: 6, tag: "0006_add_gadgets" });
+    merged.entries.push({ ...featureEntry, idx: committed + 1, tag: `${afterNext}_add_gadgets` });
     await setJournal(main, merged);
     expect(described(await historyFindings(main))).toEqual([
       expect.stringMatching(
-        /branch-conflict: meta\/0006_snapshot.json and meta\/0005_snapshot.json both follow the same parent/,
+        new RegExp(
+          `branch-conflict: meta/${afterNext}_snapshot.json and meta/${next}_snapshot.json both follow the same parent`,
+        ),
       ),
     ]);
     const check = await drizzle(["check", "--dialect", "postgresql", "--out", relative(packageRoot, main)]);
@@ -113,10 +123,13 @@ describe("one line of migration history", () => {
   it("fails on a snapshot that no journal entry owns", async () => {
     const folder = await branch();
     await generate(folder, "add_widgets");
-    await rename(join(folder, "meta/0005_snapshot.json"), join(folder, "meta/0007_snapshot.json"));
+    const stray = numbered(committed + 2);
+    await rename(join(folder, `meta/${next}_snapshot.json`), join(folder, `meta/${stray}_snapshot.json`));
     expect(described(await historyFindings(folder))).toEqual([
-      expect.stringMatching(/_journal.json:\d+ branch-conflict: 0005_add_widgets has no meta\/0005_snapshot.json/),
-      "migrations/meta/0007_snapshot.json:1 branch-conflict: meta/0007_snapshot.json belongs to no migration of the journal",
+      expect.stringMatching(
+        new RegExp(`_journal.json:\\d+ branch-conflict: ${next}_add_widgets has no meta/${next}_snapshot.json`),
+      ),
+      `migrations/meta/${stray}_snapshot.json:1 branch-conflict: meta/${stray}_snapshot.json belongs to no migration of the journal`,
     ]);
   });
 });
