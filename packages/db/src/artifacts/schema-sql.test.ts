@@ -28,6 +28,18 @@ describe("schema.sql, the consolidated schema", () => {
     expect(diffSchemas(migratedSchema, loadedSchema)).toEqual([]);
   });
 
+  it("recreates its roles, row-level security, policies and privileges when loaded", async () => {
+    const committed = await readFile(schemaSqlFile, "utf8");
+    const loaded = await createTestDatabase();
+    const dumped = await withClient(loaded.url, async (client) => {
+      await client.query(committed);
+      return dumpSchema(client);
+    });
+    expect(dumped).toBe(committed);
+    expect(committed).toContain(`ALTER TABLE "audit_log" FORCE ROW LEVEL SECURITY;`);
+    expect(committed).toContain(`REVOKE EXECUTE ON FUNCTION "purge_audit_log"(timestamp with time zone) FROM PUBLIC;`);
+  });
+
   it("lists objects by name, whatever order they were created in", async () => {
     const statements = [
       `CREATE TYPE mood AS ENUM ('sad', 'ok')`,
@@ -37,6 +49,10 @@ describe("schema.sql, the consolidated schema", () => {
       `CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$`,
       `CREATE TRIGGER a_t BEFORE UPDATE ON a FOR EACH ROW EXECUTE FUNCTION f()`,
       `CREATE TRIGGER b_t BEFORE UPDATE ON b FOR EACH ROW EXECUTE FUNCTION f()`,
+      `ALTER TABLE a ENABLE ROW LEVEL SECURITY`,
+      `CREATE POLICY a_positive ON a USING (x > 0)`,
+      `REVOKE EXECUTE ON FUNCTION f() FROM PUBLIC`,
+      `GRANT SELECT (x, id) ON a TO PUBLIC`,
     ];
     const dump = async (order: string[]) => {
       const database = await createTestDatabase();
@@ -54,8 +70,15 @@ describe("schema.sql, the consolidated schema", () => {
       statements[6],
       statements[5],
       statements[3],
+      statements[10],
+      statements[9],
+      statements[8],
+      statements[7],
     ];
     expect(await dump(shuffled as string[])).toBe(forwards);
+    expect(forwards).toContain(`CREATE POLICY "a_positive" ON "a" AS PERMISSIVE FOR ALL TO PUBLIC USING ((x > 0));`);
+    expect(forwards).toContain(`REVOKE EXECUTE ON FUNCTION "f"() FROM PUBLIC;`);
+    expect(forwards).toContain(`GRANT SELECT ("id", "x") ON TABLE "a" TO PUBLIC;`);
     // And what it prints recreates the same schema.
     const again = await createTestDatabase();
     const reloaded = await withClient(again.url, async (client) => {
