@@ -1,14 +1,8 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import type pg from "pg";
-import { adminRole, appRole, readonlyRole } from "./schema/access";
+import { groupRoles, type RoleKind } from "./schema/group-roles";
 
-/** The group roles a login role can join, by what it is for. */
-export const groupRoles = {
-  app: appRole.name,
-  readonly: readonlyRole.name,
-  admin: adminRole.name,
-} as const;
-export type RoleKind = keyof typeof groupRoles;
+export { groupRoles, type RoleKind };
 
 /** A role services log in as, and the group role whose rights it gets. */
 export interface LoginRole {

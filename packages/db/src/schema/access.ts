@@ -1,16 +1,17 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type AnyPgColumn, type PgPolicy, pgPolicy, pgRole } from "drizzle-orm/pg-core";
+import { groupRoles } from "./group-roles";
 
 // Who may do what, enforced by PostgreSQL. The three roles are NOLOGIN group roles with fixed
 // names, created (race-safely, since roles are cluster-wide) by the migration that introduces
 // them; services log in as roles that are members of one of them (see the README, "Roles").
 
 /** Services: read and write rows of the group bound to the transaction; no DDL, no TRUNCATE. */
-export const appRole = pgRole("devtools_sync_app").existing();
+export const appRole = pgRole(groupRoles.app).existing();
 /** Reporting: read the rows of the group bound to the transaction; never a password hash. */
-export const readonlyRole = pgRole("devtools_sync_readonly").existing();
+export const readonlyRole = pgRole(groupRoles.readonly).existing();
 /** Administration across every group (support, retention): a role of its own, on purpose. */
-export const adminRole = pgRole("devtools_sync_admin").existing();
+export const adminRole = pgRole(groupRoles.admin).existing();
 
 /** The transaction-local setting that binds a transaction to one group (`withGroup` sets it). */
 export const GROUP_SETTING = "devtools_sync.group_id";
