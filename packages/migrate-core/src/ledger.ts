@@ -58,17 +58,21 @@ export async function readLedger(client: pg.ClientBase): Promise<AppliedMigratio
   if (!(await tableExists(client, LEDGER))) return [];
   // SELECT *: read-only commands may meet a ledger older than the down_hash columns.
   const { rows } = await client.query(`SELECT * FROM ${LEDGER} ORDER BY created_at`);
-  return rows.map((row) => ({
-    name: row.name,
-    hash: row.hash,
+  return rows.map(toAppliedMigration);
+}
+
+function toAppliedMigration(row: Record<string, unknown>): AppliedMigration {
+  return {
+    name: row.name as string,
+    hash: row.hash as string,
     createdAt: Number(row.created_at),
-    appliedAt: row.applied_at,
-    durationMs: row.duration_ms,
-    statementsDone: row.statements_done,
-    finished: row.finished,
-    downHash: row.down_hash ?? null,
-    statementsReverted: row.statements_reverted ?? 0,
-  }));
+    appliedAt: row.applied_at as Date,
+    durationMs: row.duration_ms as number | null,
+    statementsDone: row.statements_done as number,
+    finished: row.finished as boolean,
+    downHash: (row.down_hash as string | undefined) ?? null,
+    statementsReverted: (row.statements_reverted as number | undefined) ?? 0,
+  };
 }
 
 /**
@@ -83,26 +87,19 @@ export async function isUpToDate(client: pg.ClientBase, migrations: Migration[])
     [LEDGER, DRIZZLE_LEDGER],
   );
   if (!ledgers[0].present || migrations.length === 0) return false;
-  // Whole rows as JSON: a ledger written by an older migrator lacks the newer columns.
-  const { rows } = await client.query<{ row: LedgerJson; drizzle_rows: number }>(
-    `SELECT to_jsonb(ledger) AS row, (SELECT count(*) FROM ${DRIZZLE_LEDGER})::int AS drizzle_rows
-     FROM ${LEDGER} ledger ORDER BY created_at`,
+  const { rows } = await client.query(
+    `SELECT *, (SELECT count(*) FROM ${DRIZZLE_LEDGER})::int AS drizzle_rows FROM ${LEDGER} ORDER BY created_at`,
   );
   return (
     rows.length === migrations.length &&
     rows[0]?.drizzle_rows === migrations.length &&
-    rows.every(({ row }, index) => {
+    rows.map(toAppliedMigration).every((row, index) => {
       const migration = migrations[index];
-      return row.finished && !row.statements_reverted && row.name === migration?.name && row.hash === migration.hash;
+      return (
+        row.finished && row.statementsReverted === 0 && row.name === migration?.name && row.hash === migration.hash
+      );
     })
   );
-}
-
-interface LedgerJson {
-  name: string;
-  hash: string;
-  finished: boolean;
-  statements_reverted?: number;
 }
 
 /**
@@ -193,8 +190,10 @@ export async function recordProgress(
 
 /** Removes a rolled-back migration from both ledgers; run it inside the transaction that rolled it back. */
 export async function recordRolledBack(client: pg.ClientBase, migration: Migration): Promise<void> {
-  await client.query(`DELETE FROM ${LEDGER} WHERE name = $1`, [migration.name]);
-  await client.query(`DELETE FROM ${DRIZZLE_LEDGER} WHERE created_at = $1`, [migration.createdAt]);
+  await client.query(
+    `WITH ours AS (DELETE FROM ${LEDGER} WHERE name = $1) DELETE FROM ${DRIZZLE_LEDGER} WHERE created_at = $2`,
+    [migration.name, migration.createdAt],
+  );
 }
 
 /** Records how far a rollback that runs outside a transaction got, so a re-run resumes there. */
