@@ -20,7 +20,7 @@ export interface ComplianceViolation {
 
 /**
  * Every compliance problem of `groupId`'s live agents (not deleted, not disabled), by agent then
- * extension. The group's installed reports are read once (through reports_group_id_reported_at_idx)
+ * extension. The group's installed reports are read once (an index-only scan of reports_group_id_extension_id_idx)
  * and everything else is joined to them in memory. What the columns mean:
  * - `missing_required`: a `group_extensions` row with `is_required` names a catalog extension the
  *   agent's user has no installed report for. Reports are kept per (user_hash, group, extension),
