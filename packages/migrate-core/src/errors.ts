@@ -5,6 +5,8 @@ export const ExitCode = {
   usage: 2,
   pending: 3,
   integrity: 4,
+  /** The lock gate refused a migration (it would block the application on a large table). */
+  refused: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

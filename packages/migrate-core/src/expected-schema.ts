@@ -154,7 +154,7 @@ export async function withScratchDatabase<T>(client: pg.Client, fn: (scratch: pg
 }
 
 /** Connection settings of `client` (host, port, user, password, TLS) for another database on its server. */
-function sameServer(client: pg.Client): pg.ClientConfig {
+export function sameServer(client: pg.Client): pg.ClientConfig {
   const parameters = (client as unknown as { connectionParameters?: { ssl?: pg.ClientConfig["ssl"] } })
     .connectionParameters;
   const config: pg.ClientConfig = { host: client.host, port: client.port };

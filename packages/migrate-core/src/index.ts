@@ -21,6 +21,16 @@ export {
 export { type DownMigration, type Migration, readMigrations } from "./journal";
 export { type AppliedMigration, ensureLedger, readLedger, recordFinished } from "./ledger";
 export { withMigrationLock } from "./lock";
+export type {
+  LockPlan,
+  StatementAssessment,
+  Verdict,
+} from "./lock-profile/assess";
+export { DEFAULT_MAX_BLOCKING_ROWS, enforceGate, type GateOptions, gateRefusals } from "./lock-profile/gate";
+export type { LiveSession, LiveTable } from "./lock-profile/live-target";
+export type { LockProfile, MigrationProfile, StatementProfile, TableWork } from "./lock-profile/measure";
+export { type LockPlanOptions, planLocks } from "./lock-profile/plan-locks";
+export { describeSession, formatLockPlanMarkdown, formatLockPlanTable } from "./lock-profile/report";
 export { type MigrateOptions, type MigrateResult, migrate } from "./migrate";
 export {
   formatPendingSql,
