@@ -10,7 +10,11 @@ import type { EventSink } from "./events";
 export interface ExecuteOptions {
   /** A connected client with its own session (not through a transaction pooler). */
   client: pg.ClientBase;
-  /** Longest wait for a table lock before a statement gives up and the migration is retried. */
+  /**
+   * Longest wait for a table lock before a statement gives up and the migration is retried
+   * (default 500 ms, pgroll's): application queries that queue behind the waiting migrator wait
+   * at most this long.
+   */
   lockTimeoutMs?: number;
   /** How many times a migration that hit `lockTimeoutMs` is tried again, with growing pauses. */
   lockRetries?: number;
@@ -52,7 +56,7 @@ export async function executeStep(options: ExecuteOptions, step: Step, onEvent: 
     } catch (error) {
       const pgError = error as { code?: string };
       if (pgError.code === LOCK_NOT_AVAILABLE && attempt <= retries) {
-        const delayMs = Math.min(250 * 2 ** (attempt - 1), 8_000);
+        const delayMs = retryDelayMs(attempt);
         onEvent({ type: "lock-timeout-retry", name: step.name, attempt, delayMs });
         await new Promise((resolve) => setTimeout(resolve, delayMs));
         continue;
@@ -119,8 +123,20 @@ async function prepareConcurrentIndexBuild(client: pg.ClientBase, statement: str
   return true;
 }
 
+/** The default `lockTimeoutMs`. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 500;
+
 function lockTimeout(options: ExecuteOptions): string {
-  return `'${Math.max(0, Math.round(options.lockTimeoutMs ?? 5_000))}ms'`;
+  return `'${Math.max(0, Math.round(options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS))}ms'`;
+}
+
+/**
+ * The pause before retry `attempt`: 250 ms doubling up to 8 s, each drawn between half and all of
+ * that, so migrators (and the sessions they wait for) do not retry in step.
+ */
+export function retryDelayMs(attempt: number, random = Math.random): number {
+  const ceiling = Math.min(250 * 2 ** (attempt - 1), 8_000);
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
 async function runStatement(client: pg.ClientBase, statement: string, index: number): Promise<void> {

@@ -7,6 +7,7 @@ export {
   type TableDescription,
 } from "./catalog";
 export { ExitCode, MigrateError } from "./errors";
+export { DEFAULT_LOCK_TIMEOUT_MS } from "./execute";
 export type { EventSink, MigrationEvent } from "./events";
 export {
   type ExpectedSchemaOptions,
