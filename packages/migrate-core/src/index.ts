@@ -7,8 +7,8 @@ export {
   type TableDescription,
 } from "./catalog";
 export { ExitCode, MigrateError } from "./errors";
-export { DEFAULT_LOCK_TIMEOUT_MS } from "./execute";
 export type { EventSink, MigrationEvent } from "./events";
+export { DEFAULT_LOCK_TIMEOUT_MS } from "./execute";
 export {
   type ExpectedSchemaOptions,
   expectedSchema,
