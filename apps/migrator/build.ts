@@ -1,6 +1,7 @@
 // Bundles the migrator into dist/ as a self-contained deployable: dist/cli.js (with one chunk
 // per command, loaded on demand) plus dist/migrations, the same layout as the Docker image.
 import { cp, rm } from "node:fs/promises";
+import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { build } from "esbuild";
 import { nodeBundleOptions } from "./bundle";
 
@@ -13,4 +14,4 @@ await build({
   outdir: "dist",
   splitting: true,
 });
-await cp(`${here}/../../packages/db/migrations`, `${here}/dist/migrations`, { recursive: true });
+await cp(migrationsFolder, `${here}/dist/migrations`, { recursive: true });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { createMigratedTestDatabase } from "@devtools-sync/db/testing";
+import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { databaseUrl, testServerUrl, withClient } from "@devtools-sync/local-postgres/testing";
+import { createMigratedTestDatabase } from "@devtools-sync/migrate-core/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../test-fixtures/harness";
 
@@ -16,7 +17,7 @@ const server = testServerUrl();
 
 // The group roles exist already (another database made them), so the owner gets what PostgreSQL
 // 16+ gives the creator of a role: ADMIN OPTION, to grant membership in it.
-await createMigratedTestDatabase();
+await createMigratedTestDatabase(migrationsFolder);
 await withClient(server, async (client) => {
   await client.query(`CREATE ROLE "${owner}" LOGIN CREATEROLE PASSWORD '${password}'`);
   await client.query(`CREATE DATABASE "${name}" OWNER "${owner}"`);

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import { expect, it } from "vitest";
@@ -12,7 +13,11 @@ import { tableCases } from "./testing/tables";
 // add the domain's rules, which the seed's made-up user hashes do not meet.
 
 const { db } = await openTestDatabase();
-await db.execute(sql.raw(await readFile(new URL("../../db/test/fixtures/seed-data.sql", import.meta.url), "utf8")));
+await db.execute(
+  sql.raw(
+    await readFile(createRequire(import.meta.url).resolve("@devtools-sync/db/test/fixtures/seed-data.sql"), "utf8"),
+  ),
+);
 
 const storedRows: { tableCase: (typeof tableCases)[number]; rows: Record<string, unknown>[] }[] = [];
 for (const tableCase of tableCases) {

@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { withClient } from "@devtools-sync/local-postgres/testing";
+import { createMigratedTestDatabase } from "@devtools-sync/migrate-core/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import { migrationsFolder } from "./migrations";
 import { ensureLoginRole, scramVerifier } from "./roles";
-import { createMigratedTestDatabase } from "./testing";
 
-const database = await createMigratedTestDatabase();
+const database = await createMigratedTestDatabase(migrationsFolder);
 const name = `login_${randomBytes(4).toString("hex")}`;
 afterAll(() => withClient(database.url, (client) => client.query(`DROP ROLE IF EXISTS "${name}"`)));
 

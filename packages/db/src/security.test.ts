@@ -1,17 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { withClient } from "@devtools-sync/local-postgres/testing";
+import { createMigratedTestDatabase } from "@devtools-sync/migrate-core/testing";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, createDb, type Database, findApiKey, hashApiKey, withGroup } from "./client";
+import { migrationsFolder } from "./migrations";
 import { ensureLoginRole, type RoleKind } from "./roles";
-import { createMigratedTestDatabase } from "./testing";
 
 // Attacks on the database as the services' roles would make them, on a migrated database:
 // each case is a statement a bug or a stolen credential could run, and each must be refused
 // (an error, or no row seen or touched). A few legitimate operations alongside show that the
 // roles can still do their work.
 
-const database = await createMigratedTestDatabase();
+const database = await createMigratedTestDatabase(migrationsFolder);
 const suffix = randomBytes(4).toString("hex");
 const password = `pw-${randomBytes(12).toString("hex")}`;
 

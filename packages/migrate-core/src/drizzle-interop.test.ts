@@ -1,40 +1,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
-import { drizzle } from "drizzle-orm/node-postgres";
-import { migrate as drizzleMigrate } from "drizzle-orm/node-postgres/migrator";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { describeSchema } from "./catalog";
 import type { MigrationEvent } from "./events";
-import { readMigrations } from "./journal";
 import { migrate } from "./migrate";
-import { writeMigrationsFolder } from "./testing";
+import { drizzleMigrate, migrationState, writeMigrationsFolder } from "./testing";
 
 // Teams keep using drizzle-kit migrate / drizzle-orm migrate() next to this migrator: each must
-// see the other's work as applied, never apply a migration twice, and never fail on it.
-
-const committedMigrations = fileURLToPath(new URL("../../db/migrations", import.meta.url));
-const [ours, theirs] = await Promise.all([createTestDatabase(), createTestDatabase()]);
-
-async function withDrizzle(url: string, folder: string): Promise<void> {
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
-  try {
-    await drizzleMigrate(drizzle(pool), { migrationsFolder: folder });
-  } finally {
-    await pool.end();
-  }
-}
-
-const state = (url: string) =>
-  withClient(url, async (client) => ({
-    schema: await describeSchema(client),
-    ledger: (await client.query("SELECT name, hash, finished FROM migrator.applied_migrations ORDER BY created_at"))
-      .rows,
-    drizzle: (await client.query("SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY created_at")).rows,
-  }));
+// see the other's work as applied, never apply a migration twice, and never fail on it. (The
+// committed migrations of packages/db make the round trip in tooling/db-tools' tests.)
+const theirs = await createTestDatabase();
 
 async function fixtureFolder(migrations: { tag: string; sql: string }[]): Promise<string> {
   const folder = await mkdtemp(join(tmpdir(), "migrate-core-interop-"));
@@ -44,14 +20,6 @@ async function fixtureFolder(migrations: { tag: string; sql: string }[]): Promis
 }
 
 describe("drizzle interop", () => {
-  it("drizzle-orm's migrate() applies nothing, and does not fail, on a database this migrator migrated", async () => {
-    const result = await withClient(ours.url, (client) => migrate({ client, folder: committedMigrations }));
-    expect(result.applied).toHaveLength((await readMigrations(committedMigrations)).length);
-    const before = await state(ours.url);
-    await withDrizzle(ours.url, committedMigrations);
-    expect(await state(ours.url)).toEqual(before);
-  });
-
   it("takes over a database drizzle-orm's migrate() migrated: nothing re-applied, later migrations applied", async () => {
     const first = [
       {
@@ -62,7 +30,7 @@ describe("drizzle interop", () => {
     ];
     const later = { tag: "0002_users_email_idx", sql: 'CREATE UNIQUE INDEX "users_email_idx" ON "users" ("email");' };
     const folder = await fixtureFolder(first);
-    await withDrizzle(theirs.url, folder);
+    await drizzleMigrate(theirs.url, folder);
 
     await writeMigrationsFolder(folder, [...first, later]);
     const events: MigrationEvent[] = [];
@@ -71,7 +39,7 @@ describe("drizzle interop", () => {
     );
     expect(events).toContainEqual({ type: "adopted", names: ["0000_users", "0001_users_name"] });
     expect(result.applied).toEqual(["0002_users_email_idx"]);
-    const after = await state(theirs.url);
+    const after = await migrationState(theirs.url);
     expect(after.ledger.map((row) => [row.name, row.finished])).toEqual([
       ["0000_users", true],
       ["0001_users_name", true],
@@ -84,7 +52,7 @@ describe("drizzle interop", () => {
     expect(users.rows[0].n).toBe(1);
 
     // And back: drizzle's own migrate() now finds nothing to do.
-    await withDrizzle(theirs.url, folder);
-    expect(await state(theirs.url)).toEqual(after);
+    await drizzleMigrate(theirs.url, folder);
+    expect(await migrationState(theirs.url)).toEqual(after);
   });
 });

@@ -1,7 +1,40 @@
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { createTestDatabase, type TestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { migrate as drizzleOrmMigrate } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
+import { describeSchema } from "./catalog";
+import { migrate } from "./migrate";
 
-// Fixture folders in drizzle-kit's layout, for tests and benches of anything that reads migrations.
+// Fixture folders in drizzle-kit's layout, for tests and benches of anything that reads migrations,
+// and migrated test databases. Only tests and benches import this module.
+
+/** A fresh database for one test file with every migration of `folder` applied (dropped after the file). */
+export async function createMigratedTestDatabase(folder: string): Promise<TestDatabase> {
+  const database = await createTestDatabase();
+  await withClient(database.url, (client) => migrate({ client, folder }));
+  return database;
+}
+
+/** Runs drizzle-orm's own migrate() on `folder`, as teams using drizzle-kit migrate next to this migrator do. */
+export async function drizzleMigrate(url: string, folder: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  try {
+    await drizzleOrmMigrate(drizzle(pool), { migrationsFolder: folder });
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The schema and what both ledgers (this migrator's and drizzle's) hold: unchanged by a run that applies nothing. */
+export const migrationState = (url: string) =>
+  withClient(url, async (client) => ({
+    schema: await describeSchema(client),
+    ledger: (await client.query("SELECT name, hash, finished FROM migrator.applied_migrations ORDER BY created_at"))
+      .rows,
+    drizzle: (await client.query("SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY created_at")).rows,
+  }));
 
 /** One migration of a fixture folder. */
 export interface FixtureMigration {

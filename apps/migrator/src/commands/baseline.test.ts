@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
 import { migrate, readMigrations, SchemaDriftError, schemaDrift } from "@devtools-sync/migrate-core";
@@ -9,7 +10,7 @@ import { baseline, baselineCommand } from "./baseline";
 
 const quiet = createReporter(true, () => {});
 const fixture = (name: string) =>
-  readFile(new URL(`../../../../packages/db/test/fixtures/${name}`, import.meta.url), "utf8");
+  readFile(createRequire(import.meta.url).resolve(`@devtools-sync/db/test/fixtures/${name}`), "utf8");
 const committed = (await readMigrations(migrationsFolder)).map((migration) => migration.name);
 const FIRST = "0000_create_seed_schema";
 

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
 import { migrate, readMigrations } from "@devtools-sync/migrate-core";
@@ -8,7 +9,7 @@ import { plan, planCommand } from "./plan";
 
 const quiet = createReporter(true, () => {});
 const committed = await readMigrations(migrationsFolder);
-const seedSchema = new URL("../../../../packages/db/test/fixtures/seed-schema.sql", import.meta.url);
+const seedSchema = createRequire(import.meta.url).resolve("@devtools-sync/db/test/fixtures/seed-schema.sql");
 
 const ledgerRows = (url: string) =>
   withClient(url, async (client) => (await client.query("SELECT name FROM migrator.applied_migrations")).rowCount);

@@ -1,4 +1,5 @@
-import { createMigratedTestDatabase } from "@devtools-sync/db/testing";
+import { migrationsFolder } from "@devtools-sync/db/migrations";
+import { createMigratedTestDatabase } from "@devtools-sync/migrate-core/testing";
 import type { Table } from "drizzle-orm";
 import { eq, getTableColumns } from "drizzle-orm";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
@@ -48,7 +49,7 @@ function refusalOf(error: unknown): Refusal {
 
 /** Creates the file's database (dropped after its tests) with every migration applied. */
 export async function openTestDatabase(): Promise<TestDatabase> {
-  const { url } = await createMigratedTestDatabase();
+  const { url } = await createMigratedTestDatabase(migrationsFolder);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   afterAll(() => client.end());

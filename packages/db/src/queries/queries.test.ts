@@ -1,15 +1,16 @@
+import { createMigratedTestDatabase } from "@devtools-sync/migrate-core/testing";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Database } from "../client";
+import { migrationsFolder } from "../migrations";
 import { agents, auditLog, blocklist, extensions, groupExtensions, groups, reports } from "../schema";
-import { createMigratedTestDatabase } from "../testing";
 import type { Agent } from "../types";
 import { auditTrailPage, groupCompliance, recordHeartbeat, staleAgents, upsertReportBatch } from ".";
 
 let db: Database;
 
 beforeAll(async () => {
-  db = createDb((await createMigratedTestDatabase()).url);
+  db = createDb((await createMigratedTestDatabase(migrationsFolder)).url);
 });
 afterAll(() => db.$client.end());
 

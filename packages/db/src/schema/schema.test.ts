@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { createTestDatabase } from "@devtools-sync/local-postgres/testing";
-import { migrate } from "@devtools-sync/migrate-core";
+import { createMigratedTestDatabase } from "@devtools-sync/migrate-core/testing";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Database } from "../client";
@@ -10,14 +9,7 @@ import { agents, apiKeys, auditLog, blocklist, extensions, groupExtensions, grou
 let db: Database;
 
 beforeAll(async () => {
-  const database = await createTestDatabase();
-  db = createDb(database.url);
-  const client = await db.$client.connect();
-  try {
-    await migrate({ client, folder: migrationsFolder });
-  } finally {
-    client.release();
-  }
+  db = createDb((await createMigratedTestDatabase(migrationsFolder)).url);
 });
 afterAll(() => db.$client.end());
 

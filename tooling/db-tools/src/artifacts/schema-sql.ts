@@ -1,6 +1,6 @@
+import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { migrate } from "@devtools-sync/migrate-core";
 import type pg from "pg";
-import { migrationsFolder } from "../migrations";
 
 // The consolidated schema: the DDL of the `public` schema as the catalog holds it, in an order that
 // depends only on names, so the same migrations always give the same text. The migrator's ledgers

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { createTestDatabase } from "@devtools-sync/local-postgres/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { migrationsFolder } from "../migrations";
 import { formatFinding } from "./finding";
 import { lintDownFiles, lintMigrations } from "./lint-migrations";
 

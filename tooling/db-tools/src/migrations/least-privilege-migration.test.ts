@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
+import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
 import { describeSchema, migrate } from "@devtools-sync/migrate-core";
 import { describe, expect, it } from "vitest";
-import { migrationsFolder } from "./migrations";
 
 // 0005_enforce_least_privilege on databases that already hold data, and its down file.
 

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
+import * as schema from "@devtools-sync/db/schema";
 import { foreignKey, integer, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import { describe, expect, it } from "vitest";
-import * as schema from "../schema";
 import { diagramFile, renderDiagram } from "./diagram";
 
 const seedDiagram = await readFile(new URL("../../test/fixtures/seed-diagram.md", import.meta.url), "utf8");

@@ -6,14 +6,14 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { migrationsFolder, schemaSqlFile } from "@devtools-sync/db/migrations";
+import * as schema from "@devtools-sync/db/schema";
 import { startThrowawayPostgres } from "@devtools-sync/local-postgres";
 import { readMigrations } from "@devtools-sync/migrate-core";
 import pg from "pg";
 import { CHECKSUMS_FILE, formatChecksums, parseChecksums, recordChecksums } from "../src/artifacts/checksums";
 import { diagramFile, renderDiagram } from "../src/artifacts/diagram";
 import { consolidatedSchema } from "../src/artifacts/schema-sql";
-import { migrationsFolder, schemaSqlFile } from "../src/migrations";
-import * as schema from "../src/schema";
 
 const { values } = parseArgs({ options: { rehash: { type: "string", multiple: true, default: [] } } });
 

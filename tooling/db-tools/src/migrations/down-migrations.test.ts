@@ -1,10 +1,11 @@
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
 import { describeSchema, migrate, readMigrations, rollback } from "@devtools-sync/migrate-core";
 import type pg from "pg";
 import { describe, expect, it } from "vitest";
-import { dataLost } from "../scripts/down-migration";
-import { migrationsFolder } from "./migrations";
+import { dataLost } from "../../scripts/down-migration";
 
 // Every committed migration can be undone: its down migration takes the catalog back exactly to
 // what the migrations before it made, and applying it again after that makes the same catalog.
@@ -76,7 +77,10 @@ describe("the committed down migrations", () => {
   }, 120_000);
 
   it("keep every row of the seed's data through rolling back to the first migration and applying the rest again", async () => {
-    const seedData = await readFile(new URL("../test/fixtures/seed-data.sql", import.meta.url), "utf8");
+    const seedData = await readFile(
+      createRequire(import.meta.url).resolve("@devtools-sync/db/test/fixtures/seed-data.sql"),
+      "utf8",
+    );
     await withClient(withRows.url, async (client) => {
       const first = migrations[0]?.name as string;
       await upTo(client, first);

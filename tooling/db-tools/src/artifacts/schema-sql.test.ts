@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
+import { schemaSqlFile } from "@devtools-sync/db/migrations";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
 import { describeSchema, diffSchemas } from "@devtools-sync/migrate-core";
 import { describe, expect, it } from "vitest";
-import { schemaSqlFile } from "../migrations";
 import { consolidatedSchema, dumpSchema, SCHEMA_SQL_HEADER } from "./schema-sql";
 
 describe("schema.sql, the consolidated schema", () => {

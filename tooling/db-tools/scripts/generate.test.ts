@@ -1,18 +1,19 @@
 import { spawn } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
 import { describeSchema, MigrateError, migrate, readMigrations, rollback } from "@devtools-sync/migrate-core";
 import { afterAll, describe, expect, it } from "vitest";
-import { migrationsFolder } from "../src/migrations";
 import { downMigrationText } from "./down-migration";
 
 // `pnpm db:generate` as a developer runs it, against copies of the committed migrations folder and
 // a schema changed on purpose: drizzle-kit writes the migration, the wrapper its down migration.
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
-const schemaIndex = fileURLToPath(new URL("../src/schema/index.ts", import.meta.url));
+const schemaIndex = createRequire(import.meta.url).resolve("@devtools-sync/db/schema");
 // Inside node_modules, so the schema files resolve drizzle-orm like the package's own files.
 const workDir = await mkdtemp(join(packageDir, "node_modules", ".tmp-generate-test-"));
 afterAll(() => rm(workDir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@
 // generated with drizzle-kit directly, say), as pnpm db:generate would have. Never overwrites.
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
-import { migrationsFolder } from "../src/migrations";
+import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { writeDownMigrations } from "./down-migration";
 
 const folder = process.env.MIGRATIONS_DIR ?? migrationsFolder;

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { type Migration, readMigrations } from "@devtools-sync/migrate-core";
 import { describe, expect, it } from "vitest";
-import { migrationsFolder } from "../migrations";
 import { CHECKSUMS_FILE, checksumProblems, formatChecksums, parseChecksums, recordChecksums } from "./checksums";
 
 const committed = await readMigrations(migrationsFolder);

@@ -1,14 +1,16 @@
 import { execFile } from "node:child_process";
 import { cp, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { afterAll, describe, expect, it } from "vitest";
-import { migrationsFolder } from "../migrations";
 import { historyFindings } from "./history";
 
 const packageRoot = fileURLToPath(new URL("../..", import.meta.url));
 const drizzleKit = join(packageRoot, "node_modules/.bin/drizzle-kit");
+const schemaIndex = createRequire(import.meta.url).resolve("@devtools-sync/db/schema");
 const temporary: string[] = [];
 afterAll(() => Promise.all(temporary.map((folder) => rm(folder, { recursive: true, force: true }))));
 
@@ -39,7 +41,7 @@ async function generate(folder: string, name: string) {
     "--dialect",
     "postgresql",
     "--schema",
-    "./src/schema/index.ts",
+    relative(packageRoot, schemaIndex),
     "--out",
     out,
     "--casing",

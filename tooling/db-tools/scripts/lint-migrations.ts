@@ -3,12 +3,12 @@
 // exits 1 when there is any.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { startThrowawayPostgres } from "@devtools-sync/local-postgres";
 import { readMigrations } from "@devtools-sync/migrate-core";
 import { CHECKSUMS_FILE, checksumProblems, parseChecksums } from "../src/artifacts/checksums";
 import { formatFinding } from "../src/lint/finding";
 import { lintMigrations } from "../src/lint/lint-migrations";
-import { migrationsFolder } from "../src/migrations";
 
 async function check(): Promise<number> {
   const server = await startThrowawayPostgres();

@@ -1,12 +1,15 @@
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { migrationsFolder } from "@devtools-sync/db/migrations";
+import * as schema from "@devtools-sync/db/schema";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
 import { describeSchema, diffSchemas, migrate, readMigrations } from "@devtools-sync/migrate-core";
+import { drizzleMigrate, migrationState } from "@devtools-sync/migrate-core/testing";
 import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
 import { describe, expect, it } from "vitest";
-import { migrationsFolder } from "./migrations";
-import * as schema from "./schema";
 
-const fixture = (name: string) => readFile(new URL(`../test/fixtures/${name}`, import.meta.url), "utf8");
+const fixture = (name: string) =>
+  readFile(createRequire(import.meta.url).resolve(`@devtools-sync/db/test/fixtures/${name}`), "utf8");
 
 async function seedDatabase(withData: boolean) {
   const database = await createTestDatabase();
@@ -39,6 +42,15 @@ describe("the committed migrations", () => {
     const second = await withClient(database.url, (client) => migrate({ client, folder: migrationsFolder }));
     expect(second.applied).toEqual([]);
     expect(await describeDatabase(database.url)).toEqual(before);
+  });
+
+  it("leave drizzle-orm's migrate() nothing to apply, and it does not fail, on a database this migrator migrated", async () => {
+    const database = await createTestDatabase();
+    const result = await withClient(database.url, (client) => migrate({ client, folder: migrationsFolder }));
+    expect(result.applied).toHaveLength((await readMigrations(migrationsFolder)).length);
+    const before = await migrationState(database.url);
+    await drizzleMigrate(database.url, migrationsFolder);
+    expect(await migrationState(database.url)).toEqual(before);
   });
 
   it("start with exactly the schema the seed's golang-migrate SQL creates, names included", async () => {
