@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { ExitCode, MigrateError } from "@devtools-sync/migrate-core";
-import type { Command } from "./command";
-import { type CommonFlagValues, commonFlags, loadConfig } from "./config";
+import type { Command, FlagDefinition, FlagDefinitions, FlagValues } from "./command";
+import { commonFlags, loadConfig } from "./config";
 import { createReporter } from "./output";
 import { redact } from "./redact";
 
@@ -10,38 +10,23 @@ const commands: Record<string, () => Promise<Command>> = {
   up: () => import("./commands/up").then((m) => m.upCommand),
   down: () => import("./commands/down").then((m) => m.downCommand),
   status: () => import("./commands/status").then((m) => m.statusCommand),
-  start: () => import("./commands/start").then((m) => m.startCommand),
   plan: () => import("./commands/plan").then((m) => m.planCommand),
   verify: () => import("./commands/verify").then((m) => m.verifyCommand),
   baseline: () => import("./commands/baseline").then((m) => m.baselineCommand),
   seed: () => import("./commands/seed").then((m) => m.seedCommand),
+  start: () => import("./commands/start").then((m) => m.startCommand),
 };
 
-const USAGE = `Usage: migrator [command] [flags]
-
-Applies the DevTools Sync migrations (packages/db/migrations) to PostgreSQL.
-
-Commands:
-%COMMANDS%
-
-Flags (every command):
-  --database-url <url>     target database (default: $DATABASE_URL, or $DATABASE_URL_FILE's content;
-                           without either, a local PostgreSQL kept in .data/postgres)
-  --migrations-dir <dir>   drizzle-kit migrations folder (default: $MIGRATIONS_DIR, or the bundled one)
-  --lock-timeout <ms>      longest wait for a table lock before backing off and retrying (default 5000)
-  --lock-retries <n>       retries of a migration that hit the lock timeout, pausing 0.25 s, 0.5 s, … 8 s (default 5)
-  --connect-timeout <ms>   how long to wait for the database to accept connections (default 30000)
-  --json                   one JSON object per line on stdout instead of human lines on stderr
-  --help                   this text
-
-Exit codes:
-  0  done, or already up to date
-  1  a migration or the database failed
-  2  usage or configuration error (bad flag, bad URL, wrong password, missing database);
-     down: refused (irreversible, unwritten or missing down migration, data loss without --allow-data-loss)
-  3  status: migrations are pending
-  4  integrity: an applied migration (or its down file) was edited or is missing, or one is out of order;
-     verify, baseline, up's comparison: the live schema differs from the migrations' (each difference listed)`;
+/** Every exit code and what it means: for `--help`, and (through a test) for the README. */
+export const exitCodes: Record<ExitCode, string> = {
+  [ExitCode.ok]: "done, or already up to date",
+  [ExitCode.failure]: "a migration or the database failed",
+  [ExitCode.usage]:
+    "usage or configuration error (bad flag, bad URL, wrong password, missing database); down refused (irreversible, unwritten or missing down migration, data loss without --allow-data-loss)",
+  [ExitCode.pending]: "status: migrations are pending",
+  [ExitCode.integrity]:
+    "integrity: an applied migration (or its down file) was edited or is missing, or one is out of order; verify, baseline and up's comparison: the live schema differs from the migrations' (each difference listed)",
+};
 
 /** Runs the migrator with `argv` (without node and script); returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -50,20 +35,14 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const name = argv[0] && !argv[0].startsWith("-") ? argv[0] : "up";
     if (argv.includes("--help") || argv[0] === "help") {
-      process.stdout.write(`${await usage()}\n`);
+      createReporter(false).print(await usage());
       return ExitCode.ok;
     }
     const load = commands[name];
     if (!load) throw usageError(`unknown command "${name}"`);
     const command = await load();
-    const options = { ...commonFlags, ...toParseArgsOptions(command) };
-    let values: Record<string, string | boolean | undefined>;
-    try {
-      ({ values } = parseArgs({ args: argv.slice(argv[0] === name ? 1 : 0), options, strict: true }));
-    } catch (error) {
-      throw usageError((error as Error).message);
-    }
-    return await command.run(loadConfig(values as CommonFlagValues), reporter, values);
+    const values = parseFlags(argv.slice(argv[0] === name ? 1 : 0), { ...commonFlags, ...command.flags });
+    return await command.run(loadConfig(values), reporter, values);
   } catch (error) {
     if (error instanceof MigrateError) {
       reporter.error(error.code, error.message, error.exitCode);
@@ -80,23 +59,72 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function toParseArgsOptions(command: Command) {
-  return Object.fromEntries(Object.entries(command.flags).map(([flag, { type }]) => [flag, { type }]));
+/** Parses `args` as `flags` declare them; anything undeclared or mistyped is a usage error. */
+function parseFlags<Flags extends FlagDefinitions>(args: string[], flags: Flags): FlagValues<Flags> {
+  const options = Object.fromEntries(Object.entries(flags).map(([flag, { type }]) => [flag, { type }]));
+  try {
+    // parseArgs types its values from literal options only; these follow `flags`, declared literally.
+    return parseArgs({ args, options, strict: true }).values as FlagValues<Flags>;
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
 }
 
 function usageError(problem: string): MigrateError {
   return new MigrateError("usage", `${problem}: see migrator --help.`, ExitCode.usage);
 }
 
-async function usage(): Promise<string> {
-  const lines: string[] = [];
+/** `--help`: every command with its own flags, the common flags, the exit codes; all from their declarations. */
+export async function usage(): Promise<string> {
+  const commandLines: string[] = [];
   for (const load of Object.values(commands)) {
     const command = await load();
-    lines.push(`  ${command.name.padEnd(22)} ${command.summary}`);
-    for (const [flag, { type, help }] of Object.entries(command.flags)) {
-      const name = `    --${flag}${type === "string" ? " <value>" : ""}`;
-      lines.push(`${name.padEnd(25)} ${help}`);
+    commandLines.push(...column(`  ${command.name}`, command.summary));
+    for (const [flag, definition] of Object.entries(command.flags)) {
+      commandLines.push(...column(`    ${flagSyntax(flag, definition)}`, definition.help));
     }
   }
-  return USAGE.replace("%COMMANDS%", lines.join("\n"));
+  const flagLines = Object.entries(commonFlags).flatMap(([flag, definition]) =>
+    column(`  ${flagSyntax(flag, definition)}`, definition.help),
+  );
+  const exitLines = Object.entries(exitCodes).flatMap(([code, meaning]) => column(`  ${code}`, meaning, 5));
+  return [
+    "Usage: migrator [command] [flags]",
+    "",
+    "Applies the DevTools Sync migrations (packages/db/migrations) to PostgreSQL.",
+    "",
+    "Commands:",
+    ...commandLines,
+    "",
+    "Flags (every command):",
+    ...flagLines,
+    "",
+    "Exit codes:",
+    ...exitLines,
+  ].join("\n");
+}
+
+/** `--name <value>` for a string flag, `--name` for a boolean one. */
+export function flagSyntax(flag: string, { type, value }: FlagDefinition): string {
+  return type === "string" ? `--${flag} <${value ?? "value"}>` : `--${flag}`;
+}
+
+const HELP_WIDTH = 110;
+
+/** `label` padded to `width`, then `text` wrapped to the help's width, continued under itself. */
+function column(label: string, text: string, width = 27): string[] {
+  const lines: string[] = [];
+  let line = label.length < width ? label.padEnd(width) : `${label} `;
+  let fresh = true;
+  for (const word of text.split(/[ \n]+/)) {
+    if (!fresh && line.length + 1 + word.length > HELP_WIDTH) {
+      lines.push(line);
+      line = " ".repeat(width);
+      fresh = true;
+    }
+    line += fresh ? word : ` ${word}`;
+    fresh = false;
+  }
+  lines.push(line);
+  return lines;
 }

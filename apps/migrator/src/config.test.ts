@@ -1,23 +1,12 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
-import { ExitCode, MigrateError } from "@devtools-sync/migrate-core";
-import { afterAll, describe, expect, it } from "vitest";
+import { ExitCode } from "@devtools-sync/migrate-core";
+import { describe, expect, it } from "vitest";
+import { refusal, tempDir } from "../test-fixtures/harness";
 import { loadConfig } from "./config";
 
-const dir = await mkdtemp(join(tmpdir(), "migrator-config-"));
-afterAll(() => rm(dir, { recursive: true, force: true }));
-
-function refusal(run: () => unknown): MigrateError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof MigrateError) return error;
-    throw error;
-  }
-  throw new Error("expected loadConfig to refuse");
-}
+const dir = await tempDir();
 
 describe("loadConfig", () => {
   it("takes flags over the environment over defaults", () => {
@@ -26,7 +15,7 @@ describe("loadConfig", () => {
       { DATABASE_URL: "postgres://env@h/db", LOCK_TIMEOUT_MS: "900", LOCK_RETRIES: "2", CONNECT_TIMEOUT_MS: "1500" },
     );
     expect(config).toMatchObject({
-      databaseUrl: "postgres://flag@h/db",
+      target: { url: "postgres://flag@h/db" },
       migrationsDir: migrationsFolder,
       lockTimeoutMs: 200,
       lockRetries: 2,
@@ -34,7 +23,7 @@ describe("loadConfig", () => {
       json: false,
     });
     expect(loadConfig({}, { MIGRATIONS_DIR: migrationsFolder })).toMatchObject({
-      databaseUrl: undefined,
+      target: undefined,
       lockTimeoutMs: 5000,
       lockRetries: 5,
       connectTimeoutMs: 30_000,
@@ -45,11 +34,11 @@ describe("loadConfig", () => {
     const secret = join(dir, "url");
     await writeFile(secret, "postgres://app:pw@db/prod\n");
     const config = loadConfig({}, { DATABASE_URL_FILE: secret, MIGRATIONS_DIR: migrationsFolder });
-    expect(config.databaseUrl).toBe("postgres://app:pw@db/prod");
+    expect(config.target?.url).toBe("postgres://app:pw@db/prod");
   });
 
-  it("lists every problem at once, with exit 2, and never echoes the URL", () => {
-    const error = refusal(() =>
+  it("lists every problem at once, with exit 2, and never echoes the URL", async () => {
+    const error = await refusal(() =>
       loadConfig(
         {
           "database-url": "mysql://root:TopSecret-991@db/app",
@@ -78,12 +67,12 @@ describe("loadConfig", () => {
     expect(error.message.split("\n")).toHaveLength(1);
   });
 
-  it("names an unreadable DATABASE_URL_FILE and a URL that is not a URL", () => {
-    expect(
-      refusal(() => loadConfig({}, { DATABASE_URL_FILE: join(dir, "missing"), MIGRATIONS_DIR: migrationsFolder }))
-        .message,
-    ).toContain(`DATABASE_URL_FILE ${join(dir, "missing")} cannot be read`);
-    const notUrl = refusal(() =>
+  it("names an unreadable DATABASE_URL_FILE and a URL that is not a URL", async () => {
+    const unreadable = await refusal(() =>
+      loadConfig({}, { DATABASE_URL_FILE: join(dir, "missing"), MIGRATIONS_DIR: migrationsFolder }),
+    );
+    expect(unreadable.message).toContain(`DATABASE_URL_FILE ${join(dir, "missing")} cannot be read`);
+    const notUrl = await refusal(() =>
       loadConfig({ "database-url": "db.internal:5432" }, { MIGRATIONS_DIR: migrationsFolder }),
     );
     expect(notUrl.message).toContain("the database URL");

@@ -1,13 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { honourSslMode } from "@devtools-sync/db/connection-string";
 import { ExitCode, MigrateError } from "@devtools-sync/migrate-core";
+import type { FlagDefinitions, FlagValues } from "./command";
+import { type DatabaseTarget, parseTarget } from "./target";
 
 /** Everything a command needs to know, from flags and the environment, validated once. */
 export interface MigratorConfig {
   /** Where to connect; undefined means the local embedded PostgreSQL under `dataDir`. */
-  databaseUrl: string | undefined;
+  target: DatabaseTarget | undefined;
   /** The local embedded server's folder (used only without a database URL). */
   dataDir: string;
   /** Port of the local embedded server when this run starts it. */
@@ -24,24 +25,38 @@ export interface MigratorConfig {
   json: boolean;
 }
 
-/** The flags every command accepts, as node:util parseArgs options. */
+/** The flags every command accepts. */
 export const commonFlags = {
-  "database-url": { type: "string" },
-  "migrations-dir": { type: "string" },
-  "lock-timeout": { type: "string" },
-  "lock-retries": { type: "string" },
-  "connect-timeout": { type: "string" },
-  json: { type: "boolean" },
-} as const;
+  "database-url": {
+    type: "string",
+    value: "url",
+    help: "target database (default: $DATABASE_URL, or $DATABASE_URL_FILE's content;\nwithout either, a local PostgreSQL kept in .data/postgres)",
+  },
+  "migrations-dir": {
+    type: "string",
+    value: "dir",
+    help: "drizzle-kit migrations folder (default: $MIGRATIONS_DIR, or the bundled one)",
+  },
+  "lock-timeout": {
+    type: "string",
+    value: "ms",
+    help: "longest wait for a table lock before backing off and retrying (default 5000)",
+  },
+  "lock-retries": {
+    type: "string",
+    value: "n",
+    help: "retries of a migration that hit the lock timeout, pausing 0.25 s, 0.5 s, … 8 s (default 5)",
+  },
+  "connect-timeout": {
+    type: "string",
+    value: "ms",
+    help: "how long to wait for the database to accept connections (default 30000)",
+  },
+  json: { type: "boolean", help: "one JSON object per line on stdout instead of human lines on stderr" },
+  help: { type: "boolean", help: "this text" },
+} as const satisfies FlagDefinitions;
 
-export interface CommonFlagValues {
-  "database-url"?: string;
-  "migrations-dir"?: string;
-  "lock-timeout"?: string;
-  "lock-retries"?: string;
-  "connect-timeout"?: string;
-  json?: boolean;
-}
+export type CommonFlagValues = FlagValues<typeof commonFlags>;
 
 // The bundle ships its migrations beside itself (dist/migrations), as in the Docker image.
 const bundledMigrations = join(dirname(fileURLToPath(import.meta.url)), "migrations");
@@ -49,13 +64,13 @@ const bundledMigrations = join(dirname(fileURLToPath(import.meta.url)), "migrati
 /** Reads flags over environment over defaults; lists every problem at once. */
 export function loadConfig(flags: CommonFlagValues, env: NodeJS.ProcessEnv = process.env): MigratorConfig {
   const problems: string[] = [];
-  const databaseUrl = readDatabaseUrl(flags, env, problems);
+  const target = readTarget(flags, env, problems);
   const migrationsDir = resolve(flags["migrations-dir"] ?? env.MIGRATIONS_DIR ?? bundledMigrations);
   if (!existsSync(join(migrationsDir, "meta", "_journal.json"))) {
     problems.push(`no drizzle-kit migrations in ${migrationsDir} (set MIGRATIONS_DIR or --migrations-dir)`);
   }
   const config: MigratorConfig = {
-    databaseUrl,
+    target,
     dataDir: resolve(env.LOCAL_PG_DATA_DIR ?? ".data/postgres"),
     localPort: wholeNumber("LOCAL_PG_PORT", env.LOCAL_PG_PORT, 54329, problems, 1, 65535),
     migrationsDir,
@@ -75,7 +90,7 @@ export function loadConfig(flags: CommonFlagValues, env: NodeJS.ProcessEnv = pro
   return config;
 }
 
-function readDatabaseUrl(flags: CommonFlagValues, env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
+function readTarget(flags: CommonFlagValues, env: NodeJS.ProcessEnv, problems: string[]): DatabaseTarget | undefined {
   let url = flags["database-url"] ?? env.DATABASE_URL;
   if (!url && env.DATABASE_URL_FILE) {
     try {
@@ -86,20 +101,10 @@ function readDatabaseUrl(flags: CommonFlagValues, env: NodeJS.ProcessEnv, proble
     }
   }
   if (!url) return undefined;
-  let parsed: URL;
   try {
-    parsed = new URL(url);
-  } catch {
-    problems.push("the database URL is not a URL (expected postgres://user:password@host:5432/database)");
-    return undefined;
-  }
-  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
-    problems.push(`the database URL starts with ${parsed.protocol}// (expected postgres:// or postgresql://)`);
-  }
-  try {
-    return honourSslMode(url);
+    return parseTarget(url);
   } catch (error) {
-    problems.push(`the database URL's ${(error as Error).message}`);
+    problems.push((error as Error).message);
     return undefined;
   }
 }

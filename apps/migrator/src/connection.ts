@@ -2,6 +2,7 @@ import { ExitCode, MigrateError } from "@devtools-sync/migrate-core";
 import pg from "pg";
 import type { MigratorConfig } from "./config";
 import type { Reporter } from "./output";
+import { type DatabaseTarget, parseTarget } from "./target";
 
 // Errors worth waiting out: the server is starting, restarting, or not reachable yet
 // (compose and Kubernetes start the migrator alongside the database).
@@ -10,6 +11,8 @@ const TRANSIENT = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN
 /** A session of its own on the target database, and how to let it go. */
 export interface Connection {
   client: pg.Client;
+  /** Where the session is: the configured target, or the local embedded database. */
+  target: DatabaseTarget;
   close(): Promise<void>;
 }
 
@@ -18,17 +21,18 @@ export interface Connection {
  * `connectTimeoutMs` while it is not reachable yet. Fails in one line naming the cause.
  */
 export async function connect(config: MigratorConfig, reporter: Reporter): Promise<Connection> {
-  const local = config.databaseUrl === undefined ? await startLocal(config, reporter) : undefined;
-  const url = config.databaseUrl ?? (local?.url as string);
+  const local = config.target === undefined ? await startLocal(config, reporter) : undefined;
+  const target = config.target ?? (local?.target as DatabaseTarget);
   const deadline = Date.now() + config.connectTimeoutMs;
   for (let attempt = 1; ; attempt++) {
-    const client = new pg.Client({ connectionString: url, application_name: "devtools-sync-migrator" });
+    const client = new pg.Client({ connectionString: target.url, application_name: "devtools-sync-migrator" });
     // An idle connection that dies is reported by the next query, not as an unhandled event.
     client.on("error", () => {});
     try {
       await client.connect();
       return {
         client,
+        target,
         close: async () => {
           await client.end().catch(() => {});
           await local?.stop();
@@ -40,11 +44,25 @@ export async function connect(config: MigratorConfig, reporter: Reporter): Promi
       const delayMs = Math.min(100 * 2 ** (attempt - 1), 2_000);
       if (!TRANSIENT.has(code) || Date.now() + delayMs > deadline) {
         await local?.stop();
-        throw connectionError(url, error, config.connectTimeoutMs);
+        throw connectionError(target, error, config.connectTimeoutMs);
       }
-      if (attempt === 1) reporter.waitingForDatabase(describeTarget(url));
+      if (attempt === 1) reporter.waitingForDatabase(target.display);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
+  }
+}
+
+/** Runs `work` on a session of its own on the target database, closed afterwards whatever happens. */
+export async function withConnection<T>(
+  config: MigratorConfig,
+  reporter: Reporter,
+  work: (client: pg.Client, target: DatabaseTarget) => Promise<T>,
+): Promise<T> {
+  const connection = await connect(config, reporter);
+  try {
+    return await work(connection.client, connection.target);
+  } finally {
+    await connection.close();
   }
 }
 
@@ -55,7 +73,7 @@ async function startLocal(config: MigratorConfig, reporter: Reporter) {
   const server = await startLocalServer(config);
   const url = await ensureDatabase(server.url, LOCAL_DATABASE);
   reporter.usingLocalDatabase(url, config.dataDir);
-  return { url, stop: () => server.stop() };
+  return { target: parseTarget(url), stop: () => server.stop() };
 }
 
 /**
@@ -101,41 +119,29 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<s
   return url.toString();
 }
 
-/** `user@host:port/database`, never the password. */
-export function describeTarget(url: string): string {
-  try {
-    const parsed = new URL(url);
-    const user = decodeURIComponent(parsed.username) || "(default user)";
-    return `${user}@${parsed.hostname || "localhost"}:${parsed.port || 5432}${parsed.pathname}`;
-  } catch {
-    return "the configured database";
-  }
-}
-
-function connectionError(url: string, error: unknown, timeoutMs: number): MigrateError {
+function connectionError(target: DatabaseTarget, error: unknown, timeoutMs: number): MigrateError {
   const { code = "", message = String(error) } = error as { code?: string; message?: string };
-  const target = describeTarget(url);
-  const user = target.split("@")[0];
-  const database = target.split("/").at(-1);
-  const [text, exitCode] = {
+  const { display, user, database } = target;
+  const known: Record<string, [string, ExitCode]> = {
     "28P01": [
-      `Authentication failed for ${user} at ${target}: check the user and password in DATABASE_URL.`,
+      `Authentication failed for ${user} at ${display}: check the user and password in DATABASE_URL.`,
       ExitCode.usage,
     ],
     "28000": [
-      `${target} refused ${user}: allow it in pg_hba.conf or use another role in DATABASE_URL.`,
+      `${display} refused ${user}: allow it in pg_hba.conf or use another role in DATABASE_URL.`,
       ExitCode.usage,
     ],
     "3D000": [
-      `Database ${database} does not exist on ${target}: create it, or fix the database name in DATABASE_URL.`,
+      `Database ${database} does not exist on ${display}: create it, or fix the database name in DATABASE_URL.`,
       ExitCode.usage,
     ],
-    ENOTFOUND: [`Host of ${target} not found: fix the host name in DATABASE_URL.`, ExitCode.failure],
-  }[code] ?? [
+    ENOTFOUND: [`Host of ${display} not found: fix the host name in DATABASE_URL.`, ExitCode.failure],
+  };
+  const [text, exitCode]: [string, ExitCode] = known[code] ?? [
     TRANSIENT.has(code)
-      ? `Cannot reach the database at ${target} (${code}) after ${Math.round(timeoutMs / 1000)} s: check that it is running and that DATABASE_URL names the right host and port.`
-      : `Cannot connect to ${target}: ${message}.`,
+      ? `Cannot reach the database at ${display} (${code}) after ${Math.round(timeoutMs / 1000)} s: check that it is running and that DATABASE_URL names the right host and port.`
+      : `Cannot connect to ${display}: ${message}.`,
     ExitCode.failure,
   ];
-  return new MigrateError("connection-failed", text as string, exitCode as ExitCode, { cause: error });
+  return new MigrateError("connection-failed", text, exitCode, { cause: error });
 }

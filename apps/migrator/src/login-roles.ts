@@ -2,9 +2,12 @@ import { readFileSync } from "node:fs";
 import { ensureLoginRole, groupRoles, type LoginRole, type RoleKind } from "@devtools-sync/db/roles";
 import { ExitCode, MigrateError } from "@devtools-sync/migrate-core";
 import type pg from "pg";
+import type { FlagValues } from "./command";
+
+type LoginRoleFlag = "app-role" | "readonly-role" | "admin-role";
 
 /** Per kind: its flag, its environment variables, and the login role's default name. */
-const settings: Record<RoleKind, { flag: string; env: string; fallback: string }> = {
+const settings: Record<RoleKind, { flag: LoginRoleFlag; env: string; fallback: string }> = {
   app: { flag: "app-role", env: "APP_ROLE", fallback: "devtools_sync_service" },
   readonly: { flag: "readonly-role", env: "READONLY_ROLE", fallback: "devtools_sync_reporting" },
   admin: { flag: "admin-role", env: "ADMIN_ROLE", fallback: "devtools_sync_operator" },
@@ -15,11 +18,12 @@ export const loginRoleFlags = Object.fromEntries(
   Object.entries(settings).map(([kind, { flag, env, fallback }]) => [
     flag,
     {
-      type: "string" as const,
+      type: "string",
+      value: "name",
       help: `login role made a member of ${groupRoles[kind as RoleKind]} (default: $${env}, else ${fallback}; "" skips it)`,
     },
   ]),
-);
+) as Record<LoginRoleFlag, { type: "string"; value: string; help: string }>;
 
 /**
  * The login roles to ensure, from flags over environment over defaults; an empty name skips one
@@ -27,7 +31,7 @@ export const loginRoleFlags = Object.fromEntries(
  * a variable, so it appears in no process list and no shell history.
  */
 export function loginRolesFrom(
-  values: Record<string, string | boolean | undefined>,
+  values: FlagValues<typeof loginRoleFlags>,
   env: NodeJS.ProcessEnv = process.env,
 ): LoginRole[] {
   const problems: string[] = [];
@@ -36,7 +40,7 @@ export function loginRolesFrom(
     RoleKind,
     (typeof settings)[RoleKind],
   ][]) {
-    const name = (values[flag] as string | undefined) ?? env[variable] ?? fallback;
+    const name = values[flag] ?? env[variable] ?? fallback;
     if (name === "") continue;
     if (!/^[a-z_][a-z0-9_$]{0,62}$/.test(name)) {
       problems.push(`--${flag} must be a lowercase role name (letters, digits, _), got "${name}"`);

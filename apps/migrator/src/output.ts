@@ -3,8 +3,8 @@ import { redact } from "./redact";
 
 /**
  * Everything the migrator tells its user. Human lines go to stderr (stdout stays for data such
- * as `plan` SQL); with `--json`, one JSON object per line goes to stdout. Every line passes
- * through `redact`, so no password reaches a log.
+ * as `plan` SQL); with `--json`, one JSON object per line goes to stdout. Every line but the
+ * data passes through `redact`, so no password reaches a log.
  */
 export interface Reporter {
   event(event: MigrationEvent): void;
@@ -12,6 +12,11 @@ export interface Reporter {
   usingLocalDatabase(url: string, dataDir: string): void;
   /** A command's result: a human summary line, or the object itself as JSON. */
   result(summary: string, data: object): void;
+  /**
+   * Text to pipe elsewhere (SQL, a URL, the help), to stdout as it is; with `--json` nothing,
+   * since the result object carries it.
+   */
+  print(text: string): void;
   error(code: string, message: string, exitCode: number): void;
 }
 
@@ -27,6 +32,9 @@ export function createReporter(json: boolean, write = defaultWrite): Reporter {
     usingLocalDatabase: (url, dataDir) =>
       emit("local-database", { url, dataDir }, `No DATABASE_URL: using the local PostgreSQL in ${dataDir} (${url})`),
     result: (summary, data) => emit("result", data, summary),
+    print: (text) => {
+      if (!json) write("stdout", text);
+    },
     error: (code, message, exitCode) => emit("error", { code, message, exitCode }, `Error: ${message}`),
   };
 }

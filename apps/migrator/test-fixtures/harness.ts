@@ -1,13 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { withClient } from "@devtools-sync/local-postgres/testing";
-import { afterAll } from "vitest";
 import type { MigratorConfig } from "../src/config";
+import { parseTarget } from "../src/target";
 
 // Process-level helpers for the migrator's tests: they run the bundled CLI exactly as a deploy
 // pipeline does (node dist/cli.js), against real databases on the test server.
@@ -129,14 +126,12 @@ export function lines(text: string): string[] {
   return text.split("\n").filter((line) => line !== "");
 }
 
-/** A fresh temporary folder, removed after the file's tests. */
-export async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "migrator-test-"));
-  afterAll(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-export { type FixtureMigration, writeMigrationsFolder as writeMigrations } from "@devtools-sync/migrate-core/testing";
+export {
+  type FixtureMigration,
+  refusal,
+  temporaryFolder as tempDir,
+  writeMigrationsFolder as writeMigrations,
+} from "@devtools-sync/migrate-core/testing";
 
 /** Our ledger's names in order, and how many rows drizzle's ledger holds. */
 export async function ledgers(url: string): Promise<{ names: string[]; finished: boolean[]; drizzleRows: number }> {
@@ -174,7 +169,7 @@ export async function eventually(description: string, condition: () => Promise<b
 /** A migrator configuration for calling a command's library function directly against `url`. */
 export function testConfig(url: string | undefined, json = false): MigratorConfig {
   return {
-    databaseUrl: url,
+    target: url === undefined ? undefined : parseTarget(url),
     dataDir: "/nonexistent",
     localPort: 54329,
     migrationsDir: migrationsFolder,

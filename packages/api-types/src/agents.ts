@@ -20,16 +20,12 @@ export const insertAgentSchema = insertSchemaOf(agents, createInsertSchema(agent
 /** A change to an `agents` row. */
 export const updateAgentSchema = nonEmptyPatch(updateSchemaOf(createUpdateSchema(agents, rules.written)));
 
-/** What {@link selectAgentSchema} parses to. */
 export type SelectAgent = z.infer<typeof selectAgentSchema>;
-/** What {@link insertAgentSchema} parses to. */
 export type InsertAgent = z.infer<typeof insertAgentSchema>;
-/** What {@link updateAgentSchema} parses to. */
 export type UpdateAgent = z.infer<typeof updateAgentSchema>;
 
 /** An agent as the API returns it. */
 export const agentResponseSchema = wire(selectAgentSchema);
-/** What {@link agentResponseSchema} parses to. */
 export type AgentResponse = z.infer<typeof agentResponseSchema>;
 
 /** Seconds between heartbeats the server may ask for: from 10 seconds to a day. */
@@ -46,7 +42,6 @@ export const registerAgentRequestSchema = insertAgentSchema.pick({
   displayName: true,
   agentVersion: true,
 });
-/** What {@link registerAgentRequestSchema} parses to. */
 export type RegisterAgentRequest = z.infer<typeof registerAgentRequestSchema>;
 
 /** The registered agent and how often it should send a heartbeat. */
@@ -54,12 +49,10 @@ export const registerAgentResponseSchema = z.object({
   agent: agentResponseSchema,
   heartbeatIntervalSeconds: heartbeatIntervalSchema,
 });
-/** What {@link registerAgentResponseSchema} parses to. */
 export type RegisterAgentResponse = z.infer<typeof registerAgentResponseSchema>;
 
 /** An agent's heartbeat; it reports its version when that changed (e.g. after an update). */
 export const agentHeartbeatRequestSchema = insertAgentSchema.pick({ agentVersion: true });
-/** What {@link agentHeartbeatRequestSchema} parses to. */
 export type AgentHeartbeatRequest = z.infer<typeof agentHeartbeatRequestSchema>;
 
 /** The agent's status as the server sees it (`disabled`: stop reporting) and when to beat next. */
@@ -68,7 +61,6 @@ export const agentHeartbeatResponseSchema = z.object({
   heartbeatIntervalSeconds: heartbeatIntervalSchema,
   serverTime: isoTimestamp,
 });
-/** What {@link agentHeartbeatResponseSchema} parses to. */
 export type AgentHeartbeatResponse = z.infer<typeof agentHeartbeatResponseSchema>;
 
 true satisfies Same<z.output<typeof selectAgentSchema>, typeof agents.$inferSelect>;

@@ -45,23 +45,18 @@ export const insertApiKeySchema = insertSchemaOf(apiKeys, createInsertSchema(api
 /** A change to an `api_keys` row (renaming, revoking, recording use). */
 export const updateApiKeySchema = nonEmptyPatch(updateSchemaOf(createUpdateSchema(apiKeys, rules.written)));
 
-/** What {@link selectApiKeySchema} parses to. */
 export type SelectApiKey = z.infer<typeof selectApiKeySchema>;
-/** What {@link insertApiKeySchema} parses to. */
 export type InsertApiKey = z.infer<typeof insertApiKeySchema>;
-/** What {@link updateApiKeySchema} parses to. */
 export type UpdateApiKey = z.infer<typeof updateApiKeySchema>;
 
 /** An admin creating an API key for a group; scopes default to `agent`. */
 export const createApiKeyRequestSchema = wire(
   insertApiKeySchema.pick({ groupId: true, name: true, scopes: true, expiresAt: true }),
 );
-/** What {@link createApiKeyRequestSchema} parses to. */
 export type CreateApiKeyRequest = z.infer<typeof createApiKeyRequestSchema>;
 
 /** An API key as the API returns it: never its hash. */
 export const apiKeyResponseSchema = wire(selectApiKeySchema.omit({ keyHash: true }));
-/** What {@link apiKeyResponseSchema} parses to. */
 export type ApiKeyResponse = z.infer<typeof apiKeyResponseSchema>;
 
 /** The created key, and the raw key itself: the only time anyone sees it. */
@@ -74,7 +69,6 @@ export const createApiKeyResponseSchema = z
     path: ["key"],
     message: "must start with the key prefix",
   });
-/** What {@link createApiKeyResponseSchema} parses to. */
 export type CreateApiKeyResponse = z.infer<typeof createApiKeyResponseSchema>;
 
 true satisfies Same<z.output<typeof selectApiKeySchema>, typeof apiKeys.$inferSelect>;

@@ -39,9 +39,7 @@ export const selectAuditLogSchema = createSelectSchema(auditLog, rules.stored);
 export const insertAuditLogSchema = insertSchemaOf(auditLog, createInsertSchema(auditLog, rules.written));
 // No update schema: the log is append-only, and the database refuses every UPDATE of it.
 
-/** What {@link selectAuditLogSchema} parses to. */
 export type SelectAuditLog = z.infer<typeof selectAuditLogSchema>;
-/** What {@link insertAuditLogSchema} parses to. */
 export type InsertAuditLog = z.infer<typeof insertAuditLogSchema>;
 
 /** `system` acts on its own; every other actor is a row (user, agent, API key) and names its id. */
@@ -57,12 +55,10 @@ function actorIdFitsType(event: { actorType: AuditActorType; actorId?: string | 
 
 /** An audit event as a service records it. */
 export const auditEventSchema = insertAuditLogSchema.superRefine(actorIdFitsType);
-/** What {@link auditEventSchema} parses to. */
 export type AuditEvent = z.infer<typeof auditEventSchema>;
 
 /** An audit event as the API returns it. */
 export const auditEventResponseSchema = wire(selectAuditLogSchema);
-/** What {@link auditEventResponseSchema} parses to. */
 export type AuditEventResponse = z.infer<typeof auditEventResponseSchema>;
 
 /** Filters of the audit trail, newest first, one page at a time. */
@@ -71,7 +67,6 @@ export const auditLogQuerySchema = paginationQuerySchema.extend({
   eventType: storableText(50).regex(DOTTED_IDENTIFIER, { message: "must be a dotted lowercase event type" }).optional(),
   actorType: selectAuditLogSchema.shape.actorType.optional(),
 });
-/** What {@link auditLogQuerySchema} parses to. */
 export type AuditLogQuery = z.infer<typeof auditLogQuerySchema>;
 
 true satisfies Same<z.output<typeof selectAuditLogSchema>, typeof auditLog.$inferSelect>;

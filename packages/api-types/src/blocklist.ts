@@ -13,11 +13,8 @@ export const insertBlocklistSchema = insertSchemaOf(blocklist, createInsertSchem
 /** A change to a `blocklist` row. */
 export const updateBlocklistSchema = nonEmptyPatch(updateSchemaOf(createUpdateSchema(blocklist, rules.written)));
 
-/** What {@link selectBlocklistSchema} parses to. */
 export type SelectBlocklist = z.infer<typeof selectBlocklistSchema>;
-/** What {@link insertBlocklistSchema} parses to. */
 export type InsertBlocklist = z.infer<typeof insertBlocklistSchema>;
-/** What {@link updateBlocklistSchema} parses to. */
 export type UpdateBlocklist = z.infer<typeof updateBlocklistSchema>;
 
 function compilesAsUnicodeRegex(pattern: string): boolean {
@@ -56,17 +53,14 @@ const entryFields = insertBlocklistSchema.pick({ patternType: true, pattern: tru
 
 /** An admin blocking extensions: one by id (`exact`), a whole `publisher`, or a `regex` over ids. */
 export const createBlocklistEntryRequestSchema = entryFields.superRefine(patternFitsType);
-/** What {@link createBlocklistEntryRequestSchema} parses to. */
 export type CreateBlocklistEntryRequest = z.infer<typeof createBlocklistEntryRequestSchema>;
 
 /** An admin changing an entry: its reason, whether it is active, or its type and pattern together. */
 export const updateBlocklistEntryRequestSchema = nonEmptyPatch(entryFields.partial()).superRefine(patternFitsType);
-/** What {@link updateBlocklistEntryRequestSchema} parses to. */
 export type UpdateBlocklistEntryRequest = z.infer<typeof updateBlocklistEntryRequestSchema>;
 
 /** A blocklist entry as the API returns it. */
 export const blocklistEntryResponseSchema = wire(selectBlocklistSchema);
-/** What {@link blocklistEntryResponseSchema} parses to. */
 export type BlocklistEntryResponse = z.infer<typeof blocklistEntryResponseSchema>;
 
 true satisfies Same<z.output<typeof selectBlocklistSchema>, typeof blocklist.$inferSelect>;

@@ -32,28 +32,22 @@ export const insertExtensionSchema = insertSchemaOf(extensions, createInsertSche
 /** A change to an `extensions` row. */
 export const updateExtensionSchema = nonEmptyPatch(updateSchemaOf(createUpdateSchema(extensions, rules.written)));
 
-/** What {@link selectExtensionSchema} parses to. */
 export type SelectExtension = z.infer<typeof selectExtensionSchema>;
-/** What {@link insertExtensionSchema} parses to. */
 export type InsertExtension = z.infer<typeof insertExtensionSchema>;
-/** What {@link updateExtensionSchema} parses to. */
 export type UpdateExtension = z.infer<typeof updateExtensionSchema>;
 
 /** An admin adding an extension to the catalogue (blocking goes through the blocklist). */
 export const createExtensionRequestSchema = insertExtensionSchema.omit({ isBlocked: true });
-/** What {@link createExtensionRequestSchema} parses to. */
 export type CreateExtensionRequest = z.infer<typeof createExtensionRequestSchema>;
 
 /** An admin changing an extension; its `publisher.name` id is its identity and stays. */
 export const updateExtensionRequestSchema = nonEmptyPatch(
   createExtensionRequestSchema.omit({ extensionId: true }).partial(),
 );
-/** What {@link updateExtensionRequestSchema} parses to. */
 export type UpdateExtensionRequest = z.infer<typeof updateExtensionRequestSchema>;
 
 /** An extension as the API returns it. */
 export const extensionResponseSchema = wire(selectExtensionSchema);
-/** What {@link extensionResponseSchema} parses to. */
 export type ExtensionResponse = z.infer<typeof extensionResponseSchema>;
 
 true satisfies Same<z.output<typeof selectExtensionSchema>, typeof extensions.$inferSelect>;

@@ -17,26 +17,20 @@ export const updateGroupExtensionSchema = nonEmptyPatch(
   updateSchemaOf(createUpdateSchema(groupExtensions, rules.written)),
 );
 
-/** What {@link selectGroupExtensionSchema} parses to. */
 export type SelectGroupExtension = z.infer<typeof selectGroupExtensionSchema>;
-/** What {@link insertGroupExtensionSchema} parses to. */
 export type InsertGroupExtension = z.infer<typeof insertGroupExtensionSchema>;
-/** What {@link updateGroupExtensionSchema} parses to. */
 export type UpdateGroupExtension = z.infer<typeof updateGroupExtensionSchema>;
 
 /** An admin adding a catalogue extension (by its row id) to a group, required unless said otherwise. */
 export const addGroupExtensionRequestSchema = insertGroupExtensionSchema.pick({ extensionId: true, isRequired: true });
-/** What {@link addGroupExtensionRequestSchema} parses to. */
 export type AddGroupExtensionRequest = z.infer<typeof addGroupExtensionRequestSchema>;
 
 /** An admin making a group's extension required or merely recommended. */
 export const updateGroupExtensionRequestSchema = insertGroupExtensionSchema.pick({ isRequired: true }).required();
-/** What {@link updateGroupExtensionRequestSchema} parses to. */
 export type UpdateGroupExtensionRequest = z.infer<typeof updateGroupExtensionRequestSchema>;
 
 /** A group's extension as the API returns it. */
 export const groupExtensionResponseSchema = wire(selectGroupExtensionSchema);
-/** What {@link groupExtensionResponseSchema} parses to. */
 export type GroupExtensionResponse = z.infer<typeof groupExtensionResponseSchema>;
 
 true satisfies Same<z.output<typeof selectGroupExtensionSchema>, typeof groupExtensions.$inferSelect>;

@@ -15,26 +15,20 @@ export const insertGroupSchema = insertSchemaOf(groups, createInsertSchema(group
 /** A change to a `groups` row. */
 export const updateGroupSchema = nonEmptyPatch(updateSchemaOf(createUpdateSchema(groups, rules.written)));
 
-/** What {@link selectGroupSchema} parses to. */
 export type SelectGroup = z.infer<typeof selectGroupSchema>;
-/** What {@link insertGroupSchema} parses to. */
 export type InsertGroup = z.infer<typeof insertGroupSchema>;
-/** What {@link updateGroupSchema} parses to. */
 export type UpdateGroup = z.infer<typeof updateGroupSchema>;
 
 /** An admin creating a group. */
 export const createGroupRequestSchema = insertGroupSchema.pick({ name: true, description: true, settings: true });
-/** What {@link createGroupRequestSchema} parses to. */
 export type CreateGroupRequest = z.infer<typeof createGroupRequestSchema>;
 
 /** An admin renaming a group or changing its description or settings (at least one of them). */
 export const updateGroupRequestSchema = nonEmptyPatch(createGroupRequestSchema.partial());
-/** What {@link updateGroupRequestSchema} parses to. */
 export type UpdateGroupRequest = z.infer<typeof updateGroupRequestSchema>;
 
 /** A group as the API returns it. */
 export const groupResponseSchema = wire(selectGroupSchema);
-/** What {@link groupResponseSchema} parses to. */
 export type GroupResponse = z.infer<typeof groupResponseSchema>;
 
 true satisfies Same<z.output<typeof selectGroupSchema>, typeof groups.$inferSelect>;

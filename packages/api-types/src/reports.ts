@@ -21,11 +21,8 @@ export const insertReportSchema = insertSchemaOf(reports, createInsertSchema(rep
 /** A change to a `reports` row. */
 export const updateReportSchema = nonEmptyPatch(updateSchemaOf(createUpdateSchema(reports, rules.written)));
 
-/** What {@link selectReportSchema} parses to. */
 export type SelectReport = z.infer<typeof selectReportSchema>;
-/** What {@link insertReportSchema} parses to. */
 export type InsertReport = z.infer<typeof insertReportSchema>;
-/** What {@link updateReportSchema} parses to. */
 export type UpdateReport = z.infer<typeof updateReportSchema>;
 
 /** Most entries one batch may carry. */
@@ -44,7 +41,6 @@ export const reportEntrySchema = insertReportSchema
         ctx.addIssue({ code: "custom", path: [field], message: "must be absent when not installed" });
     }
   });
-/** What {@link reportEntrySchema} parses to. */
 export type ReportEntry = z.infer<typeof reportEntrySchema>;
 
 /** Rejects a batch longer than {@link MAX_REPORT_BATCH} before validating a single entry. */
@@ -73,7 +69,6 @@ export const submitReportsRequestSchema = z
       seen.add(entry.extensionId);
     });
   });
-/** What {@link submitReportsRequestSchema} parses to. */
 export type SubmitReportsRequest = z.infer<typeof submitReportsRequestSchema>;
 
 /** How many entries were stored, and which of them are on the blocklist. */
@@ -81,12 +76,10 @@ export const submitReportsResponseSchema = z.object({
   accepted: z.int().min(0).max(MAX_REPORT_BATCH),
   blockedExtensionIds: z.array(insertReportSchema.shape.extensionId).max(MAX_REPORT_BATCH),
 });
-/** What {@link submitReportsResponseSchema} parses to. */
 export type SubmitReportsResponse = z.infer<typeof submitReportsResponseSchema>;
 
 /** A report as the API returns it. */
 export const reportResponseSchema = wire(selectReportSchema);
-/** What {@link reportResponseSchema} parses to. */
 export type ReportResponse = z.infer<typeof reportResponseSchema>;
 
 true satisfies Same<z.output<typeof selectReportSchema>, typeof reports.$inferSelect>;

@@ -25,11 +25,8 @@ export const insertUserSchema = insertSchemaOf(users, createInsertSchema(users, 
 /** A change to a `users` row. */
 export const updateUserSchema = nonEmptyPatch(updateSchemaOf(createUpdateSchema(users, rules.written)));
 
-/** What {@link selectUserSchema} parses to. */
 export type SelectUser = z.infer<typeof selectUserSchema>;
-/** What {@link insertUserSchema} parses to. */
 export type InsertUser = z.infer<typeof insertUserSchema>;
-/** What {@link updateUserSchema} parses to. */
 export type UpdateUser = z.infer<typeof updateUserSchema>;
 
 /** Shortest password the API accepts. */
@@ -43,12 +40,10 @@ export const createUserRequestSchema = insertUserSchema.pick({ email: true, disp
     message: `must be at least ${MIN_PASSWORD_LENGTH} characters`,
   }),
 });
-/** What {@link createUserRequestSchema} parses to. */
 export type CreateUserRequest = z.infer<typeof createUserRequestSchema>;
 
 /** A user as the API returns it: never the password hash. */
 export const userResponseSchema = wire(selectUserSchema.omit({ passwordHash: true }));
-/** What {@link userResponseSchema} parses to. */
 export type UserResponse = z.infer<typeof userResponseSchema>;
 
 true satisfies Same<z.output<typeof selectUserSchema>, typeof users.$inferSelect>;

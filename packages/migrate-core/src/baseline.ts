@@ -5,6 +5,7 @@ import { SchemaDriftError, schemaDrift } from "./expected-schema";
 import { readMigrations } from "./journal";
 import { DRIZZLE_LEDGER, ensureLedger, readLedger, recordFinished, tableExists } from "./ledger";
 import { withMigrationLock } from "./lock";
+import { inTransaction } from "./transaction";
 
 /** How to take over a database whose schema was made by other means. */
 export interface BaselineOptions {
@@ -55,15 +56,10 @@ export async function baseline(options: BaselineOptions): Promise<BaselineResult
         );
       }
       const recorded = migrations.filter((migration) => migration.index <= target.index);
-      await client.query("BEGIN");
-      try {
+      await inTransaction(client, async () => {
         await ensureLedger(client);
         for (const migration of recorded) await recordFinished(client, migration, null);
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw error;
-      }
+      });
       return { recorded: recorded.map((migration) => migration.name), ignored: drift.ignored };
     },
   );

@@ -1,23 +1,13 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { MigrationEvent } from "./events";
 import { migrate } from "./migrate";
-import { drizzleMigrate, migrationState, writeMigrationsFolder } from "./testing";
+import { drizzleMigrate, fixtureFolder, migrationState, writeMigrationsFolder } from "./testing";
 
 // Teams keep using drizzle-kit migrate / drizzle-orm migrate() next to this migrator: each must
 // see the other's work as applied, never apply a migration twice, and never fail on it. (The
 // committed migrations of packages/db make the round trip in tooling/db-tools' tests.)
 const theirs = await createTestDatabase();
-
-async function fixtureFolder(migrations: { tag: string; sql: string }[]): Promise<string> {
-  const folder = await mkdtemp(join(tmpdir(), "migrate-core-interop-"));
-  afterAll(() => rm(folder, { recursive: true, force: true }));
-  await writeMigrationsFolder(folder, migrations);
-  return folder;
-}
 
 describe("drizzle interop", () => {
   it("takes over a database drizzle-orm's migrate() migrated: nothing re-applied, later migrations applied", async () => {

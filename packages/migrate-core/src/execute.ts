@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { ExitCode, MigrateError } from "./errors";
 import type { EventSink } from "./events";
+import { inTransaction } from "./transaction";
 
 // How a list of statements runs, for a migration (up) and for its down migration alike: in one
 // transaction, or statement by statement (CONCURRENTLY) with progress recorded so a re-run
@@ -69,17 +70,13 @@ export async function executeStep(options: ExecuteOptions, step: Step, onEvent: 
 async function runInTransaction(options: ExecuteOptions, step: Step): Promise<void> {
   const { client } = options;
   const started = performance.now();
-  try {
-    await client.query(`BEGIN; SET LOCAL lock_timeout = ${lockTimeout(options)}`);
+  await inTransaction(client, async () => {
+    await client.query(`SET LOCAL lock_timeout = ${lockTimeout(options)}`);
     for (const [index, statement] of step.statements.entries()) {
       await runStatement(client, statement, index);
     }
     await step.recordDone(performance.now() - started);
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  }
+  });
 }
 
 async function runStatementByStatement(options: ExecuteOptions, step: Step, resumeAt: number) {
@@ -92,12 +89,7 @@ async function runStatementByStatement(options: ExecuteOptions, step: Step, resu
       if (await prepareConcurrentIndexBuild(client, statement)) await runStatement(client, statement, index);
       await step.recordProgress(index + 1);
     }
-    await client.query("BEGIN");
-    await step.recordDone(performance.now() - started);
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
+    await inTransaction(client, () => step.recordDone(performance.now() - started));
   } finally {
     await client.query("RESET lock_timeout").catch(() => {});
   }

@@ -1,11 +1,9 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdir } from "node:fs/promises";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate as drizzleMigrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { describeSchema } from "./catalog";
 import { MigrateError } from "./errors";
 import type { MigrationEvent } from "./events";
@@ -13,7 +11,7 @@ import { withMigrationLock } from "./lock";
 import { migrate } from "./migrate";
 import { rollback } from "./rollback";
 import { status } from "./status";
-import { writeMigrationsFolder } from "./testing";
+import { fixtureFolder } from "./testing";
 
 // rollback() under the same rules as migrate(): drizzle's ledger agrees afterwards, the migration
 // lock is shared, lock_timeout is retried, and a CONCURRENTLY down migration cut off halfway resumes.
@@ -53,9 +51,7 @@ const concurrentIndexes: Fixture = {
 };
 
 async function folderOf(migrations: Fixture[]): Promise<string> {
-  const folder = await mkdtemp(join(tmpdir(), "migrate-core-rollback-"));
-  afterAll(() => rm(folder, { recursive: true, force: true }));
-  await writeMigrationsFolder(folder, migrations);
+  const folder = await fixtureFolder(migrations);
   expect((await readdir(folder)).length).toBe(migrations.length * 2 + 1);
   return folder;
 }

@@ -1,14 +1,17 @@
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate as drizzleOrmMigrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { describeSchema } from "./catalog";
+import { MigrateError } from "./errors";
 import { migrate } from "./migrate";
 
-// Fixture folders in drizzle-kit's layout, for tests and benches of anything that reads migrations,
-// and migrated test databases. Only tests and benches import this module.
+// What the tests of anything that reads migrations share: fixture folders in drizzle-kit's layout
+// (benches use them too), temporary folders, migrated test databases, drizzle-orm's own migrate(),
+// and the refusal a test expects. Only tests and benches import this module.
 
 /** A fresh database for one test file with every migration of `folder` applied (dropped after the file). */
 export async function createMigratedTestDatabase(folder: string): Promise<TestDatabase> {
@@ -68,4 +71,29 @@ export async function writeMigrationsFolder(folder: string, migrations: FixtureM
     if (migration.down !== undefined) await writeFile(join(folder, `${migration.tag}.down.sql`), migration.down);
   }
   return folder;
+}
+
+/** A fresh temporary folder, removed after the test file that asked for it. */
+export async function temporaryFolder(): Promise<string> {
+  // Imported here, so that benches writing fixture folders load no test runner.
+  const { afterAll } = await import("vitest");
+  const folder = await mkdtemp(join(tmpdir(), "migrations-test-"));
+  afterAll(() => rm(folder, { recursive: true, force: true }));
+  return folder;
+}
+
+/** `migrations` written as drizzle-kit would into a fresh temporary folder (removed after the test file). */
+export async function fixtureFolder(migrations: FixtureMigration[]): Promise<string> {
+  return writeMigrationsFolder(await temporaryFolder(), migrations);
+}
+
+/** The MigrateError `run` refuses with, thrown or as a rejected promise; fails the test when it does not refuse. */
+export async function refusal(run: () => unknown): Promise<MigrateError> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof MigrateError) return error;
+    throw error;
+  }
+  throw new Error("expected a refusal (a MigrateError), but it succeeded");
 }

@@ -1,7 +1,7 @@
 import { ExitCode, MigrateError, baseline as recordBaseline, SchemaDriftError } from "@devtools-sync/migrate-core";
-import type { Command } from "../command";
+import { defineCommand } from "../command";
 import type { MigratorConfig } from "../config";
-import { connect } from "../connection";
+import { withConnection } from "../connection";
 import type { Reporter } from "../output";
 
 /** What `baseline` recorded. */
@@ -27,27 +27,25 @@ export async function baseline(
       ExitCode.usage,
     );
   }
-  const connection = await connect(config, reporter);
-  try {
-    return await recordBaseline({
-      client: connection.client,
-      folder: config.migrationsDir,
-      to,
-      onEvent: (event) => reporter.event(event),
-    });
-  } finally {
-    await connection.close();
-  }
+  return withConnection(config, reporter, (client) =>
+    recordBaseline({ client, folder: config.migrationsDir, to, onEvent: (event) => reporter.event(event) }),
+  );
 }
 
-export const baselineCommand: Command = {
+export const baselineCommand = defineCommand({
   name: "baseline",
   summary:
     "Take over a database made without the migrator: if its schema equals what the migrations up to --to create, record them as applied (exit 4 otherwise).",
-  flags: { to: { type: "string", help: "the last migration the database already has, e.g. 0000_create_seed_schema" } },
+  flags: {
+    to: {
+      type: "string",
+      value: "migration",
+      help: "the last migration the database already has, e.g. 0000_create_seed_schema",
+    },
+  },
   async run(config, reporter, values) {
     try {
-      const result = await baseline(config, reporter, values.to as string | undefined);
+      const result = await baseline(config, reporter, values.to);
       const ignored = result.ignored.length > 0 ? ` Left alone: ${result.ignored.join(", ")}.` : "";
       reporter.result(
         `Recorded ${result.recorded.length} migration(s) as applied, through ${result.recorded.at(-1)}; migrator up applies the rest.${ignored}`,
@@ -65,4 +63,4 @@ export const baselineCommand: Command = {
       return error.exitCode;
     }
   },
-};
+});

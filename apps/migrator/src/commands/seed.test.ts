@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { testConfig as config } from "../../test-fixtures/harness";
 import { createReporter } from "../output";
 import { DEV_API_KEYS, DEV_PASSWORD, DEV_PASSWORD_BCRYPT } from "../seed-data";
+import { parseTarget } from "../target";
 import { developmentTarget, seed, seedCommand } from "./seed";
 
 const quiet = createReporter(true, () => {});
@@ -46,7 +47,7 @@ describe("which databases count as development", () => {
     ["postgres://u:p@localhost:5432/devtools_sync", { MIGRATOR_ENV: "production" }, false],
     [undefined, { MIGRATOR_ENV: "production" }, false],
   ])("%s with %o: %s", (url, env, development) => {
-    expect(developmentTarget(url, env).development).toBe(development);
+    expect(developmentTarget(url === undefined ? undefined : parseTarget(url), env).development).toBe(development);
   });
 });
 

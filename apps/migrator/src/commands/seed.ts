@@ -1,11 +1,12 @@
 import { groupRoles } from "@devtools-sync/db/roles";
-import { ExitCode, MigrateError, pendingMigrations } from "@devtools-sync/migrate-core";
+import { ExitCode, inTransaction, MigrateError, pendingMigrations } from "@devtools-sync/migrate-core";
 import type pg from "pg";
-import type { Command } from "../command";
+import { defineCommand } from "../command";
 import type { MigratorConfig } from "../config";
-import { connect, describeTarget } from "../connection";
+import { withConnection } from "../connection";
 import type { Reporter } from "../output";
 import { seedTables } from "../seed-data";
+import type { DatabaseTarget } from "../target";
 
 /**
  * Whether a target counts as a development database, and why. Development means one of:
@@ -16,35 +17,21 @@ import { seedTables } from "../seed-data";
  * MIGRATOR_ENV set to anything else (e.g. production) overrides the last two: never development.
  */
 export function developmentTarget(
-  databaseUrl: string | undefined,
+  target: DatabaseTarget | undefined,
   env: NodeJS.ProcessEnv,
 ): { development: boolean; reason: string } {
   const declared = env.MIGRATOR_ENV?.trim();
   if (declared && declared !== "development") {
     return { development: false, reason: `MIGRATOR_ENV is ${declared}` };
   }
-  if (databaseUrl === undefined) return { development: true, reason: "the local embedded PostgreSQL" };
+  if (target === undefined) return { development: true, reason: "the local embedded PostgreSQL" };
   if (declared === "development") return { development: true, reason: "MIGRATOR_ENV=development" };
-  let url: URL;
-  try {
-    url = new URL(databaseUrl);
-  } catch {
-    return { development: false, reason: "the database URL cannot be read" };
-  }
-  const host = url.searchParams.get("host") ?? decodeURIComponent(url.hostname);
-  const database = decodeURIComponent(url.pathname.slice(1));
-  const loopback =
-    host === "" ||
-    host.startsWith("/") ||
-    host === "localhost" ||
-    host === "[::1]" ||
-    host === "::1" ||
-    /^127(\.\d{1,3}){3}$/.test(host);
+  const { host, database, local } = target;
   const devName = database === "devtools_sync" || /_(dev|test)$/.test(database);
-  if (loopback && devName) return { development: true, reason: `database ${database} on ${host || "a local socket"}` };
+  if (local && devName) return { development: true, reason: `database ${database} on ${host}` };
   return {
     development: false,
-    reason: loopback ? `database ${database} is not named devtools_sync, *_dev or *_test` : `host ${host} is not local`,
+    reason: local ? `database ${database} is not named devtools_sync, *_dev or *_test` : `host ${host} is not local`,
   };
 }
 
@@ -64,17 +51,15 @@ export interface SeedOptions {
  * unless `force`, and a database with pending migrations.
  */
 export async function seed(config: MigratorConfig, reporter: Reporter, options: SeedOptions = {}): Promise<SeedResult> {
-  const target = developmentTarget(config.databaseUrl, options.env ?? process.env);
+  const target = developmentTarget(config.target, options.env ?? process.env);
   if (!target.development && !options.force) {
     throw new MigrateError(
       "not-development",
-      `Refusing to seed ${config.databaseUrl ? describeTarget(config.databaseUrl) : "the local PostgreSQL"}: not a development database (${target.reason}); pass --force to seed it anyway.`,
+      `Refusing to seed ${config.target?.display ?? "the local PostgreSQL"}: not a development database (${target.reason}); pass --force to seed it anyway.`,
       ExitCode.usage,
     );
   }
-  const connection = await connect(config, reporter);
-  try {
-    const { client } = connection;
+  return withConnection(config, reporter, async (client) => {
     const pending = await pendingMigrations({ client, folder: config.migrationsDir });
     if (pending.length > 0) {
       throw new MigrateError(
@@ -83,7 +68,7 @@ export async function seed(config: MigratorConfig, reporter: Reporter, options: 
         ExitCode.usage,
       );
     }
-    return await inTransaction(client, async () => {
+    return inTransaction(client, async () => {
       await writeAsEveryGroup(client);
       const inserted: SeedResult = {};
       for (const { table, rows } of seedTables()) {
@@ -100,9 +85,7 @@ export async function seed(config: MigratorConfig, reporter: Reporter, options: 
       }
       return inserted;
     });
-  } finally {
-    await connection.close();
-  }
+  });
 }
 
 /**
@@ -128,24 +111,12 @@ async function writeAsEveryGroup(client: pg.ClientBase): Promise<void> {
   }
 }
 
-async function inTransaction<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
-  await client.query("BEGIN");
-  try {
-    const result = await fn();
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  }
-}
-
-export const seedCommand: Command = {
+export const seedCommand = defineCommand({
   name: "seed",
   summary:
-    "Load the development data (password devpassword123, API keys devkey-engineering-001, devkey-design-001); idempotent.\n" +
-    "                         Only into a development database: the local one (no DATABASE_URL), MIGRATOR_ENV=development,\n" +
-    "                         or localhost/127.0.0.1/::1 with a database named devtools_sync, *_dev or *_test.",
+    "Load the development data (password devpassword123, API keys devkey-engineering-001, devkey-design-001); idempotent. " +
+    "Only into a development database: the local one (no DATABASE_URL), MIGRATOR_ENV=development, " +
+    "or localhost/127.0.0.1/::1 with a database named devtools_sync, *_dev or *_test.",
   flags: { force: { type: "boolean", help: "seed a database that is not a development one (see above)" } },
   async run(config, reporter, values) {
     const inserted = await seed(config, reporter, { force: values.force === true });
@@ -160,4 +131,4 @@ export const seedCommand: Command = {
     reporter.result(summary, { command: "seed", inserted });
     return ExitCode.ok;
   },
-};
+});

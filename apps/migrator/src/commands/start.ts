@@ -1,7 +1,8 @@
-import type { Command } from "../command";
+import { ExitCode } from "@devtools-sync/migrate-core";
+import { defineCommand } from "../command";
 import { ensureDatabase, LOCAL_DATABASE, startLocalServer } from "../connection";
 
-export const startCommand: Command = {
+export const startCommand = defineCommand({
   name: "start",
   summary: "Run the local PostgreSQL (.data/postgres) in the foreground and print its URL; Ctrl-C stops it.",
   flags: {},
@@ -10,9 +11,9 @@ export const startCommand: Command = {
     const url = await ensureDatabase(server.url, LOCAL_DATABASE);
     if (!server.startedHere) {
       reporter.result(`Already running: ${url}`, { command: "start", url, alreadyRunning: true });
-      return 0;
+      return ExitCode.ok;
     }
-    process.stdout.write(`${url}\n`);
+    reporter.print(url);
     reporter.result(`Local PostgreSQL running at ${url} (data in ${config.dataDir}); Ctrl-C stops it.`, {
       command: "start",
       url,
@@ -22,6 +23,6 @@ export const startCommand: Command = {
       process.once("SIGTERM", resolve);
     });
     await server.stop();
-    return 0;
+    return ExitCode.ok;
   },
-};
+});

@@ -1,7 +1,7 @@
 import { ExitCode, status as readStatus } from "@devtools-sync/migrate-core";
-import type { Command } from "../command";
+import { defineCommand } from "../command";
 import type { MigratorConfig } from "../config";
-import { connect } from "../connection";
+import { withConnection } from "../connection";
 import type { Reporter } from "../output";
 
 /** Applied and pending migrations, by name. */
@@ -12,16 +12,13 @@ export interface StatusResult {
 
 /** Reads what is applied and what is pending; writes nothing and takes no lock. */
 export async function status(config: MigratorConfig, reporter: Reporter): Promise<StatusResult> {
-  const connection = await connect(config, reporter);
-  try {
-    const plan = await readStatus({ client: connection.client, folder: config.migrationsDir });
+  return withConnection(config, reporter, async (client) => {
+    const plan = await readStatus({ client, folder: config.migrationsDir });
     return { applied: plan.applied.map((m) => m.name), pending: plan.pending.map((m) => m.name) };
-  } finally {
-    await connection.close();
-  }
+  });
 }
 
-export const statusCommand: Command = {
+export const statusCommand = defineCommand({
   name: "status",
   summary: "List applied and pending migrations; exit 3 when some are pending.",
   flags: {},
@@ -35,4 +32,4 @@ export const statusCommand: Command = {
     reporter.result(lines.join("\n"), { command: "status", ...result });
     return result.pending.length > 0 ? ExitCode.pending : ExitCode.ok;
   },
-};
+});

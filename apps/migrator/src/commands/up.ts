@@ -1,9 +1,9 @@
 import type { LoginRole } from "@devtools-sync/db/roles";
 import { ExitCode, MigrateError, migrate, schemaDrift } from "@devtools-sync/migrate-core";
 import type pg from "pg";
-import type { Command } from "../command";
+import { defineCommand } from "../command";
 import type { MigratorConfig } from "../config";
-import { connect } from "../connection";
+import { withConnection } from "../connection";
 import { type EnsuredRole, ensureLoginRoles, loginRoleFlags, loginRolesFrom } from "../login-roles";
 import { formatDuration, type Reporter } from "../output";
 import { driftLines, type VerifyResult } from "./verify";
@@ -40,9 +40,7 @@ export interface UpOptions {
 export async function up(config: MigratorConfig, reporter: Reporter, options: UpOptions = {}): Promise<UpResult> {
   const started = performance.now();
   const verify = options.verify ?? "auto";
-  const connection = await connect(config, reporter);
-  try {
-    const { client } = connection;
+  return withConnection(config, reporter, async (client) => {
     const { applied, startedEmpty } = await migrate({
       client,
       folder: config.migrationsDir,
@@ -55,9 +53,7 @@ export async function up(config: MigratorConfig, reporter: Reporter, options: Up
     const compare = verify === "always" || (verify === "auto" && applied.length > 0 && !startedEmpty);
     const verified = compare ? await compareAfter(client, config, applied) : null;
     return { applied, loginRoles, durationMs: performance.now() - started, verified };
-  } finally {
-    await connection.close();
-  }
+  });
 }
 
 async function compareAfter(client: pg.Client, config: MigratorConfig, applied: string[]): Promise<VerifyResult> {
@@ -75,13 +71,14 @@ async function compareAfter(client: pg.Client, config: MigratorConfig, applied: 
   }
 }
 
-export const upCommand: Command = {
+export const upCommand = defineCommand({
   name: "up",
   summary: "Apply pending migrations (the default command), then compare the schema with the migrations'.",
   flags: {
-    to: { type: "string", help: "apply only up to and including this migration" },
+    to: { type: "string", value: "migration", help: "apply only up to and including this migration" },
     verify: {
       type: "string",
+      value: "mode",
       help: "auto (default: compare after changing a database that was not empty), always, or never",
     },
     ...loginRoleFlags,
@@ -90,7 +87,7 @@ export const upCommand: Command = {
     const result = await up(config, reporter, {
       verify: parseVerifyMode(values.verify),
       loginRoles: loginRolesFrom(values),
-      ...(values.to === undefined ? {} : { to: values.to as string }),
+      ...(values.to === undefined ? {} : { to: values.to }),
     });
     const roles = result.loginRoles.map((role) => `${role.name} (${role.memberOf})`).join(", ");
     const summary =
@@ -98,18 +95,17 @@ export const upCommand: Command = {
         ? "Database is up to date; nothing to apply."
         : `Applied ${result.applied.length} migration(s) in ${formatDuration(result.durationMs)}.`) +
       (roles ? ` Login roles: ${roles}.` : "");
-    const differences = result.verified?.differences ?? [];
     const data = { command: "up", ...result };
-    if (differences.length === 0) {
+    if (!result.verified || result.verified.differences.length === 0) {
       reporter.result(summary, data);
       return ExitCode.ok;
     }
-    reporter.result([summary, ...driftLines(result.verified as VerifyResult)].join("\n"), data);
+    reporter.result([summary, ...driftLines(result.verified)].join("\n"), data);
     return ExitCode.integrity;
   },
-};
+});
 
-function parseVerifyMode(value: string | boolean | undefined): VerifyMode {
+function parseVerifyMode(value: string | undefined): VerifyMode {
   if (value === undefined) return "auto";
   const mode = verifyModes.find((candidate) => candidate === value);
   if (!mode) {

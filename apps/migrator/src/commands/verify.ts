@@ -1,7 +1,7 @@
 import { ExitCode, schemaDrift } from "@devtools-sync/migrate-core";
-import type { Command } from "../command";
+import { defineCommand } from "../command";
 import type { MigratorConfig } from "../config";
-import { connect } from "../connection";
+import { withConnection } from "../connection";
 import type { Reporter } from "../output";
 
 /** How the live `public` schema compares with the schema of the applied migrations. */
@@ -19,15 +19,10 @@ export interface VerifyResult {
  * on the same server (dropped after) and compares it with the live one. Writes nothing to the target.
  */
 export async function verify(config: MigratorConfig, reporter: Reporter): Promise<VerifyResult> {
-  const connection = await connect(config, reporter);
-  try {
-    return await schemaDrift({ client: connection.client, folder: config.migrationsDir });
-  } finally {
-    await connection.close();
-  }
+  return withConnection(config, reporter, (client) => schemaDrift({ client, folder: config.migrationsDir }));
 }
 
-export const verifyCommand: Command = {
+export const verifyCommand = defineCommand({
   name: "verify",
   summary:
     "Compare the live schema with the one the applied migrations create (in a scratch database; needs CREATEDB); exit 4 listing each difference.",
@@ -42,7 +37,7 @@ export const verifyCommand: Command = {
     reporter.result(driftLines(result).join("\n"), data);
     return ExitCode.integrity;
   },
-};
+});
 
 function against(result: VerifyResult): string {
   return result.through ? `the migrations up to ${result.through}` : "no migrations (none is recorded)";
