@@ -17,8 +17,11 @@ const commands: Record<string, () => Promise<Command>> = {
   start: () => import("./commands/start").then((m) => m.startCommand),
 };
 
-/** Every exit code and what it means: for `--help`, and (through a test) for the README. */
-export const exitCodes: Record<ExitCode, string> = {
+/**
+ * Every exit code a command can end with and what it means: for `--help`, and (through a test)
+ * for the README. The lock gate's code (5) joins once a command can exit with it.
+ */
+export const exitCodes: Record<Exclude<ExitCode, typeof ExitCode.refused>, string> = {
   [ExitCode.ok]: "done, or already up to date",
   [ExitCode.failure]: "a migration or the database failed",
   [ExitCode.usage]:
