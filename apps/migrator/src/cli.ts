@@ -15,6 +15,8 @@ const commands: Record<string, () => Promise<Command>> = {
   baseline: () => import("./commands/baseline").then((m) => m.baselineCommand),
   seed: () => import("./commands/seed").then((m) => m.seedCommand),
   start: () => import("./commands/start").then((m) => m.startCommand),
+  reset: () => import("./commands/reset").then((m) => m.resetCommand),
+  "create-admin": () => import("./commands/create-admin").then((m) => m.createAdminCommand),
 };
 
 /**

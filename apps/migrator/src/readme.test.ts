@@ -28,7 +28,7 @@ function parseHelp(text: string): Help {
       continue;
     }
     if (part === "Commands:") {
-      const command = /^ {2}([a-z]+) /.exec(line)?.[1];
+      const command = /^ {2}([a-z-]+) /.exec(line)?.[1];
       if (command) help.commands.set(command, []);
       const flag = /^ {4}(--[a-z-]+)/.exec(line)?.[1];
       if (flag) [...help.commands.values()].at(-1)?.push(flag);
@@ -80,17 +80,17 @@ describe("the README's migrator section", () => {
 
   it("has a synopsis naming every command, in --help's order, and every flag common to all", () => {
     const synopsis = /```\n(migrator [\s\S]*?)```/.exec(section)?.[1] ?? "";
-    expect(/^migrator \[([a-z|]+)\]/.exec(synopsis)?.[1]?.split("|")).toEqual([...help.commands.keys()]);
+    expect(/^migrator \[([a-z|-]+)\]/.exec(synopsis)?.[1]?.split("|")).toEqual([...help.commands.keys()]);
     const synopsisFlags = [...synopsis.matchAll(/\[(--[a-z-]+)/g)].map((match) => match[1]);
     expect(synopsisFlags).toEqual(help.flags.filter((flag) => flag !== "--help"));
   });
 
   it("has one row per command, in --help's order, each naming every flag of that command", () => {
     const rows = tableRows("command");
-    expect(rows.map(([cell]) => /^`([a-z]+)/.exec(cell ?? "")?.[1])).toEqual([...help.commands.keys()]);
+    expect(rows.map(([cell]) => /^`([a-z-]+)/.exec(cell ?? "")?.[1])).toEqual([...help.commands.keys()]);
     for (const row of rows) {
       const text = row.join(" ");
-      const command = /^`([a-z]+)/.exec(row[0] ?? "")?.[1] ?? "";
+      const command = /^`([a-z-]+)/.exec(row[0] ?? "")?.[1] ?? "";
       for (const flag of help.commands.get(command) ?? []) {
         expect(text, `the README's row for ${command} names ${flag}`).toMatch(new RegExp(`${flag}\\b`));
       }
