@@ -19,5 +19,6 @@ export { describeSession, formatLockPlanMarkdown, formatLockPlanTable } from "./
 export { migrate } from "./migrate";
 export { formatPendingSql, type PendingMigration, pendingMigrations } from "./pending-sql";
 export { checkRollbackRange, pendingRollback, rollback } from "./rollback";
+export { runsInTransaction, type Statement, splitStatements } from "./statements";
 export { status } from "./status";
 export { inTransaction } from "./transaction";

@@ -55,6 +55,12 @@ describe("parseMigration", () => {
         .transactional,
     ).toBe(true);
     expect(parseMigration(0, "w", 1, "CREATE TABLE concurrently_seen (a int);").transactional).toBe(true);
+    expect(parseMigration(0, "b", 1, "/* no CONCURRENTLY: small table */\nDROP INDEX t_a;").transactional).toBe(true);
+  });
+
+  it("sees CONCURRENTLY after a quoted name holding `--`, which is no comment", () => {
+    const detach = 'ALTER TABLE "events--2026" DETACH PARTITION "events_old" CONCURRENTLY;';
+    expect(parseMigration(0, "d", 1, detach).transactional).toBe(false);
   });
 
   it("reads a down file's first-line marker: irreversible and the generator's template refuse, drops-data names the loss", () => {

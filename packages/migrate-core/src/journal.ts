@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ExitCode, integrityError, MigrateError } from "./errors";
+import { runsInTransaction, splitStatements } from "./statements";
 
 // The one module that knows drizzle-kit's folder layout (0.31): meta/_journal.json lists the
 // migrations in order; <tag>.sql holds statements separated by "--> statement-breakpoint".
@@ -131,20 +132,17 @@ function parseDown(text: string): DownMigration {
   };
 }
 
+/** The breakpoint chunks the migrator runs one by one (those holding a statement), and how it runs them. */
 function parseStatements(text: string) {
-  const statements = text
+  const chunks = text
     .split(BREAKPOINT)
-    .map((chunk) => chunk.trim())
-    .filter((chunk) => stripComments(chunk).trim() !== "");
+    .map((chunk) => ({ text: chunk.trim(), statements: splitStatements(chunk) }))
+    .filter((chunk) => chunk.statements.length > 0);
   return {
     hash: createHash("sha256").update(text).digest("hex"),
-    statements,
-    transactional: !statements.some((statement) => /\bconcurrently\b/i.test(stripComments(statement))),
+    statements: chunks.map((chunk) => chunk.text),
+    transactional: runsInTransaction(chunks.flatMap((chunk) => chunk.statements)),
   };
-}
-
-function stripComments(sql: string): string {
-  return sql.replace(/--[^\n]*/g, "");
 }
 
 async function readJournal(folder: string): Promise<JournalFile> {

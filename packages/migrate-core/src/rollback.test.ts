@@ -10,6 +10,7 @@ import type { MigrationEvent } from "./events";
 import { withMigrationLock } from "./lock";
 import { migrate } from "./migrate";
 import { rollback } from "./rollback";
+import { runsInTransaction, splitStatements } from "./statements";
 import { status } from "./status";
 import { fixtureFolder } from "./testing";
 
@@ -182,6 +183,30 @@ describe("rollback", () => {
           "rollback-done",
         ]);
       });
+    });
+  });
+
+  it("runs a down file whose only CONCURRENTLY is in a block comment in one transaction, as the lint judges it: a failure keeps everything", async () => {
+    // The migrator used to see CONCURRENTLY in the comment and commit statement by statement,
+    // while the lint (and Squawk) judged the same file as one transaction.
+    const commented: Fixture = {
+      ...emailIndex,
+      down: '/* Small table: no CONCURRENTLY needed. */\nDROP INDEX "users_email_idx";\n--> statement-breakpoint\nDROP TABLE "no_such_table";',
+    };
+    expect(runsInTransaction(splitStatements(commented.down))).toBe(true);
+    const folder = await folderOf([users, commented]);
+    const database = await createTestDatabase();
+    await withClient(database.url, async (client) => {
+      await migrate({ client, folder });
+      const events: MigrationEvent[] = [];
+      const failed = await rollback({ client, folder, steps: 1, onEvent: (event) => events.push(event) }).catch(
+        (error: unknown) => error,
+      );
+      expect((failed as MigrateError).message).toMatch(/^Rolling back 0002_users_email_idx failed at statement 2 of 2/);
+      expect(events).toContainEqual({ type: "rollback-start", name: commented.tag, transactional: true, resumeAt: 0 });
+      // The first DROP INDEX was rolled back with the failure: nothing half-done, and up sees it applied.
+      expect(Object.keys((await describeSchema(client)).tables.users?.indexes ?? {})).toContain("users_email_idx");
+      expect((await migrate({ client, folder })).applied).toEqual([]);
     });
   });
 

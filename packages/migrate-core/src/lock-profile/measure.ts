@@ -3,6 +3,7 @@ import { sameServer, withScratchDatabase } from "../expected-schema";
 import { findMigration } from "../journal";
 import { migrate } from "../migrate";
 import { readPlan } from "../pending-sql";
+import { runsInTransaction, splitStatements } from "../statements";
 import { isLockMode, type LockMode, strongerMode } from "./lock-modes";
 import { relationName } from "./relation-name";
 import { type SampleTable, writeSampleRows } from "./sample-rows";
@@ -215,7 +216,7 @@ async function measureStatements(scratch: pg.Client, transactional: boolean, sta
   }
   for (const statement of statements) {
     const current = await relations(scratch);
-    if (/\bconcurrently\b/i.test(statement.sql.replace(/--[^\n]*/g, ""))) {
+    if (!runsInTransaction(splitStatements(statement.sql))) {
       measured.push(await measureAlone(scratch, statement, current, await tableSizes(scratch)));
     } else {
       await scratch.query("BEGIN");

@@ -1,6 +1,6 @@
+import { splitStatements } from "@devtools-sync/migrate-core";
 import { describe, expect, it } from "vitest";
 import { dataLossFindings } from "./data-loss";
-import { splitStatements } from "./statements";
 
 const lint = (text: string) => dataLossFindings("migrations/0005_x.sql", text, splitStatements(text));
 const flagged = (text: string) => lint(text).map(({ line, rule }) => `${line} ${rule}`);

@@ -1,5 +1,5 @@
+import type { Statement } from "@devtools-sync/migrate-core";
 import type { Finding } from "./finding";
-import type { Statement } from "./statements";
 
 const DATA_LOSING: Array<{ test: (sql: string) => boolean; what: string }> = [
   { test: (sql) => /^drop table\b/i.test(sql), what: "DROP TABLE deletes the table and every row in it" },

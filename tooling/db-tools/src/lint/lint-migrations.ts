@@ -1,6 +1,12 @@
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { migrate, readMigrations } from "@devtools-sync/migrate-core";
+import {
+  migrate,
+  readMigrations,
+  runsInTransaction,
+  type Statement,
+  splitStatements,
+} from "@devtools-sync/migrate-core";
 import pg from "pg";
 import { catalogProblems } from "./catalog-checks";
 import { dataLossFindings } from "./data-loss";
@@ -8,7 +14,6 @@ import type { Finding } from "./finding";
 import { sortFindings } from "./finding";
 import { historyFindings } from "./history";
 import { squawkFindings } from "./squawk";
-import { type Statement, splitStatements } from "./statements";
 import { applyWaivers, SIDECAR_EXTENSION, sidecarOf } from "./waivers";
 
 export interface LintOptions {
@@ -40,7 +45,7 @@ export async function lintMigrations({ folder, databaseUrl }: LintOptions): Prom
       const introduced = (await catalogProblems(client)).filter((problem) => !known.has(problem.key));
       for (const problem of introduced) known.add(problem.key);
       findings.push(
-        ...(await lintFile(folder, `${migration.name}.sql`, migration.transactional, (statements) =>
+        ...(await lintFile(folder, `${migration.name}.sql`, (statements) =>
           introduced.map(({ rule, objects, risk, fix }) => ({
             rule,
             risk,
@@ -75,27 +80,25 @@ async function orphanSidecars(folder: string): Promise<Finding[]> {
 export async function lintDownFiles(folder: string): Promise<Finding[]> {
   const findings: Finding[] = [];
   for (const file of (await readdir(folder)).filter((name) => name.endsWith(".down.sql")).sort()) {
-    findings.push(...(await lintFile(folder, file, undefined, () => [])));
+    findings.push(...(await lintFile(folder, file, () => [])));
   }
   return sortFindings(findings);
 }
 
 /**
  * Squawk's and the data-loss findings of one file plus `extra` ones located in it, after its
- * waivers. `transactional` undefined: judged from the file (no CONCURRENTLY statement).
+ * waivers. Squawk judges the file as the migrator runs it: in a transaction or not, by the engine's rule.
  */
 async function lintFile(
   folder: string,
   file: string,
-  transactional: boolean | undefined,
   extra: (statements: Statement[]) => Omit<Finding, "file">[],
 ): Promise<Finding[]> {
   const label = `${basename(folder)}/${file}`;
   const text = await readFile(join(folder, file), "utf8");
   const statements = splitStatements(text);
-  const inTransaction = transactional ?? !statements.some((statement) => /\bconcurrently\b/i.test(statement.sql));
   const own = [
-    ...(await squawkFindings(join(folder, file), label, inTransaction, statements)),
+    ...(await squawkFindings(join(folder, file), label, runsInTransaction(statements), statements)),
     ...dataLossFindings(label, text, statements),
     ...extra(statements).map((finding) => ({ file: label, ...finding })),
   ];

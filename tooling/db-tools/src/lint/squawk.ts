@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
+import type { Statement } from "@devtools-sync/migrate-core";
 import type { Finding } from "./finding";
-import type { Statement } from "./statements";
 
 const squawkBin = createRequire(import.meta.url).resolve("squawk-cli/js/bin/squawk");
 

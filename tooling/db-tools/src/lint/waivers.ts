@@ -1,5 +1,5 @@
+import type { Statement } from "@devtools-sync/migrate-core";
 import type { Finding } from "./finding";
-import type { Statement } from "./statements";
 
 /** An intentional exception: `-- lint-ignore <rule>: <reason>` in the migration or its sidecar. */
 interface Waiver {
