@@ -259,10 +259,6 @@ ALTER TABLE "reports" ADD CONSTRAINT "reports_group_id_fkey" FOREIGN KEY (group_
 
 CREATE INDEX agents_group_id_last_heartbeat_idx ON public.agents USING btree (group_id, last_heartbeat);
 
-CREATE INDEX idx_agents_last_heartbeat ON public.agents USING btree (last_heartbeat);
-
-CREATE INDEX idx_agents_status ON public.agents USING btree (status);
-
 CREATE INDEX idx_api_keys_group_id ON public.api_keys USING btree (group_id);
 
 CREATE INDEX audit_log_group_id_created_at_idx ON public.audit_log USING btree (group_id, created_at, id);
@@ -283,13 +279,7 @@ CREATE INDEX idx_group_extensions_extension_id ON public.group_extensions USING 
 
 CREATE INDEX idx_reports_agent_id ON public.reports USING btree (agent_id);
 
-CREATE INDEX idx_reports_reported_at ON public.reports USING btree (reported_at);
-
-CREATE INDEX idx_reports_user_extension ON public.reports USING btree (user_hash, extension_id);
-
 CREATE INDEX reports_group_id_extension_id_idx ON public.reports USING btree (group_id, extension_id, installed, installed_version, user_hash, agent_id);
-
-CREATE INDEX reports_group_id_reported_at_idx ON public.reports USING btree (group_id, reported_at);
 
 CREATE INDEX idx_users_role ON public.users USING btree (role);
 

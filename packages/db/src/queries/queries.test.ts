@@ -3,9 +3,9 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Database } from "../client";
 import { migrationsFolder } from "../migrations";
-import { agents, auditLog, blocklist, extensions, groupExtensions, groups, reports } from "../schema";
+import { agents, auditLog, groups, reports } from "../schema";
 import type { Agent } from "../types";
-import { auditTrailPage, groupCompliance, recordHeartbeat, staleAgents, upsertReportBatch } from ".";
+import { auditTrailPage, recordHeartbeat, staleAgents, upsertReportBatch } from ".";
 
 let db: Database;
 
@@ -76,6 +76,51 @@ describe("upsertReportBatch", () => {
     expect(rows.find((row) => row.extensionId === "golang.go")?.reportedAt.getUTCFullYear()).toBe(2020);
   });
 
+  it("writes only the entries that changed: an unchanged one keeps its row version, the agent's last_sync moves", async () => {
+    const groupId = await newGroup();
+    const agent = await newAgent(groupId, { userHash: hash("d") });
+    const entries = Array.from({ length: 50 }, (_, i) => ({
+      extensionId: `keep-${String(i).padStart(2, "0")}.ext`,
+      installed: true,
+      installedVersion: "1.0.0",
+      extensionSha256: hash("e"),
+    }));
+    const batch = { agentId: agent.id, groupId, userHash: agent.userHash, clientIp: "10.0.0.1", entries };
+    expect(await upsertReportBatch(db, batch)).toBe(50);
+    await db.execute(sql`UPDATE ${reports} SET reported_at = '2020-01-01T00:00:00Z' WHERE group_id = ${groupId}`);
+    await db.execute(sql`UPDATE ${agents} SET last_sync = '2020-01-01T00:00:00Z' WHERE id = ${agent.id}`);
+    const versions = () =>
+      db.execute<{ extension_id: string; ctid: string; year: number }>(
+        sql`SELECT extension_id, ctid::text, extract(year FROM reported_at)::int AS year FROM ${reports} WHERE group_id = ${groupId} ORDER BY extension_id`,
+      );
+    const before = (await versions()).rows;
+    // The same list again, from another address, then with one entry changed, each counted by the
+    // connection's table statistics (row versions written) before and after.
+    const written = (changed: typeof entries, clientIp: string) =>
+      db.transaction(async (tx) => {
+        const stats = async () =>
+          (
+            await tx.execute<{ updated: number; inserted: number }>(
+              sql`SELECT n_tup_upd::int AS updated, n_tup_ins::int AS inserted FROM pg_stat_xact_user_tables WHERE relname = 'reports'`,
+            )
+          ).rows[0] ?? { updated: 0, inserted: 0 };
+        const start = await stats();
+        const rows = await upsertReportBatch(tx, { ...batch, clientIp, entries: changed });
+        const end = await stats();
+        return { rows, updated: end.updated - start.updated, inserted: end.inserted - start.inserted };
+      });
+    expect(await written(entries, "10.0.0.2")).toEqual({ rows: 0, updated: 0, inserted: 0 });
+    expect((await versions()).rows).toEqual(before);
+    const [synced] = await db.select().from(agents).where(eq(agents.id, agent.id));
+    expect(synced?.lastSync?.getUTCFullYear()).toBeGreaterThan(2020);
+    const oneChanged = entries.map((entry, i) => (i === 7 ? { ...entry, installedVersion: "1.0.1" } : entry));
+    expect(await written(oneChanged, "10.0.0.3")).toEqual({ rows: 1, updated: 1, inserted: 0 });
+    const after = (await versions()).rows;
+    expect(after.filter((row, i) => row.ctid !== before[i]?.ctid).map((row) => [row.extension_id, row.year])).toEqual([
+      ["keep-07.ext", new Date().getUTCFullYear()],
+    ]);
+  });
+
   it("stores a batch of 500 in one statement, and refuses one naming an extension twice, writing nothing", async () => {
     const groupId = await newGroup();
     const agent = await newAgent(groupId);
@@ -87,98 +132,8 @@ describe("upsertReportBatch", () => {
     ];
     await expect(
       upsertReportBatch(db, { agentId: agent.id, groupId, userHash: hash("z"), entries: twice }),
-    ).rejects.toThrow();
+    ).rejects.toThrow("report batch names extension dup.ext twice: send each extension once per batch");
     expect(await db.$count(reports, eq(reports.userHash, hash("z")))).toBe(0);
-  });
-});
-
-describe("groupCompliance", () => {
-  it("lists missing required, blocked and wrong-version extensions of live agents only", async () => {
-    const groupId = await newGroup();
-    const otherGroup = await newGroup();
-    const [required, pinned, optional, flagged] = await db
-      .insert(extensions)
-      .values([
-        { extensionId: unique("req.required"), name: "R", publisher: "req" },
-        { extensionId: unique("pin.pinned"), name: "P", publisher: "pin", pinnedVersion: "1.2.3" },
-        { extensionId: unique("opt.optional"), name: "O", publisher: "opt" },
-        { extensionId: unique("bad.flagged"), name: "F", publisher: "bad", isBlocked: true },
-      ])
-      .returning();
-    if (!required || !pinned || !optional || !flagged) throw new Error("extensions not inserted");
-    await db.insert(groupExtensions).values([
-      { groupId, extensionId: required.id, isRequired: true },
-      { groupId, extensionId: optional.id, isRequired: false },
-    ]);
-    const exact = unique("exact.blocked");
-    const publisher = unique("shady");
-    await db.insert(blocklist).values([
-      { patternType: "exact", pattern: exact },
-      { patternType: "publisher", pattern: publisher },
-      { patternType: "regex", pattern: "^miner-[0-9]+\\." },
-      { patternType: "exact", pattern: required.extensionId, isActive: false },
-    ]);
-
-    const good = await newAgent(groupId, { machineId: "a-good", userHash: hash("1") });
-    const bad = await newAgent(groupId, { machineId: "b-bad", userHash: hash("2") });
-    const disabled = await newAgent(groupId, { machineId: "c-disabled", userHash: hash("3"), status: "disabled" });
-    const elsewhere = await newAgent(otherGroup, { machineId: "d-elsewhere", userHash: hash("2") });
-    const installed = (extensionId: string, installedVersion?: string) => ({
-      extensionId,
-      installed: true,
-      installedVersion,
-    });
-    await upsertReportBatch(db, {
-      agentId: good.id,
-      groupId,
-      userHash: good.userHash,
-      entries: [installed(required.extensionId), installed(pinned.extensionId, "1.2.3"), installed("ok.fine")],
-    });
-    await upsertReportBatch(db, {
-      agentId: bad.id,
-      groupId,
-      userHash: bad.userHash,
-      entries: [
-        { extensionId: required.extensionId, installed: false },
-        installed(pinned.extensionId, "1.0.0"),
-        installed(flagged.extensionId),
-        installed(exact),
-        installed(`${publisher}.anything`),
-        installed("miner-42.coins"),
-        { extensionId: unique("exact.blocked"), installed: true },
-      ],
-    });
-    await upsertReportBatch(db, {
-      agentId: elsewhere.id,
-      groupId: otherGroup,
-      userHash: elsewhere.userHash,
-      entries: [installed(required.extensionId)],
-    });
-    await upsertReportBatch(db, {
-      agentId: disabled.id,
-      groupId,
-      userHash: disabled.userHash,
-      entries: [installed(flagged.extensionId)],
-    });
-
-    const problems = await groupCompliance(db, groupId);
-    const byExtension = (x: unknown[], y: unknown[]) => String(x[1]).localeCompare(String(y[1]));
-    expect(
-      problems
-        .map((p) => [p.machineId, p.extensionId, p.problem, p.installedVersion, p.pinnedVersion])
-        .sort(byExtension),
-    ).toEqual(
-      [
-        ["b-bad", flagged.extensionId, "blocked", null, null],
-        ["b-bad", exact, "blocked", null, null],
-        ["b-bad", "miner-42.coins", "blocked", null, null],
-        ["b-bad", pinned.extensionId, "wrong_version", "1.0.0", "1.2.3"],
-        ["b-bad", required.extensionId, "missing_required", null, null],
-        ["b-bad", `${publisher}.anything`, "blocked", null, null],
-      ].sort(byExtension),
-    );
-    expect(problems.every((p) => p.agentId === bad.id)).toBe(true);
-    expect(await groupCompliance(db, otherGroup)).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { reports } from "../schema";
+import { agents, reports } from "../schema";
 import type { NewReport } from "../types";
 import type { Queryable } from "./queryable";
 
@@ -16,12 +16,22 @@ export interface ReportBatch {
 }
 
 /**
- * Stores an agent's batch in one statement: each entry inserts the user's row for that extension,
- * or overwrites it (and moves `reported_at` to now) when the user already has one in this group.
- * The entries travel as one JSON parameter, so the statement text is the same for every batch
- * size. Returns how many rows were written.
+ * Stores an agent's batch in one statement and returns how many report rows it wrote (new or
+ * changed entries). Agents re-send their whole list, and almost all of it is what the database
+ * already holds: an unchanged entry costs the unique key's lookup and nothing else (no new row
+ * version, no index entries, no WAL). A changed entry overwrites the user's row and moves its
+ * `reported_at` (so `reported_at` says when the entry last changed, and `client_ip` where that
+ * change came from). When the agent last reported its list lives on the agent: `agents.last_sync`,
+ * written once per batch. The entries travel as one JSON parameter, so the statement text is the
+ * same for every batch size. A batch naming an extension twice is refused before anything is written.
  */
 export async function upsertReportBatch(db: Queryable, batch: ReportBatch): Promise<number> {
+  const seen = new Set<string>();
+  for (const { extensionId } of batch.entries) {
+    if (seen.has(extensionId))
+      throw new Error(`report batch names extension ${extensionId} twice: send each extension once per batch`);
+    seen.add(extensionId);
+  }
   const entries = JSON.stringify(
     batch.entries.map((entry) => ({
       extension_id: entry.extensionId,
@@ -30,18 +40,29 @@ export async function upsertReportBatch(db: Queryable, batch: ReportBatch): Prom
       extension_sha256: entry.extensionSha256 ?? null,
     })),
   );
-  const result = await db.execute(sql`
-    INSERT INTO ${reports} (agent_id, group_id, user_hash, client_ip, extension_id, installed, installed_version, extension_sha256)
-    SELECT ${batch.agentId}::uuid, ${batch.groupId}::uuid, ${batch.userHash}, ${batch.clientIp ?? null}::inet,
-           e.extension_id, e.installed, e.installed_version, e.extension_sha256
-    FROM jsonb_to_recordset(${entries}::jsonb)
-      AS e(extension_id varchar(255), installed boolean, installed_version varchar(50), extension_sha256 varchar(64))
-    ON CONFLICT ON CONSTRAINT reports_user_hash_group_id_extension_id_key DO UPDATE SET
-      agent_id = excluded.agent_id,
-      installed = excluded.installed,
-      installed_version = excluded.installed_version,
-      extension_sha256 = excluded.extension_sha256,
-      client_ip = excluded.client_ip,
-      reported_at = now()`);
-  return result.rowCount ?? 0;
+  const result = await db.execute<{ written: number }>(sql`
+    WITH written AS (
+      INSERT INTO ${reports} (agent_id, group_id, user_hash, client_ip, extension_id, installed, installed_version, extension_sha256)
+      SELECT ${batch.agentId}::uuid, ${batch.groupId}::uuid, ${batch.userHash}, ${batch.clientIp ?? null}::inet,
+             e.extension_id, e.installed, e.installed_version, e.extension_sha256
+      FROM jsonb_to_recordset(${entries}::jsonb)
+        AS e(extension_id varchar(255), installed boolean, installed_version varchar(50), extension_sha256 varchar(64))
+      ON CONFLICT ON CONSTRAINT reports_user_hash_group_id_extension_id_key DO UPDATE SET
+        agent_id = excluded.agent_id,
+        installed = excluded.installed,
+        installed_version = excluded.installed_version,
+        extension_sha256 = excluded.extension_sha256,
+        client_ip = excluded.client_ip,
+        reported_at = now()
+      WHERE (${reports.agentId}, ${reports.installed}, ${reports.installedVersion}, ${reports.extensionSha256})
+        IS DISTINCT FROM (excluded.agent_id, excluded.installed, excluded.installed_version, excluded.extension_sha256)
+      RETURNING 1
+    ),
+    synced AS (
+      UPDATE ${agents} SET last_sync = now()
+      WHERE ${agents.id} = ${batch.agentId}::uuid AND ${agents.groupId} = ${batch.groupId}::uuid
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM written)::int AS written, (SELECT count(*) FROM synced)::int AS synced`);
+  return result.rows[0]?.written ?? 0;
 }

@@ -22,6 +22,7 @@ export const agents = pgTable(
     platform: varchar({ length: 20, enum: agentPlatforms }).notNull(),
     agentVersion: varchar({ length: 50 }),
     lastHeartbeat: timestamptz(),
+    /** When the agent last reported its extension list (written once per batch). */
     lastSync: timestamptz(),
     status: varchar({ length: 20, enum: agentStatuses }).notNull().default("active"),
     createdAt: timestamptz().notNull().defaultNow(),
@@ -33,12 +34,12 @@ export const agents = pgTable(
     foreignKey({ name: "agents_group_id_fkey", columns: [t.groupId], foreignColumns: [groups.id] }).onDelete("cascade"),
     check("agents_platform_check", oneOf(t.platform, agentPlatforms)),
     check("agents_status_check", oneOf(t.status, agentStatuses)),
-    // idx_agents_group_id was dropped: it is the leading column of agents_group_id_machine_id_key.
+    // idx_agents_group_id was dropped: it is the leading column of agents_group_id_machine_id_key,
+    // which also walks a group's agents in machine-id order for the violation pages.
     // Hot path "a group's agents not seen for N minutes" reads this range directly.
     index("agents_group_id_last_heartbeat_idx").on(t.groupId, t.lastHeartbeat).concurrently(),
-    // Fleet-wide "not seen since" sweeps.
-    index("idx_agents_last_heartbeat").on(t.lastHeartbeat),
-    index("idx_agents_status").on(t.status),
+    // 0007 dropped idx_agents_last_heartbeat and idx_agents_status: no read path used them, and every
+    // heartbeat (a non-HOT update: last_heartbeat is indexed) paid an entry in each.
     ...groupPolicies("agents", t.groupId),
   ],
 ).enableRLS();

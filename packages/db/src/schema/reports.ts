@@ -5,7 +5,11 @@ import { agents } from "./agents";
 import { id, timestamptz } from "./columns";
 import { groups } from "./groups";
 
-/** The latest state of one extension for one user in one group, as an agent reported it. */
+/**
+ * The latest state of one extension for one user in one group, as an agent reported it.
+ * `reported_at` is when that state last changed (re-reporting it unchanged writes nothing); when an
+ * agent last reported its list is `agents.last_sync`.
+ */
 export const reports = pgTable(
   "reports",
   {
@@ -28,13 +32,14 @@ export const reports = pgTable(
     foreignKey({ name: "reports_group_id_fkey", columns: [t.groupId], foreignColumns: [groups.id] }).onDelete(
       "cascade",
     ),
+    // Deleting an agent deletes its reports (the foreign key's cascade) through this index.
     index("idx_reports_agent_id").on(t.agentId),
-    // Hot path "a group's reports by time"; it also serves group_id alone, so idx_reports_group_id went.
-    index("reports_group_id_reported_at_idx").on(t.groupId, t.reportedAt).concurrently(),
-    index("idx_reports_reported_at").on(t.reportedAt),
-    index("idx_reports_user_extension").on(t.userHash, t.extensionId),
-    // Hot path "a group's compliance": every column it reads from a group's reports, so even a group
-    // with a tenth of the fleet is read by an index-only scan of its own range, not a scan of the table.
+    // Compliance (summary, violation pages, export): every column it reads from a group's reports,
+    // so a group's rule extensions are read by index-only scans of their own ranges, and the distinct
+    // extension ids by a loose scan. It also serves the group_id foreign key's cascade.
+    // No read path used the indexes on (group_id, reported_at), (reported_at) or (user_hash,
+    // extension_id) (the unique key serves a user's lookups); each cost every insert and changed
+    // row an index entry, so 0007 dropped them.
     index("reports_group_id_extension_id_idx")
       .on(t.groupId, t.extensionId, t.installed, t.installedVersion, t.userHash, t.agentId)
       .concurrently(),

@@ -1,0 +1,315 @@
+import { createMigratedTestDatabase } from "@devtools-sync/migrate-core/testing";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type Database, withGroup } from "../client";
+import { migrationsFolder } from "../migrations";
+import { agents, blocklist, extensions, groupExtensions, groups } from "../schema";
+import {
+  type ComplianceProblem,
+  type ComplianceSummary,
+  type ComplianceViolation,
+  complianceProblems,
+  complianceSummary,
+  exportViolations,
+  upsertReportBatch,
+  type ViolationFilter,
+  violationPage,
+} from ".";
+
+let db: Database;
+beforeAll(async () => {
+  db = createDb((await createMigratedTestDatabase(migrationsFolder)).url);
+});
+afterAll(() => db.$client.end());
+
+// A small fleet described in plain data, stored through the real ingest, and judged twice: by the
+// queries under test and by the rules written out in TypeScript below. Every string is fixed-width
+// so that JavaScript's order is the database's, whatever its collation.
+
+type Status = "active" | "inactive" | "disabled";
+interface Fleet {
+  agents: { user: number; status: Status; deleted: boolean }[];
+  /** Catalog extensions 0-5; ids 6 and 7 are reported but not in the catalog. */
+  catalog: { pinned: string | null; blocked: boolean; deleted: boolean }[];
+  required: number[];
+  blocklist: { exact: number | null; publisher: number | null; regexPublisher: number | null; inactiveExact: number | null };
+  reports: { agent: number; user: number; extension: number; installed: boolean; version: string | null }[];
+}
+
+const VERSIONS = ["1.0.0", "1.0.1", "2.0.0"];
+const fleetArbitrary: fc.Arbitrary<Fleet> = fc.record({
+  agents: fc.array(
+    fc.record({
+      user: fc.nat(3),
+      status: fc.constantFrom<Status>("active", "active", "inactive", "disabled"),
+      deleted: fc.integer({ min: 0, max: 9 }).map((n) => n < 2),
+    }),
+    { minLength: 1, maxLength: 6 },
+  ),
+  catalog: fc.array(
+    fc.record({
+      pinned: fc.option(fc.constantFrom(...VERSIONS), { freq: 2 }),
+      blocked: fc.integer({ min: 0, max: 9 }).map((n) => n < 2),
+      deleted: fc.integer({ min: 0, max: 9 }).map((n) => n < 1),
+    }),
+    { minLength: 6, maxLength: 6 },
+  ),
+  required: fc.uniqueArray(fc.nat(5), { maxLength: 4 }),
+  blocklist: fc.record({
+    exact: fc.option(fc.nat(7)),
+    publisher: fc.option(fc.nat(2)),
+    regexPublisher: fc.option(fc.nat(2)),
+    inactiveExact: fc.option(fc.nat(7)),
+  }),
+  reports: fc.array(
+    fc.record({
+      agent: fc.nat(5),
+      user: fc.nat(3),
+      extension: fc.nat(7),
+      installed: fc.integer({ min: 0, max: 9 }).map((n) => n < 8),
+      version: fc.option(fc.constantFrom(...VERSIONS), { freq: 8 }),
+    }),
+    { maxLength: 30 },
+  ),
+});
+
+const noBlocklist = { exact: null, publisher: null, regexPublisher: null, inactiveExact: null };
+let run = 0;
+const userHash = (user: number) => String(user).repeat(64);
+const machineId = (agent: number) => `m${agent}`;
+
+/** Stores `fleet` in a new group; returns the group and the names the rules speak of. */
+async function store(fleet: Fleet) {
+  run++;
+  const tag = `r${String(run).padStart(4, "0")}`;
+  const publisher = (extension: number) => `${tag}p${extension % 3}`;
+  const extensionId = (extension: number) => `${publisher(extension)}.e${extension}`;
+  const [group] = await db.insert(groups).values({ name: `compliance ${tag}` }).returning();
+  const groupId = (group as { id: string }).id;
+  if (fleet.agents.length === 0) return { groupId, tag, extensionId, agentIds: [], reports: [] };
+  const agentRows = await db
+    .insert(agents)
+    .values(
+      fleet.agents.map((a, i) => ({
+        groupId,
+        machineId: machineId(i),
+        userHash: userHash(a.user),
+        platform: "linux" as const,
+        status: a.status,
+        deletedAt: a.deleted ? new Date() : null,
+      })),
+    )
+    .returning();
+  const catalogRows = await db
+    .insert(extensions)
+    .values(
+      fleet.catalog.map((e, i) => ({
+        extensionId: extensionId(i),
+        name: `E${i}`,
+        publisher: publisher(i),
+        pinnedVersion: e.pinned,
+        isBlocked: e.blocked,
+        deletedAt: e.deleted ? new Date() : null,
+      })),
+    )
+    .returning();
+  if (fleet.required.length > 0)
+    await db.insert(groupExtensions).values(
+      fleet.required.map((i) => ({ groupId, extensionId: (catalogRows[i] as { id: string }).id, isRequired: true })),
+    );
+  const { exact, publisher: blockedPublisher, regexPublisher, inactiveExact } = fleet.blocklist;
+  const patterns = [
+    exact !== null && { patternType: "exact" as const, pattern: extensionId(exact) },
+    blockedPublisher !== null && { patternType: "publisher" as const, pattern: `${tag}p${blockedPublisher}` },
+    regexPublisher !== null && { patternType: "regex" as const, pattern: `^${tag}p[${regexPublisher}]\\.` },
+    inactiveExact !== null && { patternType: "exact" as const, pattern: extensionId(inactiveExact), isActive: false },
+  ].filter((p) => p !== false);
+  if (patterns.length > 0) await db.insert(blocklist).values(patterns);
+  // One report per (user, extension), as the unique key keeps them; sent by existing agents.
+  const reports = new Map<string, Fleet["reports"][number]>();
+  for (const r of fleet.reports)
+    if (r.agent < fleet.agents.length) reports.set(`${r.user}/${r.extension}`, r);
+  const batches = new Map<string, Fleet["reports"][number][]>();
+  for (const r of reports.values()) batches.set(`${r.agent}/${r.user}`, [...(batches.get(`${r.agent}/${r.user}`) ?? []), r]);
+  for (const batch of batches.values()) {
+    const { agent, user } = batch[0] as Fleet["reports"][number];
+    await upsertReportBatch(db, {
+      agentId: (agentRows[agent] as { id: string }).id,
+      groupId,
+      userHash: userHash(user),
+      entries: batch.map((r) => ({
+        extensionId: extensionId(r.extension),
+        installed: r.installed,
+        installedVersion: r.installed ? r.version : null,
+      })),
+    });
+  }
+  return { groupId, tag, extensionId, agentIds: agentRows.map((a) => a.id), reports: [...reports.values()] };
+}
+
+/** The rules, written out: what the queries must return for `fleet`. */
+function expected(fleet: Fleet, stored: Awaited<ReturnType<typeof store>>) {
+  const { extensionId, agentIds, tag } = stored;
+  const live = fleet.agents.map((a, i) => ({ ...a, i })).filter((a) => !a.deleted && a.status !== "disabled");
+  const catalog = (x: number) => (x < 6 && !fleet.catalog[x]?.deleted ? fleet.catalog[x] : undefined);
+  const b = fleet.blocklist;
+  const blocked = (x: number) =>
+    Boolean(catalog(x)?.blocked) ||
+    b.exact === x ||
+    (b.publisher !== null && x % 3 === b.publisher) ||
+    (b.regexPublisher !== null && x % 3 === b.regexPublisher);
+  const pinned = (x: number) => catalog(x)?.pinned ?? null;
+  const required = fleet.required.filter((x) => catalog(x));
+  const installed = stored.reports.filter((r) => r.installed);
+  const violations: ComplianceViolation[] = [];
+  for (const a of live)
+    for (const x of required)
+      if (!installed.some((r) => r.user === a.user && r.extension === x))
+        violations.push(violation(x, "missing_required", a.i, a.user, null));
+  for (const r of installed) {
+    if (!live.some((a) => a.i === r.agent)) continue;
+    if (blocked(r.extension)) violations.push(violation(r.extension, "blocked", r.agent, r.user, r.version));
+    const pin = pinned(r.extension);
+    if (pin !== null && r.version !== pin)
+      violations.push(violation(r.extension, "wrong_version", r.agent, r.user, r.version));
+  }
+  function violation(x: number, problem: ComplianceProblem, agent: number, user: number, version: string | null) {
+    return {
+      extensionId: extensionId(x),
+      problem,
+      agentId: agentIds[agent] as string,
+      machineId: machineId(agent),
+      userHash: userHash(user),
+      installedVersion: version,
+      pinnedVersion: pinned(x),
+    };
+  }
+  const key = (v: ComplianceViolation) =>
+    [v.extensionId, complianceProblems.indexOf(v.problem), v.machineId, v.userHash].join("|");
+  violations.sort((p, q) => (key(p) < key(q) ? -1 : key(p) > key(q) ? 1 : 0));
+  const reported = new Set(stored.reports.map((r) => r.extension));
+  const ruleExtensions = [...new Set([...reported, ...required])]
+    .filter((x) => required.includes(x) || blocked(x) || pinned(x) !== null)
+    .sort((x, y) => (extensionId(x) < extensionId(y) ? -1 : 1));
+  const count = (x: number, problem: ComplianceProblem) =>
+    violations.filter((v) => v.extensionId === extensionId(x) && v.problem === problem).length;
+  const summary: ComplianceSummary = {
+    liveAgents: live.length,
+    compliantAgents: live.filter((a) => !violations.some((v) => v.agentId === agentIds[a.i])).length,
+    missing: violations.filter((v) => v.problem === "missing_required").length,
+    blocked: violations.filter((v) => v.problem === "blocked").length,
+    wrongVersion: violations.filter((v) => v.problem === "wrong_version").length,
+    extensions: ruleExtensions.map((x) => ({
+      extensionId: extensionId(x),
+      isRequired: required.includes(x),
+      isBlocked: blocked(x),
+      pinnedVersion: pinned(x),
+      compliant:
+        live.length - new Set(violations.filter((v) => v.extensionId === extensionId(x)).map((v) => v.agentId)).size,
+      missing: count(x, "missing_required"),
+      blocked: count(x, "blocked"),
+      wrongVersion: count(x, "wrong_version"),
+    })),
+  };
+  return { violations, summary, tag };
+}
+
+async function allPages(groupId: string, filter: ViolationFilter, pageSize: number) {
+  const seen: ComplianceViolation[] = [];
+  let page = await withGroup(db, groupId, (tx) => violationPage(tx, groupId, { filter, pageSize }));
+  seen.push(...page.violations);
+  while (page.next) {
+    const after = page.next;
+    page = await withGroup(db, groupId, (tx) => violationPage(tx, groupId, { filter, after, pageSize }));
+    expect(page.violations.length).toBeGreaterThan(0);
+    seen.push(...page.violations);
+  }
+  return seen;
+}
+
+async function exported(groupId: string, filter: ViolationFilter = {}, batchSize = 2) {
+  return withGroup(db, groupId, async (tx) => {
+    const rows: ComplianceViolation[] = [];
+    for await (const violation of exportViolations(tx, groupId, filter, batchSize)) rows.push(violation);
+    return rows;
+  });
+}
+
+describe("compliance as the dashboard reads it", () => {
+  it("summary, violation pages and export agree with the rules written out, for any fleet", async () => {
+    await fc.assert(
+      fc.asyncProperty(fleetArbitrary, fc.integer({ min: 1, max: 4 }), async (fleet, pageSize) => {
+        const stored = await store(fleet);
+        const want = expected(fleet, stored);
+        const { groupId } = stored;
+        expect(await withGroup(db, groupId, (tx) => complianceSummary(tx, groupId))).toEqual(want.summary);
+        expect(await exported(groupId)).toEqual(want.violations);
+        expect(await allPages(groupId, {}, pageSize)).toEqual(want.violations);
+        for (const problem of complianceProblems)
+          expect(await allPages(groupId, { problem }, pageSize)).toEqual(
+            want.violations.filter((v) => v.problem === problem),
+          );
+        const extensionId = want.violations[0]?.extensionId ?? stored.extensionId(0);
+        expect(await allPages(groupId, { extensionId }, pageSize)).toEqual(
+          want.violations.filter((v) => v.extensionId === extensionId),
+        );
+      }),
+      { numRuns: 40 },
+    );
+  }, 120_000);
+
+  it("lists missing required, blocked and wrong-version extensions of live agents only", async () => {
+    const fleet: Fleet = {
+      agents: [
+        { user: 1, status: "active", deleted: false },
+        { user: 2, status: "active", deleted: false },
+        { user: 3, status: "disabled", deleted: false },
+      ],
+      catalog: [
+        { pinned: null, blocked: false, deleted: false },
+        { pinned: "1.0.1", blocked: false, deleted: false },
+        { pinned: null, blocked: true, deleted: false },
+        { pinned: null, blocked: false, deleted: false },
+        { pinned: null, blocked: false, deleted: false },
+        { pinned: null, blocked: false, deleted: false },
+      ],
+      required: [0],
+      blocklist: { exact: 7, publisher: null, regexPublisher: null, inactiveExact: 0 },
+      reports: [
+        { agent: 0, user: 1, extension: 0, installed: true, version: "1.0.0" },
+        { agent: 0, user: 1, extension: 1, installed: true, version: "1.0.1" },
+        { agent: 1, user: 2, extension: 0, installed: false, version: null },
+        { agent: 1, user: 2, extension: 1, installed: true, version: "1.0.0" },
+        { agent: 1, user: 2, extension: 2, installed: true, version: "2.0.0" },
+        { agent: 1, user: 2, extension: 7, installed: true, version: "2.0.0" },
+        { agent: 2, user: 3, extension: 2, installed: true, version: "2.0.0" },
+      ],
+    };
+    const { groupId, extensionId } = await store(fleet);
+    const problems = (await exported(groupId)).map((v) => [v.machineId, v.extensionId, v.problem]);
+    expect(problems).toEqual([
+      ["m1", extensionId(0), "missing_required"],
+      ["m1", extensionId(1), "wrong_version"],
+      ["m1", extensionId(7), "blocked"],
+      ["m1", extensionId(2), "blocked"],
+    ]);
+    const summary = await withGroup(db, groupId, (tx) => complianceSummary(tx, groupId));
+    expect(summary).toMatchObject({ liveAgents: 2, compliantAgents: 1, missing: 1, blocked: 2, wrongVersion: 1 });
+    expect(summary.extensions.map((e) => [e.extensionId, e.compliant])).toEqual([
+      [extensionId(0), 1],
+      [extensionId(1), 1],
+      [extensionId(7), 1],
+      [extensionId(2), 1],
+    ]);
+    const other = await store({ ...fleet, reports: [] });
+    expect(await exported(other.groupId, { problem: "blocked" })).toEqual([]);
+  });
+
+  it("refuses to export outside a transaction, saying so", async () => {
+    const { groupId } = await store({ agents: [], catalog: [], required: [], blocklist: noBlocklist, reports: [] });
+    const error = await exportViolations(db, groupId)
+      .next()
+      .catch((e: unknown) => e);
+    expect(String((error as Error).cause)).toMatch(/DECLARE CURSOR can only be used in transaction blocks/);
+  });
+});
