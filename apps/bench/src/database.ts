@@ -75,19 +75,24 @@ export async function createDataDatabase(
 
 /**
  * A throwaway copy of the scale's database (`CREATE DATABASE … TEMPLATE`), so that a run's writes
- * and migrations never change the loaded data. `drop` removes it.
+ * and migrations never change the loaded data, brought up to the committed migrations by the
+ * migrator (data loaded before a migration landed is benched on the schema as it is now, as a
+ * production database would be). `drop` removes it; `migrated` names what was applied to it.
  */
 export async function cloneDataDatabase(
   serverUrl: string,
   scale: number,
-): Promise<{ url: string; drop: () => Promise<void> }> {
+): Promise<{ url: string; migrated: string[]; drop: () => Promise<void> }> {
   const name = `${dataDatabaseName(scale)}_run_${process.pid}`;
   await withClient(serverUrl, async (client) => {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await client.query(`CREATE DATABASE "${name}" TEMPLATE "${dataDatabaseName(scale)}"`);
   });
+  const url = databaseUrl(serverUrl, name);
+  const { applied } = await withClient(url, (client) => migrate({ client, folder: migrationsFolder }));
   return {
-    url: databaseUrl(serverUrl, name),
+    url,
+    migrated: applied,
     drop: () =>
       withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
   };

@@ -2,10 +2,13 @@ import type { Database } from "@devtools-sync/db/client";
 import {
   type AuditCursor,
   auditTrailPage,
-  groupCompliance,
+  complianceSummary,
+  exportViolations,
   recordHeartbeat,
   staleAgents,
   upsertReportBatch,
+  type ViolationCursor,
+  violationPage,
 } from "@devtools-sync/db/queries";
 import { groupOfAgent, type ScalePlan } from "./data/plan";
 import { agentId, extensionIdOf, groupId, reportsOfAgent, userHashOf } from "./data/rows";
@@ -74,8 +77,41 @@ function pathsFor(plan: ScalePlan, group: number, now: Date): HotPath[] {
   const size = plan.agentsPerGroup[group] as number;
   const staleMinutes = 15 + Math.floor((Date.now() - now.getTime()) / 60_000);
   let cursor: AuditCursor | undefined;
+  let deep: { after: ViolationCursor; extensionId: string } | undefined;
+  // A cursor 90% of the way through the group's violations (found once, in the warm-up, outside
+  // the timing), and the extension with the most violations, for the filtered page.
+  const deepPage = async (db: Database) => {
+    if (deep) return deep;
+    return db.transaction(async (tx) => {
+      const all: ViolationCursor[] = [];
+      for await (const v of exportViolations(tx, id)) all.push(v);
+      const counts = new Map<string, number>();
+      for (const v of all) counts.set(v.extensionId, (counts.get(v.extensionId) ?? 0) + 1);
+      const at = all[Math.floor(all.length * 0.9)] ?? all.at(-1);
+      const busiest = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "";
+      deep = {
+        after: at ?? { extensionId: "", problem: "blocked", machineId: "", userHash: "" },
+        extensionId: busiest,
+      };
+      return deep;
+    });
+  };
   return [
-    { name: "group compliance", run: async (db) => (await groupCompliance(db, id)).length },
+    { name: "compliance summary", run: async (db) => (await complianceSummary(db, id)).extensions.length },
+    { name: "violations, first page of 100", run: async (db) => (await violationPage(db, id)).violations.length },
+    {
+      name: "violations, page of 100 at 90% depth (keyset)",
+      run: async (db) => (await violationPage(db, id, { after: (await deepPage(db)).after })).violations.length,
+    },
+    {
+      name: "violations of the busiest extension, first page",
+      run: async (db) =>
+        (await violationPage(db, id, { filter: { extensionId: (await deepPage(db)).extensionId } })).violations.length,
+    },
+    {
+      name: "wrong-version violations, first page",
+      run: async (db) => (await violationPage(db, id, { filter: { problem: "wrong_version" } })).violations.length,
+    },
     // 15 minutes before the data's anchor time, however long ago the data was loaded.
     { name: "agents not seen for 15 minutes", run: async (db) => (await staleAgents(db, id, staleMinutes)).length },
     { name: "audit trail, first page of 50", run: async (db) => (await auditTrailPage(db, id, 50)).events.length },

@@ -1,9 +1,12 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createDb, withGroup } from "@devtools-sync/db/client";
+import { type ComplianceViolation, complianceSummary, exportViolations } from "@devtools-sync/db/queries";
 import { withClient } from "@devtools-sync/local-postgres";
 import { testServerUrl } from "@devtools-sync/local-postgres/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { groupId } from "./data/rows";
 import { dataDatabaseName } from "./database";
 import { LARGE_TABLES } from "./hot-paths";
 import type { BenchResults } from "./results";
@@ -63,7 +66,7 @@ describe("the bench pipeline at scale 0.001", () => {
       postgres: expect.stringMatching(/^PostgreSQL 1\d/),
     });
     const markdown = await readFile(markdownPath, "utf8");
-    expect(markdown).toContain("| group compliance | median");
+    expect(markdown).toContain("| compliance summary | median");
     expect(markdown).toContain("**ratio**");
     const svg = await readFile(markdownPath.replace(/\.md$/, ".svg"), "utf8");
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
@@ -77,7 +80,11 @@ describe("the bench pipeline at scale 0.001", () => {
 
   it("measures every hot path on the median and the largest group", () => {
     const reads = [
-      "group compliance",
+      "compliance summary",
+      "violations, first page of 100",
+      "violations, page of 100 at 90% depth (keyset)",
+      "violations of the busiest extension, first page",
+      "wrong-version violations, first page",
       "agents not seen for 15 minutes",
       "audit trail, first page of 50",
       "audit trail, page 20 of 50 (keyset)",
@@ -104,11 +111,68 @@ describe("the bench pipeline at scale 0.001", () => {
     expect(page?.plan.indexes).toEqual(["audit_log_group_id_created_at_idx"]);
   });
 
-  it("compares the upsert with COPY of the same rows and names the indexes it pays for", () => {
-    expect(results.ingest.rows).toBe(results.ingest.batches * 500);
+  it("ingests the everyday mix and counts the row versions it wrote: one per new or changed entry", () => {
+    const [reReport, first, previous] = results.ingest.scenarios;
+    expect(reReport).toMatchObject({ name: "re-report, 2% changed" });
+    expect(reReport?.changedRows).toBeGreaterThan(0);
+    expect(reReport?.changedRows).toBeLessThan((reReport?.rows ?? 0) / 10);
+    expect(reReport?.reports).toMatchObject({ inserted: 0, updated: reReport?.changedRows });
+    expect(first).toMatchObject({ name: "first report" });
+    expect(first?.reports).toMatchObject({ inserted: first?.rows, updated: 0 });
+    // Freshness on the agent: last_sync once per batch.
+    for (const scenario of [reReport, first, previous])
+      expect(scenario?.agents).toMatchObject({ inserted: 0, updated: scenario?.batches });
     expect(results.ingest.ratio).toBeGreaterThan(0);
     expect(results.ingest.indexes).toContain("reports_user_hash_group_id_extension_id_key");
     expect(results.ingest.foreignKeys).toEqual(["reports_agent_id_fkey", "reports_group_id_fkey"]);
+  });
+
+  it("prices every index of reports and agents for its writes, and names the read paths using it", async () => {
+    const { costs } = results.ingest.indexCosts;
+    expect(costs.filter((c) => c.table === "reports").map((c) => c.index)).toEqual([...results.ingest.indexes].sort());
+    for (const cost of costs) expect(cost.withoutPerSecond === null ? cost.note : cost.withoutPerSecond).toBeTruthy();
+    const markdown = await readFile(markdownPath, "utf8");
+    expect(markdown).toMatch(/\| reports \| `reports_group_id_extension_id_idx` \| [\d,]+ \| compliance summary; /);
+  });
+
+  it("streams the largest group's violations as COPY of the same query returns them, with the heap sampled", () => {
+    const e = results.exportLargest;
+    expect(e.rows).toBeGreaterThan(0);
+    expect(e.ratio).toBeGreaterThan(0);
+    expect(e.heapMaxMb).toBeGreaterThanOrEqual(e.heapBeforeMb);
+  });
+
+  it("summarises each group exactly as its streamed violations count", async () => {
+    const url = new URL(testServerUrl());
+    url.pathname = `/${dataDatabaseName(SCALE)}`;
+    const db = createDb(url.toString(), { max: 1 });
+    try {
+      for (const group of [0, 1, Math.floor((results.rows.groups ?? 20) / 2)]) {
+        const id = groupId(group);
+        const summary = await withGroup(db, id, (tx) => complianceSummary(tx, id));
+        const violations = await withGroup(db, id, async (tx) => {
+          const all: ComplianceViolation[] = [];
+          for await (const violation of exportViolations(tx, id)) all.push(violation);
+          return all;
+        });
+        const count = (problem: string, extensionId?: string) =>
+          violations.filter((v) => v.problem === problem && (!extensionId || v.extensionId === extensionId)).length;
+        expect(summary).toMatchObject({
+          missing: count("missing_required"),
+          blocked: count("blocked"),
+          wrongVersion: count("wrong_version"),
+          compliantAgents: summary.liveAgents - new Set(violations.map((v) => v.agentId)).size,
+        });
+        for (const e of summary.extensions)
+          expect([e.missing, e.blocked, e.wrongVersion]).toEqual([
+            count("missing_required", e.extensionId),
+            count("blocked", e.extensionId),
+            count("wrong_version", e.extensionId),
+          ]);
+      }
+    } finally {
+      await db.$client.end();
+    }
   });
 
   it("applies the live migrations with the migrator while the load runs, and no application query fails", () => {

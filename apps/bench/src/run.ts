@@ -2,7 +2,9 @@ import { createDb } from "@devtools-sync/db/client";
 import { latencyChart } from "./chart";
 import type { TableLoad } from "./data/load";
 import { planFor } from "./data/plan";
+import { groupId } from "./data/rows";
 import { cloneDataDatabase, createDataDatabase, loadedAt } from "./database";
+import { benchExport } from "./export";
 import { benchHotPaths } from "./hot-paths";
 import { benchIngest } from "./ingest";
 import { runLiveMigration } from "./live-migration";
@@ -53,11 +55,21 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
     await db.$client.query("VACUUM ANALYZE");
     progress("hot paths");
     const hotPaths = await benchHotPaths(db, plan, anchor, options.iterations ?? 30, progress, options.indexesOnly);
-    progress("ingest");
-    const ingest = await benchIngest(db, plan, anchor, Math.max(5, Math.min(200, Math.round(plan.agents / 500))));
+    progress("export");
+    const exportLargest = await benchExport(db, groupId(0), plan.agentsPerGroup[0] as number);
     progress(
-      `ingest: upsert ${ingest.upsertRowsPerSecond} rows/s, COPY ${ingest.copyRowsPerSecond} rows/s, ratio ${ingest.ratio}`,
+      `export: ${exportLargest.rows} rows in ${exportLargest.exportSeconds} s, COPY ${exportLargest.copySeconds} s`,
     );
+    progress("ingest");
+    // One connection, so that its table statistics count exactly what the ingest wrote.
+    const single = createDb(clone.url, { max: 1 });
+    const ingest = await benchIngest(
+      single,
+      plan,
+      anchor,
+      Math.max(5, Math.min(500, Math.round(plan.agents / 200))),
+    ).finally(() => single.$client.end());
+    for (const x of ingest.scenarios) progress(`ingest, ${x.name}: ${x.rowsPerSecond} rows/s`);
     progress("migrations under live load");
     const { samples, ...liveMigration } = await runLiveMigration({
       url: clone.url,
@@ -81,7 +93,9 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
       ),
       rows: { ...planRows(plan), reports: counts[0].reports, auditLog: counts[0].audit_log },
       load,
+      migrated: clone.migrated,
       hotPaths,
+      exportLargest,
       indexesOnly: options.indexesOnly ?? false,
       ingest,
       liveMigration,

@@ -1,4 +1,6 @@
-import type { NewAgent, NewAuditEvent, NewExtension, NewGroup, NewReport } from "@devtools-sync/db";
+import { agents, auditLog, blocklist, extensions, groupExtensions, groups, reports } from "@devtools-sync/db";
+import { getTableName } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { copyRows } from "./copy";
 import type { ScalePlan } from "./plan";
@@ -34,110 +36,59 @@ export async function loadScaleData(
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const loads: TableLoad[] = [];
-  const load = async <Row extends object>(
-    table: string,
-    expected: number,
-    columns: readonly (keyof Row & string)[],
-    rows: Iterable<Row>,
-  ) => {
+  const load = async <Table extends PgTable>(table: Table, expected: number, rows: Iterable<Table["$inferInsert"]>) => {
+    const name = getTableName(table);
     const started = performance.now();
     let lastPrint = started;
     const rate = (copied: number, at: number) => Math.round(copied / ((at - started) / 1000 || 1e-3));
-    const rowCount = await copyRows(client, table, columns, rows, (copied) => {
-      const at = performance.now();
-      if (at - lastPrint < 1000) return;
-      lastPrint = at;
-      const share = expected > 0 ? ` (${Math.round((100 * copied) / expected)}%)` : "";
-      progress(
-        `${table}: ${copied.toLocaleString("en")} / ~${expected.toLocaleString("en")}${share}, ${rate(copied, at).toLocaleString("en")} rows/s`,
-      );
+    const rowCount = await copyRows(client, table, rows, {
+      onRows: (copied) => {
+        const at = performance.now();
+        if (at - lastPrint < 1000) return;
+        lastPrint = at;
+        const share = expected > 0 ? ` (${Math.round((100 * copied) / expected)}%)` : "";
+        progress(
+          `${name}: ${copied.toLocaleString("en")} / ~${expected.toLocaleString("en")}${share}, ${rate(copied, at).toLocaleString("en")} rows/s`,
+        );
+      },
     });
     const seconds = (performance.now() - started) / 1000;
-    const result = { table, rows: rowCount, seconds, rowsPerSecond: Math.round(rowCount / (seconds || 1e-3)) };
+    const result = { table: name, rows: rowCount, seconds, rowsPerSecond: Math.round(rowCount / (seconds || 1e-3)) };
     progress(
-      `${table}: ${rowCount.toLocaleString("en")} rows in ${seconds.toFixed(1)} s, ${result.rowsPerSecond.toLocaleString("en")} rows/s`,
+      `${name}: ${rowCount.toLocaleString("en")} rows in ${seconds.toFixed(1)} s, ${result.rowsPerSecond.toLocaleString("en")} rows/s`,
     );
     loads.push(result);
   };
   try {
-    await load<NewGroup>(
-      "groups",
+    await load(
+      groups,
       plan.groups,
-      ["id", "name", "description", "settings", "createdAt"],
       range(plan.groups, (i) => group(plan, i, now)),
     );
-    await load<NewExtension>(
-      "extensions",
+    await load(
+      extensions,
       plan.extensions,
-      [
-        "id",
-        "extensionId",
-        "name",
-        "publisher",
-        "pinnedVersion",
-        "sha256Checksum",
-        "marketplaceUrl",
-        "isBlocked",
-        "createdAt",
-      ],
       range(plan.extensions, (i) => extension(i, now)),
     );
     await load(
-      "group_extensions",
+      groupExtensions,
       plan.groups * 10,
-      ["groupId", "extensionId", "isRequired"],
       flatRange(plan.groups, (g) => groupExtensionsOf(plan, g)),
     );
-    await load("blocklist", 13, ["patternType", "pattern", "reason", "isActive"], blocklistEntries(plan));
-    await load<NewAgent>(
-      "agents",
+    await load(blocklist, 13, blocklistEntries(plan));
+    await load(
+      agents,
       plan.agents,
-      [
-        "id",
-        "groupId",
-        "machineId",
-        "userHash",
-        "displayName",
-        "platform",
-        "agentVersion",
-        "lastHeartbeat",
-        "lastSync",
-        "status",
-        "createdAt",
-      ],
       range(plan.agents, (i) => agent(plan, i, now)),
     );
-    await load<NewReport>(
-      "reports",
+    await load(
+      reports,
       plan.agents * plan.reportsPerAgent,
-      [
-        "agentId",
-        "groupId",
-        "extensionId",
-        "userHash",
-        "installed",
-        "installedVersion",
-        "extensionSha256",
-        "clientIp",
-        "reportedAt",
-      ],
       flatRange(plan.agents, (i) => reportsOfAgent(plan, i, now)),
     );
-    await load<NewAuditEvent>(
-      "audit_log",
+    await load(
+      auditLog,
       plan.auditEvents,
-      [
-        "eventType",
-        "actorType",
-        "actorId",
-        "groupId",
-        "targetType",
-        "targetId",
-        "details",
-        "clientIp",
-        "userAgent",
-        "createdAt",
-      ],
       range(plan.auditEvents, (i) => auditEvent(plan, i, now)),
     );
     // What autovacuum does to a production table: statistics, and the visibility map that lets
