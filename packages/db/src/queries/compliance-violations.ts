@@ -47,7 +47,12 @@ export interface ViolationFilter {
  * sort over the whole group would be exactly the read a page must not do (the tests check the
  * order against a plain ORDER BY).
  */
-export function violationsQuery(groupId: string, filter: ViolationFilter = {}, after?: ViolationCursor, limit?: number): SQL {
+export function violationsQuery(
+  groupId: string,
+  filter: ViolationFilter = {},
+  after?: ViolationCursor,
+  limit?: number,
+): SQL {
   const start = after?.extensionId ?? "";
   const ids = filter.extensionId
     ? sql`ids(extension_id) AS (SELECT ${filter.extensionId}::varchar WHERE ${filter.extensionId}::varchar >= ${start})`
@@ -173,7 +178,9 @@ export async function* exportViolations(
   let open = true;
   try {
     for (;;) {
-      const batch = await tx.execute<ViolationRow>(sql`FETCH ${sql.raw(String(Math.trunc(batchSize)))} FROM compliance_export`);
+      const batch = await tx.execute<ViolationRow>(
+        sql`FETCH ${sql.raw(String(Math.trunc(batchSize)))} FROM compliance_export`,
+      );
       for (const row of batch.rows) yield violationOf(row);
       if (batch.rows.length < batchSize) return;
     }

@@ -32,7 +32,12 @@ interface Fleet {
   /** Catalog extensions 0-5; ids 6 and 7 are reported but not in the catalog. */
   catalog: { pinned: string | null; blocked: boolean; deleted: boolean }[];
   required: number[];
-  blocklist: { exact: number | null; publisher: number | null; regexPublisher: number | null; inactiveExact: number | null };
+  blocklist: {
+    exact: number | null;
+    publisher: number | null;
+    regexPublisher: number | null;
+    inactiveExact: number | null;
+  };
   reports: { agent: number; user: number; extension: number; installed: boolean; version: string | null }[];
 }
 
@@ -84,7 +89,10 @@ async function store(fleet: Fleet) {
   const tag = `r${String(run).padStart(4, "0")}`;
   const publisher = (extension: number) => `${tag}p${extension % 3}`;
   const extensionId = (extension: number) => `${publisher(extension)}.e${extension}`;
-  const [group] = await db.insert(groups).values({ name: `compliance ${tag}` }).returning();
+  const [group] = await db
+    .insert(groups)
+    .values({ name: `compliance ${tag}` })
+    .returning();
   const groupId = (group as { id: string }).id;
   if (fleet.agents.length === 0) return { groupId, tag, extensionId, agentIds: [], reports: [] };
   const agentRows = await db
@@ -114,9 +122,11 @@ async function store(fleet: Fleet) {
     )
     .returning();
   if (fleet.required.length > 0)
-    await db.insert(groupExtensions).values(
-      fleet.required.map((i) => ({ groupId, extensionId: (catalogRows[i] as { id: string }).id, isRequired: true })),
-    );
+    await db
+      .insert(groupExtensions)
+      .values(
+        fleet.required.map((i) => ({ groupId, extensionId: (catalogRows[i] as { id: string }).id, isRequired: true })),
+      );
   const { exact, publisher: blockedPublisher, regexPublisher, inactiveExact } = fleet.blocklist;
   const patterns = [
     exact !== null && { patternType: "exact" as const, pattern: extensionId(exact) },
@@ -127,10 +137,10 @@ async function store(fleet: Fleet) {
   if (patterns.length > 0) await db.insert(blocklist).values(patterns);
   // One report per (user, extension), as the unique key keeps them; sent by existing agents.
   const reports = new Map<string, Fleet["reports"][number]>();
-  for (const r of fleet.reports)
-    if (r.agent < fleet.agents.length) reports.set(`${r.user}/${r.extension}`, r);
+  for (const r of fleet.reports) if (r.agent < fleet.agents.length) reports.set(`${r.user}/${r.extension}`, r);
   const batches = new Map<string, Fleet["reports"][number][]>();
-  for (const r of reports.values()) batches.set(`${r.agent}/${r.user}`, [...(batches.get(`${r.agent}/${r.user}`) ?? []), r]);
+  for (const r of reports.values())
+    batches.set(`${r.agent}/${r.user}`, [...(batches.get(`${r.agent}/${r.user}`) ?? []), r]);
   for (const batch of batches.values()) {
     const { agent, user } = batch[0] as Fleet["reports"][number];
     await upsertReportBatch(db, {
