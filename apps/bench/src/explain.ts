@@ -1,4 +1,5 @@
 import type { Database } from "@devtools-sync/db/client";
+import pg from "pg";
 
 /** A statement as the driver sent it. */
 export interface SentQuery {
@@ -22,27 +23,40 @@ export interface PlanSummary {
 }
 
 /**
- * Runs `action` on `db` and returns the statements it sent (drizzle passes `{ text, values }` or
- * `(text, values)` to the pool; both are recorded).
+ * Runs `action` and returns the statements it sent on any connection (the pool's own queries and a
+ * transaction's alike: each goes through a `pg.Client`), with `(text, values)` or `{ text, values }`.
  */
-export async function capture(db: Database, action: () => Promise<unknown>): Promise<SentQuery[]> {
-  const pool = db.$client;
-  const original = pool.query;
+export async function capture(action: () => Promise<unknown>): Promise<SentQuery[]> {
+  const prototype = pg.Client.prototype;
+  const original = prototype.query;
   const sent: SentQuery[] = [];
-  pool.query = ((config: unknown, values?: unknown) => {
-    if (typeof config === "string") sent.push({ text: config, values: (values as unknown[]) ?? [] });
+  prototype.query = function (this: pg.Client, config: unknown, values?: unknown, callback?: unknown) {
+    if (typeof config === "string") sent.push({ text: config, values: Array.isArray(values) ? values : [] });
     else if (config && typeof config === "object" && "text" in config) {
       const query = config as { text: string; values?: unknown[] };
-      sent.push({ text: query.text, values: (values as unknown[]) ?? query.values ?? [] });
+      sent.push({ text: query.text, values: Array.isArray(values) ? values : (query.values ?? []) });
     }
-    return (original as (...args: unknown[]) => unknown).call(pool, config, values);
-  }) as typeof pool.query;
+    return (original as (...args: unknown[]) => unknown).call(this, config, values, callback);
+  } as typeof prototype.query;
   try {
     await action();
   } finally {
-    pool.query = original;
+    prototype.query = original;
   }
   return sent;
+}
+
+const CONTROL = /^\s*(begin|commit|rollback|savepoint|release)\b/i;
+const SETTING = /^\s*select current_setting\('work_mem'\)/i;
+
+/**
+ * What to explain of the statements `action` sent: its last query, and the `work_mem` it set
+ * for itself (`withWorkMem`), so that the plan is explained with the memory it runs with.
+ */
+export function explained(sent: SentQuery[]): { query: SentQuery; settings: SentQuery[] } | undefined {
+  const queries = sent.filter((q) => !CONTROL.test(q.text) && !/^\s*select set_config\(/i.test(q.text));
+  const query = queries.at(-1);
+  return query && { query, settings: sent.filter((q) => SETTING.test(q.text)) };
 }
 
 interface PlanNode {
@@ -62,10 +76,16 @@ interface PlanNode {
  * `indexesOnly`, sequential scans are priced out (`enable_seqscan = off`): on a table of a few
  * pages the planner rightly prefers one, and this asks instead whether an index can serve the query.
  */
-export async function explain(db: Database, query: SentQuery, indexesOnly = false): Promise<PlanSummary> {
+export async function explain(
+  db: Database,
+  query: SentQuery,
+  indexesOnly = false,
+  settings: SentQuery[] = [],
+): Promise<PlanSummary> {
   const client = await db.$client.connect();
   try {
     await client.query("BEGIN");
+    for (const setting of settings) await client.query(setting.text, setting.values);
     if (indexesOnly) await client.query("SET LOCAL enable_seqscan = off");
     const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${query.text}`, query.values);
     const plan = (rows[0]["QUERY PLAN"] as { Plan: PlanNode }[])[0]?.Plan as PlanNode;

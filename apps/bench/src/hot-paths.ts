@@ -12,7 +12,7 @@ import {
 } from "@devtools-sync/db/queries";
 import { groupOfAgent, type ScalePlan } from "./data/plan";
 import { agentId, extensionIdOf, groupId, reportsOfAgent, userHashOf } from "./data/rows";
-import { capture, explain, type PlanSummary } from "./explain";
+import { capture, explain, explained, type PlanSummary } from "./explain";
 import { type Percentiles, percentiles } from "./stats";
 
 /** Tables large enough that a sequential scan of one on a hot path is a defect. */
@@ -170,10 +170,9 @@ export async function benchHotPaths(
       resultRows = await path.run(db, i);
       samples.push(performance.now() - start);
     }
-    const sent = await capture(db, () => path.run(db, iterations));
-    const statement = sent.at(-1);
+    const statement = explained(await capture(() => path.run(db, iterations)));
     if (!statement) throw new Error(`${path.name} sent no statement`);
-    const explained = await explain(db, statement, indexesOnly);
+    const summary = await explain(db, statement.query, indexesOnly, statement.settings);
     const result: HotPathResult = {
       name: path.name,
       group: label,
@@ -181,11 +180,11 @@ export async function benchHotPaths(
       iterations,
       latencyMs: percentiles(samples),
       resultRows,
-      plan: explained,
-      buffersPerRow: Math.round((10 * explained.buffers) / Math.max(1, resultRows)) / 10,
+      plan: summary,
+      buffersPerRow: Math.round((10 * summary.buffers) / Math.max(1, resultRows)) / 10,
     };
     progress(
-      `${label} group, ${path.name}: p50 ${result.latencyMs.p50} ms, ${explained.buffers} buffers, ${explained.scans}`,
+      `${label} group, ${path.name}: p50 ${result.latencyMs.p50} ms, ${summary.buffers} buffers, ${summary.scans}`,
     );
     results.push(result);
   }

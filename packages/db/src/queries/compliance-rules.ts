@@ -33,17 +33,19 @@ export function requiredExtensions(groupId: string): SQL {
 export function verdictOf(extensionId: SQL): SQL {
   return sql`(
     SELECT e.pinned_version,
-      coalesce(e.is_blocked, false) OR EXISTS (
-        SELECT FROM ${blocklist} b
-        WHERE b.is_active AND CASE b.pattern_type
-          WHEN 'exact' THEN b.pattern = ${extensionId}
-          WHEN 'publisher' THEN b.pattern = split_part(${extensionId}, '.', 1)
-          WHEN 'regex' THEN ${extensionId} ~ b.pattern
-        END
-      ) AS blocked,
+      coalesce(e.is_blocked, false) OR EXISTS (SELECT FROM ${blocklist} b WHERE ${blocklistMatches(extensionId)}) AS blocked,
       EXISTS (SELECT FROM required q WHERE q.extension_id = ${extensionId}) AS required
     FROM (SELECT) one LEFT JOIN ${extensions} e ON e.extension_id = ${extensionId} AND e.deleted_at IS NULL
   )`;
+}
+
+/** Active blocklist entry `b` matches extension id `extensionId` (an SQL expression). */
+export function blocklistMatches(extensionId: SQL): SQL {
+  return sql`b.is_active AND CASE b.pattern_type
+    WHEN 'exact' THEN b.pattern = ${extensionId}
+    WHEN 'publisher' THEN b.pattern = split_part(${extensionId}, '.', 1)
+    WHEN 'regex' THEN ${extensionId} ~ b.pattern
+  END`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { agents, reports } from "../schema";
-import { extensionIdsFrom, isLiveAgent, requiredExtensions, verdictOf } from "./compliance-rules";
+import { agents, blocklist, extensions, reports } from "../schema";
+import { blocklistMatches, extensionIdsFrom, isLiveAgent, requiredExtensions } from "./compliance-rules";
 import type { Queryable } from "./queryable";
 
 /** How a group's live agents stand on one rule extension. */
@@ -60,10 +60,20 @@ export async function complianceSummary(db: Queryable, groupId: string): Promise
     live AS MATERIALIZED (
       SELECT a.id, a.user_hash FROM ${agents} a WHERE a.group_id = ${groupId}::uuid AND ${isLiveAgent("a")}
     ),
+    -- The verdicts on every id at once (joins, not a subquery per id): catalog, blocklist, requirement.
+    blocked_ids AS (
+      SELECT DISTINCT ids.extension_id FROM ids JOIN ${blocklist} b ON ${blocklistMatches(sql`ids.extension_id`)}
+    ),
     rules AS MATERIALIZED (
-      SELECT ids.extension_id, v.pinned_version, v.blocked, v.required
-      FROM ids CROSS JOIN LATERAL ${verdictOf(sql`ids.extension_id`)} v
-      WHERE ids.extension_id IS NOT NULL AND (v.required OR v.blocked OR v.pinned_version IS NOT NULL)
+      SELECT ids.extension_id, e.pinned_version,
+        coalesce(e.is_blocked, false) OR bi.extension_id IS NOT NULL AS blocked,
+        q.extension_id IS NOT NULL AS required
+      FROM ids
+      LEFT JOIN ${extensions} e ON e.extension_id = ids.extension_id AND e.deleted_at IS NULL
+      LEFT JOIN blocked_ids bi ON bi.extension_id = ids.extension_id
+      LEFT JOIN required q ON q.extension_id = ids.extension_id
+      WHERE ids.extension_id IS NOT NULL
+        AND (q.extension_id IS NOT NULL OR e.is_blocked OR bi.extension_id IS NOT NULL OR e.pinned_version IS NOT NULL)
     ),
     -- (required extension, live agent whose user has it installed): the agents not missing it.
     covered AS MATERIALIZED (
@@ -121,7 +131,7 @@ export async function complianceSummary(db: Queryable, groupId: string): Promise
         FROM per_extension), '[]') AS extensions`);
   const row = result.rows[0];
   if (!row) throw new Error("complianceSummary: the statement returned no row");
-  const extensions = row.extensions.map((e) => ({
+  const perExtension = row.extensions.map((e) => ({
     extensionId: e.extension_id,
     isRequired: e.required,
     isBlocked: e.blocked,
@@ -131,13 +141,13 @@ export async function complianceSummary(db: Queryable, groupId: string): Promise
     blocked: e.blocked_reports,
     wrongVersion: e.wrong_reports,
   }));
-  const total = (key: "missing" | "blocked" | "wrongVersion") => extensions.reduce((sum, e) => sum + e[key], 0);
+  const total = (key: "missing" | "blocked" | "wrongVersion") => perExtension.reduce((sum, e) => sum + e[key], 0);
   return {
     liveAgents: row.live_agents,
     compliantAgents: row.compliant_agents,
     missing: total("missing"),
     blocked: total("blocked"),
     wrongVersion: total("wrongVersion"),
-    extensions,
+    extensions: perExtension,
   };
 }
