@@ -108,18 +108,21 @@ describe("the committed migrations", () => {
         ].map((check) => `constraint ${check} is extra`),
         ...[
           "idx_agents_group_id on agents",
+          "idx_agents_last_heartbeat on agents",
+          "idx_agents_status on agents",
           "idx_api_keys_key_hash on api_keys",
           "idx_audit_log_group_id on audit_log",
           "idx_extensions_extension_id on extensions",
           "idx_group_extensions_group_id on group_extensions",
           "idx_groups_name on groups",
           "idx_reports_group_id on reports",
+          "idx_reports_reported_at on reports",
+          "idx_reports_user_extension on reports",
           "idx_users_email on users",
         ].map((index) => `index ${index} is missing`),
         ...[
           "agents_group_id_last_heartbeat_idx on agents",
           "audit_log_group_id_created_at_idx on audit_log",
-          "reports_group_id_reported_at_idx on reports",
           "reports_group_id_extension_id_idx on reports",
         ].map((index) => `index ${index} is extra`),
         ...["agents", "blocklist", "extensions", "groups", "users"].map(
