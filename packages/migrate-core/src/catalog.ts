@@ -1,158 +1,321 @@
 import type pg from "pg";
 import { DRIZZLE_LEDGER, LEDGER } from "./ledger";
 
+// The one reader of PostgreSQL's catalogs: everything that needs to know what a schema holds
+// (verify, baseline, up's after-check, the migration lint, the schema.sql writer) reads this
+// model, so they cannot disagree about what is there.
+
 /** A schema as PostgreSQL's catalogs describe it, keyed by object name, in a stable order. */
 export interface SchemaDescription {
+  /**
+   * The role that ran the migrations: the owner of the migrator's ledger, else the reading role.
+   * Its objects and its own privileges match another side's migrations role's, whatever the names.
+   */
+  role: string;
+  /** The schema itself: its name, its owner and who may use it or create in it. */
+  schema: Privileged & { name: string };
   tables: Record<string, TableDescription>;
-  /** Functions by name, with their full definition. */
-  functions: Record<string, string>;
+  /** Sequences by name, identity sequences included. */
+  sequences: Record<string, SequenceDescription>;
+  /** Functions and procedures by signature, e.g. `purge_audit_log(timestamp with time zone)`. */
+  functions: Record<string, FunctionDescription>;
+  /** Enum types by name. */
+  enums: Record<string, EnumDescription>;
+  /** `ALTER DEFAULT PRIVILEGES` in this schema or database-wide, for any role. */
+  defaultPrivileges: DefaultPrivilege[];
 }
 
-export interface TableDescription {
+/** One entry of an access control list; `grantee` is a role name or `PUBLIC`. */
+export interface Grant {
+  grantee: string;
+  /** e.g. `SELECT`, `EXECUTE`, `USAGE`, `CREATE`. */
+  privilege: string;
+  /** WITH GRANT OPTION. */
+  grantable: boolean;
+}
+
+/** An object with an owner and privileges. */
+export interface Privileged {
+  owner: string;
+  /** The privileges in force (a NULL ACL read as the built-in one). */
+  acl: Grant[];
+  /** What it starts with: a new object's built-in ACL, or for the schema the new database's. */
+  builtinAcl: Grant[];
+}
+
+export interface TableDescription extends Privileged {
   /** Columns in table order. */
   columns: Record<string, ColumnDescription>;
-  /** Constraints by name: `pg_get_constraintdef`, e.g. `FOREIGN KEY (group_id) REFERENCES groups(id) ON DELETE CASCADE`. */
-  constraints: Record<string, string>;
-  /** Indexes by name: `pg_get_indexdef`, unique-constraint indexes included. */
-  indexes: Record<string, string>;
-  /** Triggers by name: `pg_get_triggerdef`. */
-  triggers: Record<string, string>;
-  /** Row-level security policies by name, e.g. `PERMISSIVE FOR ALL TO app USING (...) WITH CHECK (...)`. */
-  policies: Record<string, string>;
-  /** Whether row-level security is off, enabled, or forced (applies to the table owner too). */
-  rowSecurity: "off" | "enabled" | "forced";
+  /** Constraints by name (PostgreSQL 18's NOT NULL constraints included, type `n`). */
+  constraints: Record<string, ConstraintDescription>;
+  /** Indexes by name, unique-constraint indexes included. */
+  indexes: Record<string, IndexDescription>;
+  /** Triggers by name, internal ones (of foreign keys) left out. */
+  triggers: Record<string, TriggerDescription>;
+  /** Row-level security policies by name. */
+  policies: Record<string, PolicyDescription>;
+  /** ENABLE ROW LEVEL SECURITY. */
+  rowSecurity: boolean;
+  /** FORCE ROW LEVEL SECURITY: the owner obeys the policies too. */
+  forceRowSecurity: boolean;
 }
 
 export interface ColumnDescription {
   /** `format_type`, e.g. `character varying(255)`. */
   type: string;
   nullable: boolean;
-  /** The default expression, e.g. `gen_random_uuid()`, or null. */
+  /** The default expression (or a generated column's expression), e.g. `gen_random_uuid()`, or null. */
   default: string | null;
+  /** `a` GENERATED ALWAYS AS IDENTITY, `d` BY DEFAULT, or "". */
+  identity: string;
+  /** `s` stored generated column, `v` virtual (PostgreSQL 18), or "". */
+  generated: string;
+  /** Column privileges (a new column has none). */
+  acl: Grant[];
 }
 
-/** Reads tables, columns, constraints, indexes, triggers, policies and functions of one schema. */
+export interface ConstraintDescription {
+  /** `pg_constraint.contype`: p primary key, u unique, c check, f foreign key, x exclusion, n NOT NULL, t trigger. */
+  type: string;
+  /** `pg_get_constraintdef`, e.g. `FOREIGN KEY (group_id) REFERENCES groups(id) ON DELETE CASCADE`. */
+  definition: string;
+  /** The constrained columns, in key order. */
+  columns: string[];
+  /** The referenced table of a foreign key, else null. */
+  references: string | null;
+}
+
+export interface IndexDescription {
+  /** `pg_get_indexdef`. */
+  definition: string;
+  valid: boolean;
+  unique: boolean;
+  /** The access method, e.g. `btree`. */
+  method: string;
+  /** The key columns in order (an expression key shows as null). */
+  columns: (string | null)[];
+  /** Has a WHERE clause. */
+  partial: boolean;
+  /** Backs a PRIMARY KEY, UNIQUE or EXCLUDE constraint (dropping it means dropping the constraint). */
+  constraint: boolean;
+}
+
+export interface TriggerDescription {
+  /** `pg_get_triggerdef`. */
+  definition: string;
+  /** `O` enabled, `D` disabled, `R` replica only, `A` always (`pg_trigger.tgenabled`). */
+  enabled: string;
+}
+
+export interface PolicyDescription {
+  permissive: boolean;
+  /** ALL, SELECT, INSERT, UPDATE or DELETE. */
+  command: string;
+  /** Role names in name order; `PUBLIC` for the public pseudo-role. */
+  roles: string[];
+  /** `pg_get_expr` of USING, or null. */
+  using: string | null;
+  /** `pg_get_expr` of WITH CHECK, or null. */
+  check: string | null;
+}
+
+export interface SequenceDescription extends Privileged {
+  /** e.g. `bigint`. */
+  type: string;
+  start: string;
+  increment: string;
+  min: string;
+  max: string;
+  cache: string;
+  cycle: boolean;
+  /** `table.column` of OWNED BY (or of an identity column), else null. */
+  ownedBy: string | null;
+  /** Belongs to an identity column (created and dropped with it). */
+  identity: boolean;
+}
+
+export interface FunctionDescription extends Privileged {
+  name: string;
+  /** Argument types as GRANT names them, e.g. `timestamp with time zone`. */
+  arguments: string;
+  /** `f` function, `p` procedure. */
+  kind: string;
+  /** `pg_get_functiondef`. */
+  definition: string;
+}
+
+export interface EnumDescription extends Privileged {
+  labels: string[];
+}
+
+export interface DefaultPrivilege {
+  /** The role whose new objects get these privileges. */
+  role: string;
+  /** Applies in the described schema only (else database-wide). */
+  inSchema: boolean;
+  objectType: "tables" | "sequences" | "functions" | "types" | "schemas";
+  acl: Grant[];
+  /** What applies without the entry: the built-in ACL database-wide, nothing in a schema. */
+  builtinAcl: Grant[];
+}
+
+const aclOf = (column: string) => `coalesce((
+  SELECT json_agg(json_build_object('grantee', coalesce(r.rolname, 'PUBLIC'), 'privilege', a.privilege_type,
+                                    'grantable', a.is_grantable)
+                  ORDER BY coalesce(r.rolname, 'PUBLIC') COLLATE "C", a.privilege_type, a.is_grantable)
+  FROM aclexplode(${column}) a LEFT JOIN pg_roles r ON r.oid = a.grantee AND a.grantee <> 0), '[]')`;
+
+const TABLES = `
+  SELECT c.relname AS name, pg_get_userbyid(c.relowner) AS owner, c.relrowsecurity AS "rowSecurity",
+         c.relforcerowsecurity AS "forceRowSecurity",
+         ${aclOf("coalesce(c.relacl, acldefault('r', c.relowner))")} AS acl, ${aclOf("acldefault('r', c.relowner)")} AS "builtinAcl"
+  FROM pg_class c WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p')
+  ORDER BY c.relname COLLATE "C"`;
+
+const COLUMNS = `
+  SELECT c.relname AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+         NOT a.attnotnull AS nullable, pg_get_expr(d.adbin, d.adrelid) AS default,
+         a.attidentity::text AS identity, a.attgenerated::text AS generated, ${aclOf("a.attacl")} AS acl
+  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+  WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p')
+  ORDER BY c.relname COLLATE "C", a.attnum`;
+
+const CONSTRAINTS = `
+  SELECT c.relname AS table, k.conname AS name, k.contype::text AS type, pg_get_constraintdef(k.oid) AS definition,
+         ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(attnum, n)
+               JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.n)::text[] AS columns,
+         r.relname AS references
+  FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid LEFT JOIN pg_class r ON r.oid = k.confrelid
+  WHERE c.relnamespace = $1::regnamespace
+  ORDER BY c.relname COLLATE "C", k.conname COLLATE "C"`;
+
+const INDEXES = `
+  SELECT t.relname AS table, i.relname AS name, pg_get_indexdef(x.indexrelid) AS definition, x.indisvalid AS valid,
+         x.indisunique AS unique, am.amname AS method, x.indpred IS NOT NULL AS partial,
+         EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid
+                 AND k.contype IN ('p', 'u', 'x')) AS constraint,
+         ARRAY(SELECT a.attname FROM unnest((x.indkey::int2[])[0:x.indnkeyatts - 1]) WITH ORDINALITY k(attnum, n)
+               LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum ORDER BY k.n)::text[] AS columns
+  FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+  JOIN pg_am am ON am.oid = i.relam
+  WHERE t.relnamespace = $1::regnamespace AND t.relkind IN ('r', 'p')
+  ORDER BY t.relname COLLATE "C", i.relname COLLATE "C"`;
+
+const TRIGGERS = `
+  SELECT c.relname AS table, g.tgname AS name, pg_get_triggerdef(g.oid) AS definition, g.tgenabled::text AS enabled
+  FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
+  WHERE c.relnamespace = $1::regnamespace AND NOT g.tgisinternal
+  ORDER BY c.relname COLLATE "C", g.tgname COLLATE "C"`;
+
+const POLICIES = `
+  SELECT c.relname AS table, p.polname AS name, p.polpermissive AS permissive,
+         CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
+                       WHEN 'd' THEN 'DELETE' ELSE 'ALL' END AS command,
+         ARRAY(SELECT coalesce(r.rolname, 'PUBLIC') FROM unnest(p.polroles) AS u(oid)
+               LEFT JOIN pg_roles r ON r.oid = u.oid AND u.oid <> 0
+               ORDER BY r.rolname COLLATE "C" NULLS FIRST)::text[] AS roles,
+         pg_get_expr(p.polqual, p.polrelid) AS using, pg_get_expr(p.polwithcheck, p.polrelid) AS check
+  FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+  WHERE c.relnamespace = $1::regnamespace
+  ORDER BY c.relname COLLATE "C", p.polname COLLATE "C"`;
+
+const SEQUENCES = `
+  SELECT c.relname AS name, pg_get_userbyid(c.relowner) AS owner, format_type(s.seqtypid, NULL) AS type,
+         s.seqstart::text AS start, s.seqincrement::text AS increment, s.seqmin::text AS min, s.seqmax::text AS max,
+         s.seqcache::text AS cache, s.seqcycle AS cycle,
+         (SELECT t.relname || '.' || a.attname FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
+          JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+          WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
+            AND d.deptype IN ('a', 'i') LIMIT 1) AS "ownedBy",
+         EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                 AND d.deptype = 'i') AS identity,
+         ${aclOf("coalesce(c.relacl, acldefault('s', c.relowner))")} AS acl, ${aclOf("acldefault('s', c.relowner)")} AS "builtinAcl"
+  FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
+  WHERE c.relnamespace = $1::regnamespace
+  ORDER BY c.relname COLLATE "C"`;
+
+const FUNCTIONS = `
+  SELECT p.proname AS name, oidvectortypes(p.proargtypes) AS arguments, p.prokind::text AS kind,
+         pg_get_functiondef(p.oid) AS definition, pg_get_userbyid(p.proowner) AS owner,
+         ${aclOf("coalesce(p.proacl, acldefault('f', p.proowner))")} AS acl, ${aclOf("acldefault('f', p.proowner)")} AS "builtinAcl"
+  FROM pg_proc p WHERE p.pronamespace = $1::regnamespace AND p.prokind IN ('f', 'p')
+  ORDER BY p.proname COLLATE "C", oidvectortypes(p.proargtypes) COLLATE "C"`;
+
+const ENUMS = `
+  SELECT t.typname AS name, pg_get_userbyid(t.typowner) AS owner,
+         ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)::text[] AS labels,
+         ${aclOf("coalesce(t.typacl, acldefault('T', t.typowner))")} AS acl, ${aclOf("acldefault('T', t.typowner)")} AS "builtinAcl"
+  FROM pg_type t WHERE t.typnamespace = $1::regnamespace AND t.typtype = 'e'
+  ORDER BY t.typname COLLATE "C"`;
+
+// The schema's starting ACL is the new database's (pg_init_privs), which differs by major version.
+const SCHEMA = `
+  SELECT n.nspname AS name, pg_get_userbyid(n.nspowner) AS owner, ${aclOf("coalesce(n.nspacl, acldefault('n', n.nspowner))")} AS acl,
+         ${aclOf("coalesce(i.initprivs, acldefault('n', n.nspowner))")} AS "builtinAcl"
+  FROM pg_namespace n
+  LEFT JOIN pg_init_privs i ON i.objoid = n.oid AND i.classoid = 'pg_namespace'::regclass AND i.objsubid = 0
+  WHERE n.oid = $1::regnamespace`;
+
+const DEFAULT_PRIVILEGES = `
+  SELECT pg_get_userbyid(d.defaclrole) AS role, d.defaclnamespace <> 0 AS "inSchema",
+         CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions'
+                              WHEN 'T' THEN 'types' ELSE 'schemas' END AS "objectType",
+         ${aclOf("d.defaclacl")} AS acl,
+         CASE WHEN d.defaclnamespace = 0
+              THEN ${aclOf(`acldefault(CASE d.defaclobjtype WHEN 'S' THEN 's' ELSE d.defaclobjtype END::"char", d.defaclrole)`)}
+              ELSE '[]' END AS "builtinAcl"
+  FROM pg_default_acl d WHERE d.defaclnamespace IN (0, $1::regnamespace)
+  ORDER BY pg_get_userbyid(d.defaclrole) COLLATE "C", d.defaclnamespace, d.defaclobjtype`;
+
+/** Reads everything of one schema that the migrations define, into one model. */
 export async function describeSchema(client: pg.ClientBase, schema = "public"): Promise<SchemaDescription> {
+  // One query at a time: a pg client runs them in sequence anyway.
+  const read = async <T extends pg.QueryResultRow>(sql: string) => (await client.query<T>(sql, [schema])).rows;
+  const schemaRows = await read<Privileged & { name: string }>(SCHEMA);
+  const tableRows = await read<TableDescription & { name: string }>(TABLES);
+  const columns = await read<ColumnDescription & { table: string; name: string }>(COLUMNS);
+  const constraints = await read<ConstraintDescription & { table: string; name: string }>(CONSTRAINTS);
+  const indexes = await read<IndexDescription & { table: string; name: string }>(INDEXES);
+  const triggers = await read<TriggerDescription & { table: string; name: string }>(TRIGGERS);
+  const policies = await read<PolicyDescription & { table: string; name: string }>(POLICIES);
+  const sequences = await read<SequenceDescription & { name: string }>(SEQUENCES);
+  const functions = await read<FunctionDescription>(FUNCTIONS);
+  const enums = await read<EnumDescription & { name: string }>(ENUMS);
+  const defaults = await read<DefaultPrivilege>(DEFAULT_PRIVILEGES);
   const tables: Record<string, TableDescription> = {};
-  const table = (name: string) => {
-    tables[name] ??= { columns: {}, constraints: {}, indexes: {}, triggers: {}, policies: {}, rowSecurity: "off" };
-    return tables[name];
-  };
-  const columns = await client.query(
-    `SELECT c.relname AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
-            NOT a.attnotnull AS nullable, pg_get_expr(d.adbin, d.adrelid) AS default
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-       LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
-      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
-      ORDER BY c.relname, a.attnum`,
-    [schema],
-  );
-  for (const row of columns.rows) {
-    table(row.table).columns[row.name] = { type: row.type, nullable: row.nullable, default: row.default };
+  for (const { name, ...table } of tableRows) {
+    tables[name] = { ...table, columns: {}, constraints: {}, indexes: {}, triggers: {}, policies: {} };
   }
-  const named = async (sql: string, key: "constraints" | "indexes" | "triggers" | "policies") => {
-    const { rows } = await client.query(sql, [schema]);
-    for (const row of rows) table(row.table)[key][row.name] = row.definition;
+  const place = <K extends "columns" | "constraints" | "indexes" | "triggers" | "policies">(
+    key: K,
+    rows: Array<{ table: string; name: string } & TableDescription[K][string]>,
+  ) => {
+    for (const { table, name, ...value } of rows) {
+      const owner = tables[table];
+      if (owner) owner[key][name] = value as unknown as TableDescription[K][string];
+    }
   };
-  await named(
-    `SELECT c.relname AS table, k.conname AS name, pg_get_constraintdef(k.oid) AS definition
-       FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 ORDER BY c.relname, k.conname`,
-    "constraints",
-  );
-  await named(
-    `SELECT t.relname AS table, i.relname AS name,
-            pg_get_indexdef(x.indexrelid) || CASE WHEN x.indisvalid THEN '' ELSE ' (INVALID)' END AS definition
-       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-       JOIN pg_namespace n ON n.oid = t.relnamespace
-      WHERE n.nspname = $1 ORDER BY t.relname, i.relname`,
-    "indexes",
-  );
-  await named(
-    `SELECT c.relname AS table, g.tgname AS name, pg_get_triggerdef(g.oid) AS definition
-       FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND NOT g.tgisinternal ORDER BY c.relname, g.tgname`,
-    "triggers",
-  );
-  await named(
-    `SELECT tablename AS table, policyname AS name,
-            permissive || ' FOR ' || cmd || ' TO ' || array_to_string(roles, ', ')
-              || coalesce(' USING (' || qual || ')', '') || coalesce(' WITH CHECK (' || with_check || ')', '') AS definition
-       FROM pg_policies WHERE schemaname = $1 ORDER BY tablename, policyname`,
-    "policies",
-  );
-  const security = await client.query(
-    `SELECT c.relname AS table, CASE WHEN c.relforcerowsecurity AND c.relrowsecurity THEN 'forced'
-                                     WHEN c.relrowsecurity THEN 'enabled' ELSE 'off' END AS row_security
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relrowsecurity`,
-    [schema],
-  );
-  for (const row of security.rows) table(row.table).rowSecurity = row.row_security;
-  const functions = await client.query(
-    `SELECT p.proname AS name, pg_get_functiondef(p.oid) AS definition
-       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-      WHERE n.nspname = $1 AND p.prokind = 'f' ORDER BY p.proname`,
-    [schema],
+  place("columns", columns);
+  place("constraints", constraints);
+  place("indexes", indexes);
+  place("triggers", triggers);
+  place("policies", policies);
+  const [schemaRow] = schemaRows;
+  if (!schemaRow) throw new Error(`schema ${schema} does not exist`);
+  const { rows } = await client.query(
+    "SELECT coalesce((SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass($1)), current_user) AS role",
+    [LEDGER],
   );
   return {
+    role: rows[0].role,
+    schema: schemaRow,
     tables,
-    functions: Object.fromEntries(functions.rows.map((row) => [row.name, row.definition])),
+    sequences: Object.fromEntries(sequences.map(({ name, ...sequence }) => [name, sequence])),
+    functions: Object.fromEntries(functions.map((f) => [`${f.name}(${f.arguments})`, f])),
+    enums: Object.fromEntries(enums.map(({ name, ...type }) => [name, type])),
+    defaultPrivileges: defaults,
   };
-}
-
-/**
- * Every difference between an expected and an actual schema, one sentence each, e.g.
- * `index idx_users_email on users is missing` or `column users.role: type is text, expected character varying(20)`.
- */
-export function diffSchemas(expected: SchemaDescription, actual: SchemaDescription): string[] {
-  const differences: string[] = [];
-  compareNamed("table", expected.tables, actual.tables, differences, (name, want, have) => {
-    compareNamed(`column of ${name}`, want.columns, have.columns, differences, (column, a, b) => {
-      const where = `column ${name}.${column}`;
-      if (a.type !== b.type) differences.push(`${where}: type is ${b.type}, expected ${a.type}`);
-      if (a.nullable !== b.nullable) {
-        differences.push(
-          `${where}: is ${b.nullable ? "nullable" : "NOT NULL"}, expected ${a.nullable ? "nullable" : "NOT NULL"}`,
-        );
-      }
-      if (a.default !== b.default)
-        differences.push(`${where}: default is ${b.default ?? "none"}, expected ${a.default ?? "none"}`);
-    });
-    if (want.rowSecurity !== have.rowSecurity) {
-      differences.push(`table ${name}: row-level security is ${have.rowSecurity}, expected ${want.rowSecurity}`);
-    }
-    for (const kind of ["constraints", "indexes", "triggers", "policies"] as const) {
-      const noun = { constraints: "constraint", indexes: "index", triggers: "trigger", policies: "policy" }[kind];
-      compareNamed(`${noun} on ${name}`, want[kind], have[kind], differences, (object, a, b) => {
-        if (a !== b) differences.push(`${noun} ${object} on ${name} is "${b}", expected "${a}"`);
-      });
-    }
-  });
-  compareNamed("function", expected.functions, actual.functions, differences, (name, a, b) => {
-    if (a !== b) differences.push(`function ${name} has a different definition`);
-  });
-  return differences;
-}
-
-function compareNamed<T>(
-  noun: string,
-  expected: Record<string, T>,
-  actual: Record<string, T>,
-  differences: string[],
-  compare: (name: string, expected: T, actual: T) => void,
-): void {
-  const [kind, of] = noun.split(/ (?=of |on )/);
-  const place = (name: string) => (of ? `${kind} ${name} ${of}` : `${kind} ${name}`);
-  for (const name of Object.keys(expected)) {
-    const have = actual[name];
-    if (have === undefined) differences.push(`${place(name)} is missing`);
-    else compare(name, expected[name] as T, have);
-  }
-  for (const name of Object.keys(actual)) {
-    if (!(name in expected)) differences.push(`${place(name)} is extra`);
-  }
 }
 
 /**

@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { describeSchema, diffSchemas, type SchemaDescription } from "./catalog";
+import { describeSchema, type SchemaDescription } from "./catalog";
+import { alignEquivalentDefinitions } from "./equivalent-definitions";
 import { ExitCode, MigrateError } from "./errors";
 import { migrate } from "./migrate";
 import { readPlan } from "./pending-sql";
+import { diffSchemas } from "./schema-diff";
 
 // "What should this database look like?" is answered by running the committed migrations, not
 // by a stored snapshot: a scratch database on the same server (so the same PostgreSQL version,
@@ -21,13 +23,17 @@ export interface ExpectedSchemaOptions {
   schema?: string;
 }
 
-/** The schema that the migrations up to and including `to` produce, built in a scratch database that is dropped after. */
-export async function expectedSchema(options: ExpectedSchemaOptions): Promise<SchemaDescription> {
-  const { to } = options;
-  if (to === null) return { tables: {}, functions: {} };
+/**
+ * Runs `fn` with a scratch database holding the schema the migrations up to and including `to`
+ * produce, and that schema's description; the scratch database is dropped after.
+ */
+async function withExpectedSchema<T>(
+  options: ExpectedSchemaOptions,
+  fn: (scratch: pg.Client, expected: SchemaDescription) => Promise<T>,
+): Promise<T> {
   return withScratchDatabase(options.client, async (scratch) => {
-    await migrate({ client: scratch, folder: options.folder, to });
-    return describeSchema(scratch, options.schema);
+    if (options.to !== null) await migrate({ client: scratch, folder: options.folder, to: options.to });
+    return fn(scratch, await describeSchema(scratch, options.schema));
   });
 }
 
@@ -59,10 +65,12 @@ export async function schemaDrift(options: SchemaDriftOptions): Promise<SchemaDr
     options.to !== undefined
       ? options.to
       : ((await readPlan(options.client, options.folder)).plan.applied.at(-1)?.name ?? null);
-  const expected = await expectedSchema({ ...options, to: through });
   const live = await describeSchema(options.client, options.schema);
-  const { actual, ignored } = withoutForeignLedgers(expected, live);
-  return { through, differences: diffSchemas(expected, actual), ignored };
+  return withExpectedSchema({ ...options, to: through }, async (scratch, expected) => {
+    const { actual, ignored } = withoutForeignLedgers(expected, live);
+    const aligned = await alignEquivalentDefinitions(scratch, expected, actual);
+    return { through, differences: diffSchemas(expected, aligned), ignored };
+  });
 }
 
 /** A refusal because the live schema differs from the migrations' schema; `differences` lists why. */

@@ -1,6 +1,6 @@
 // The engine's public surface: what the migrator, the schema tooling, the bench and their tests use.
 export { baseline } from "./baseline";
-export { describeSchema, diffSchemas } from "./catalog";
+export { describeSchema, type Grant, type SchemaDescription } from "./catalog";
 export { ExitCode, MigrateError } from "./errors";
 export type { MigrationEvent } from "./events";
 export { DEFAULT_LOCK_TIMEOUT_MS } from "./execute";
@@ -19,6 +19,7 @@ export { describeSession, formatLockPlanMarkdown, formatLockPlanTable } from "./
 export { migrate } from "./migrate";
 export { formatPendingSql, type PendingMigration, pendingMigrations } from "./pending-sql";
 export { checkRollbackRange, pendingRollback, rollback } from "./rollback";
+export { diffSchemas } from "./schema-diff";
 export { runsInTransaction, type Statement, splitStatements } from "./statements";
 export { status } from "./status";
 export { inTransaction } from "./transaction";

@@ -76,7 +76,7 @@ describe("migrator baseline", () => {
     // The seed's schema is 0000's, not the final one.
     const later = await baseline(config(database.url), quiet, committed.at(-1)).catch((caught: unknown) => caught);
     expect((later as SchemaDriftError).differences).toContain("index idx_users_role on users is missing");
-    expect((later as SchemaDriftError).differences).toContain("function set_updated_at is missing");
+    expect((later as SchemaDriftError).differences).toContain("function set_updated_at() is missing");
 
     const lines: string[] = [];
     const code = await baselineCommand.run(
