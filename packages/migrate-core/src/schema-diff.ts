@@ -12,7 +12,7 @@ export function diffSchemas(expected: SchemaDescription, actual: SchemaDescripti
   const privileges = (what: string, want: Privileged, have: Privileged) => {
     const owner = { expected: role.expected(want.owner), actual: role.actual(have.owner) };
     if (owner.expected !== owner.actual) differences.push(`${what}: owner is ${have.owner}, expected ${want.owner}`);
-    compareAcl(`on ${what}`, want.acl, have.acl, role, differences);
+    compareAcl(`on ${what}`, want, have, role, differences);
   };
 
   privileges(`schema ${expected.schema.name}`, expected.schema, actual.schema);
@@ -50,7 +50,8 @@ export function diffSchemas(expected: SchemaDescription, actual: SchemaDescripti
     const entry = (have ?? want) as DefaultPrivilege;
     const where = entry.inSchema ? ` in schema ${expected.schema.name}` : "";
     const on = `on ${entry.objectType} created by ${entry.role}${where}`;
-    compareAcl(on, want?.acl ?? [], have?.acl ?? [], role, differences, "default privilege");
+    const grants = (side?: DefaultPrivilege) => ({ owner: side?.role ?? "", acl: side?.acl ?? [] });
+    compareAcl(on, grants(want), grants(have), role, differences, "default privilege");
   }
   return differences;
 }
@@ -59,13 +60,15 @@ export function diffSchemas(expected: SchemaDescription, actual: SchemaDescripti
 // even when the names differ (verify run by another role than up, a copy restored under another
 // owner): while comparing, that role is this placeholder, never printed.
 const OWN_ROLE = "\u0000migrations' role";
+const OWNER = "\u0000owner";
 const ownRole = (migrationsRole: string) => (role: string) => (role === migrationsRole ? OWN_ROLE : role);
+type Roles = { expected: (name: string) => string; actual: (name: string) => string };
 
 function diffTable(
   name: string,
   want: TableDescription,
   have: TableDescription,
-  role: { expected: (name: string) => string; actual: (name: string) => string },
+  role: Roles,
   differences: string[],
 ): void {
   compareNamed(`column of ${name}`, want.columns, have.columns, differences, (column, a, b) => {
@@ -82,7 +85,7 @@ function diffTable(
     if (a.identity !== b.identity || a.generated !== b.generated) {
       differences.push(`${where}: is ${generation(b)}, expected ${generation(a)}`);
     }
-    compareAcl(`on ${where}`, a.acl, b.acl, role, differences);
+    compareAcl(`on ${where}`, { owner: want.owner, acl: a.acl }, { owner: have.owner, acl: b.acl }, role, differences);
   });
   const security = (table: TableDescription) =>
     table.rowSecurity
@@ -165,17 +168,25 @@ function generation(column: { identity: string; generated: string }): string {
 const firing = (enabled: string) =>
   ({ O: "enabled", D: "disabled", R: "enabled for replicas only", A: "enabled always" })[enabled] ?? enabled;
 
-/** One difference per privilege that only one side grants, or grants with another grant option. */
+/**
+ * One difference per privilege that only one side grants, or grants with another grant option.
+ * The owner's own privileges are compared as the owner's, whoever that is (its change is one difference).
+ */
 function compareAcl(
   on: string,
-  expected: Grant[],
-  actual: Grant[],
-  role: { expected: (name: string) => string; actual: (name: string) => string },
+  expected: { owner: string; acl: Grant[] },
+  actual: { owner: string; acl: Grant[] },
+  role: Roles,
   differences: string[],
   noun = "privilege",
 ): void {
-  const keyed = (grants: Grant[], own: (name: string) => string) =>
-    new Map(grants.map((grant) => [`${grant.privilege} ${own(grant.grantee)}`, grant]));
+  const keyed = (side: { owner: string; acl: Grant[] }, own: (name: string) => string) =>
+    new Map(
+      side.acl.map((grant) => [
+        `${grant.privilege} ${grant.grantee === side.owner ? OWNER : own(grant.grantee)}`,
+        grant,
+      ]),
+    );
   const want = keyed(expected, role.expected);
   const have = keyed(actual, role.actual);
   const named = (grant: Grant) => `${noun} ${grant.privilege} ${on} to ${grant.grantee}`;
@@ -183,9 +194,8 @@ function compareAcl(
     const found = have.get(key);
     if (!found) differences.push(`${named(grant)} is missing`);
     else if (found.grantable !== grant.grantable) {
-      differences.push(
-        `${named(found)}: is ${found.grantable ? "" : "not "}grantable, expected ${grant.grantable ? "" : "not "}grantable`,
-      );
+      const grantable = (yes: boolean) => (yes ? "grantable" : "not grantable");
+      differences.push(`${named(found)}: is ${grantable(found.grantable)}, expected ${grantable(grant.grantable)}`);
     }
   }
   for (const [key, grant] of have) {
