@@ -1,9 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { migrationsFolder } from "@devtools-sync/db/migrations";
+import { migrationsFolder, schemaSqlFile } from "@devtools-sync/db/migrations";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
 import { migrate, readMigrations, SchemaDriftError, schemaDrift } from "@devtools-sync/migrate-core";
 import { describe, expect, it } from "vitest";
+import { accessAttacks } from "../../test-fixtures/attacks";
 import { testConfig as config } from "../../test-fixtures/harness";
 import { createReporter } from "../output";
 import { baseline, baselineCommand } from "./baseline";
@@ -91,6 +92,21 @@ describe("migrator baseline", () => {
       code: "baseline-mismatch",
       differences: ["index idx_users_role on users is missing"],
     });
+    expect(await ledgers(database.url)).toBeNull();
+  });
+
+  it("refuses a schema whose privileges, row-level security, policies or triggers differ, naming each", async () => {
+    const database = await createTestDatabase();
+    const attacks = accessAttacks(decodeURIComponent(new URL(database.url).username));
+    await withClient(database.url, async (client) => {
+      await client.query(await readFile(schemaSqlFile, "utf8"));
+      await client.query(attacks.map((attack) => attack.sql).join(";\n"));
+    });
+    const error = await baseline(config(database.url), quiet, committed.at(-1)).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "baseline-mismatch", exitCode: 4 });
+    expect([...(error as SchemaDriftError).differences].sort()).toEqual(
+      attacks.map((attack) => attack.difference).sort(),
+    );
     expect(await ledgers(database.url)).toBeNull();
   });
 

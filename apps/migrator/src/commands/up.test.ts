@@ -3,6 +3,7 @@ import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
 import { describeSchema, readMigrations } from "@devtools-sync/migrate-core";
 import { describe, expect, it } from "vitest";
+import { accessAttacks } from "../../test-fixtures/attacks";
 import {
   ledgers,
   lines,
@@ -17,7 +18,8 @@ import {
 // `migrator up` as a deploy pipeline runs it: the bundled CLI, its bundled migrations, a real database.
 
 const database = createTestDatabase;
-const [fresh, crowded, locked, concurrent, drifted, noCreatedb, stuck] = await Promise.all([
+const [fresh, crowded, locked, concurrent, drifted, attacked, noCreatedb, stuck] = await Promise.all([
+  database(),
   database(),
   database(),
   database(),
@@ -215,6 +217,19 @@ describe("migrator up, then the schema comparison", () => {
     expect(verified?.differences).toEqual([expect.stringMatching(/nickname/)]);
     expect((await runCli(["up", "--verify", "never", "--database-url", drifted.url])).code).toBe(0);
   }, 60_000);
+
+  it("names each change to privileges, row-level security, policies and triggers made before it ran, and exits 4", async () => {
+    expect((await runCli(["up", "--to", before, "--database-url", attacked.url])).code).toBe(0);
+    const attacks = accessAttacks(decodeURIComponent(new URL(attacked.url).username));
+    await withClient(attacked.url, (client) => client.query(attacks.map((attack) => attack.sql).join(";\n")));
+
+    const run = await runCli(["up", "--json", "--database-url", attacked.url]);
+    expect(run.code).toBe(4);
+    const result = parseJsonLines(run.stdout).find((event) => event.type === "result");
+    expect(result).toMatchObject({ command: "up", applied: [last] });
+    const verified = result?.verified as { differences: string[] };
+    expect([...verified.differences].sort()).toEqual(attacks.map((attack) => attack.difference).sort());
+  });
 
   it("refuses an unknown --verify mode in one line, before connecting", async () => {
     const run = await runCli(["up", "--verify", "sometimes", "--database-url", "postgres://nobody@127.0.0.1:1/none"]);

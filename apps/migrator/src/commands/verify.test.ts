@@ -3,7 +3,8 @@ import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { createTestDatabase, testServerUrl, withClient } from "@devtools-sync/local-postgres/testing";
 import { migrate, readMigrations, withScratchDatabase } from "@devtools-sync/migrate-core";
 import { describe, expect, it } from "vitest";
-import { testConfig as config } from "../../test-fixtures/harness";
+import { accessAttacks } from "../../test-fixtures/attacks";
+import { testConfig as config, runCli } from "../../test-fixtures/harness";
 import { createReporter } from "../output";
 import { verify, verifyCommand } from "./verify";
 
@@ -102,6 +103,25 @@ describe("migrator verify", () => {
     const result2 = JSON.parse(json.at(-1) as string);
     expect(result2).toMatchObject({ type: "result", command: "verify", ok: false });
     expect([...result2.differences].sort()).toEqual([...expected].sort());
+  });
+
+  it("reports each change to privileges, row-level security, policies and triggers as one named difference", async () => {
+    const database = await migratedDatabase();
+    const attacks = accessAttacks(decodeURIComponent(new URL(database.url).username));
+    await withClient(database.url, (client) => client.query(attacks.map((attack) => attack.sql).join(";\n")));
+    const result = await verify(config(database.url), quiet);
+    expect([...result.differences].sort()).toEqual(attacks.map((attack) => attack.difference).sort());
+    expect(await verifyCommand.run(config(database.url), quiet, {})).toBe(4);
+  });
+
+  it("passes on a database up migrated and gave its login roles", async () => {
+    const database = await createTestDatabase();
+    const target = ["--database-url", database.url];
+    const up = await runCli(["up", ...target]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).toContain("Login roles: devtools_sync_service (devtools_sync_app)");
+    const verified = await runCli(["verify", ...target]);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
   });
 
   it("fails in one line naming CREATEDB when the role may not create the scratch database", async () => {
