@@ -67,7 +67,10 @@ describe("the committed migrations", () => {
     const seeded = await seedDatabase(false);
     const migrated = await createTestDatabase();
     await withClient(migrated.url, (client) => migrate({ client, folder: migrationsFolder }));
-    const differences = diffSchemas(await describeDatabase(seeded.url), await describeDatabase(migrated.url));
+    // The privileges 0005 grants are least-privilege-migration.test.ts's subject.
+    const differences = diffSchemas(await describeDatabase(seeded.url), await describeDatabase(migrated.url)).filter(
+      (difference) => !/^(default )?privilege /.test(difference),
+    );
     const notNull = (column: string) => `column ${column}: is NOT NULL, expected nullable`;
     expect(differences.sort()).toEqual(
       [
@@ -136,7 +139,9 @@ describe("the committed migrations", () => {
         "policy api_keys_presented_key on api_keys is extra",
         "trigger audit_log_append_only on audit_log is extra",
         "trigger audit_log_no_truncate on audit_log is extra",
-        ...["set_updated_at", "audit_log_append_only", "purge_audit_log"].map((name) => `function ${name} is extra`),
+        ...["set_updated_at()", "audit_log_append_only()", "purge_audit_log(timestamp with time zone)"].map(
+          (name) => `function ${name} is extra`,
+        ),
       ].sort(),
     );
   });
