@@ -124,6 +124,25 @@ describe("migrator verify", () => {
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
   });
 
+  it("passes when run by another role than the one that migrated, which then owns the scratch copy", async () => {
+    const database = await migratedDatabase();
+    const role = `verifier_${randomBytes(4).toString("hex")}`;
+    const password = randomBytes(8).toString("hex");
+    await withClient(database.url, (client) =>
+      client.query(`CREATE ROLE ${role} LOGIN CREATEDB PASSWORD '${password}';
+        GRANT USAGE ON SCHEMA migrator, drizzle TO ${role};
+        GRANT SELECT ON ALL TABLES IN SCHEMA migrator, drizzle TO ${role};`),
+    );
+    try {
+      const url = new URL(database.url);
+      url.username = role;
+      url.password = password;
+      expect((await verify(config(url.toString()), quiet)).differences).toEqual([]);
+    } finally {
+      await withClient(database.url, (client) => client.query(`DROP OWNED BY ${role}; DROP ROLE ${role};`));
+    }
+  });
+
   it("fails in one line naming CREATEDB when the role may not create the scratch database", async () => {
     const database = await migratedDatabase();
     const role = `verify_${randomBytes(4).toString("hex")}`;
