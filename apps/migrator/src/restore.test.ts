@@ -48,45 +48,30 @@ const rowCounts = (url: string) =>
     return rows[0];
   });
 
-async function expectVerifiedAndMigratable(original: string, copy: string): Promise<void> {
-  expect(await rowCounts(copy)).toEqual(await rowCounts(original));
-  const verify = await runCli(["verify", "--database-url", copy]);
+/**
+ * Copies a migrated, seeded database through `pipeline` (a shell pipe from $FROM to $TO), then
+ * expects the copy to hold the same rows, verify clean, and take the next migration.
+ */
+async function expectCopyVerifiedAndMigratable(pipeline: string): Promise<void> {
+  const original = await seededOriginal();
+  const copy = await createTestDatabase();
+  await sh("bash", ["-o", "pipefail", "-c", pipeline], { env: { ...process.env, FROM: original.url, TO: copy.url } });
+  expect(await rowCounts(copy.url)).toEqual(await rowCounts(original.url));
+  const verify = await runCli(["verify", "--database-url", copy.url]);
   expect(verify.code, verify.stdout + verify.stderr).toBe(0);
-  const next = await runCli(["up", "--database-url", copy, "--migrations-dir", await withNextMigration()]);
+  const next = await runCli(["up", "--database-url", copy.url, "--migrations-dir", await withNextMigration()]);
   expect(next.code, next.stderr).toBe(0);
   expect(next.stderr).toContain("Applied 1 migration(s)");
 }
 
 describe.runIf(tools)(`a copy made with pg_dump ${tools?.major ?? "(none found)"}`, () => {
-  it("restored by pg_restore from the custom format verifies clean, and up applies the next migration to it", async () => {
-    const original = await seededOriginal();
-    const copy = await createTestDatabase();
-    await sh(
-      "bash",
-      [
-        "-o",
-        "pipefail",
-        "-c",
-        `"${tool("pg_dump")}" -Fc --dbname="$FROM" | "${tool("pg_restore")}" --exit-on-error --dbname="$TO"`,
-      ],
-      { env: { ...process.env, FROM: original.url, TO: copy.url } },
-    );
-    await expectVerifiedAndMigratable(original.url, copy.url);
-  });
+  it("restored by pg_restore from the custom format verifies clean, and up applies the next migration to it", () =>
+    expectCopyVerifiedAndMigratable(
+      `"${tool("pg_dump")}" -Fc --dbname="$FROM" | "${tool("pg_restore")}" --exit-on-error --dbname="$TO"`,
+    ));
 
-  it("loaded by psql from the plain format verifies clean, and up applies the next migration to it", async () => {
-    const original = await seededOriginal();
-    const copy = await createTestDatabase();
-    await sh(
-      "bash",
-      [
-        "-o",
-        "pipefail",
-        "-c",
-        `"${tool("pg_dump")}" --dbname="$FROM" | "${tool("psql")}" -q -v ON_ERROR_STOP=1 --dbname="$TO" > /dev/null`,
-      ],
-      { env: { ...process.env, FROM: original.url, TO: copy.url } },
-    );
-    await expectVerifiedAndMigratable(original.url, copy.url);
-  });
+  it("loaded by psql from the plain format verifies clean, and up applies the next migration to it", () =>
+    expectCopyVerifiedAndMigratable(
+      `"${tool("pg_dump")}" --dbname="$FROM" | "${tool("psql")}" -q -v ON_ERROR_STOP=1 --dbname="$TO" > /dev/null`,
+    ));
 });

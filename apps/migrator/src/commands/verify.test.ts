@@ -17,6 +17,25 @@ async function migratedDatabase() {
   return database;
 }
 
+/** Runs `fn` with the URL of a new login role that may read the ledgers, dropped after. */
+async function asOtherRole<T>(databaseUrl: string, attributes: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const role = `verifier_${randomBytes(4).toString("hex")}`;
+  const password = randomBytes(8).toString("hex");
+  await withClient(databaseUrl, (client) =>
+    client.query(`CREATE ROLE ${role} LOGIN ${attributes} PASSWORD '${password}';
+      GRANT USAGE ON SCHEMA migrator, drizzle TO ${role};
+      GRANT SELECT ON ALL TABLES IN SCHEMA migrator, drizzle TO ${role};`),
+  );
+  try {
+    const url = new URL(databaseUrl);
+    url.username = role;
+    url.password = password;
+    return await fn(url.toString());
+  } finally {
+    await withClient(databaseUrl, (client) => client.query(`DROP OWNED BY ${role}; DROP ROLE ${role};`));
+  }
+}
+
 const databaseExists = (name: string) =>
   withClient(testServerUrl(), async (client) =>
     Boolean((await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount),
@@ -126,42 +145,21 @@ describe("migrator verify", () => {
 
   it("passes when run by another role than the one that migrated, which then owns the scratch copy", async () => {
     const database = await migratedDatabase();
-    const role = `verifier_${randomBytes(4).toString("hex")}`;
-    const password = randomBytes(8).toString("hex");
-    await withClient(database.url, (client) =>
-      client.query(`CREATE ROLE ${role} LOGIN CREATEDB PASSWORD '${password}';
-        GRANT USAGE ON SCHEMA migrator, drizzle TO ${role};
-        GRANT SELECT ON ALL TABLES IN SCHEMA migrator, drizzle TO ${role};`),
+    const differences = await asOtherRole(
+      database.url,
+      "CREATEDB",
+      async (url) => (await verify(config(url), quiet)).differences,
     );
-    try {
-      const url = new URL(database.url);
-      url.username = role;
-      url.password = password;
-      expect((await verify(config(url.toString()), quiet)).differences).toEqual([]);
-    } finally {
-      await withClient(database.url, (client) => client.query(`DROP OWNED BY ${role}; DROP ROLE ${role};`));
-    }
+    expect(differences).toEqual([]);
   });
 
   it("fails in one line naming CREATEDB when the role may not create the scratch database", async () => {
     const database = await migratedDatabase();
-    const role = `verify_${randomBytes(4).toString("hex")}`;
-    const password = randomBytes(8).toString("hex");
-    await withClient(database.url, (client) =>
-      client.query(`CREATE ROLE ${role} LOGIN NOCREATEDB PASSWORD '${password}';
-        GRANT USAGE ON SCHEMA migrator, drizzle TO ${role};
-        GRANT SELECT ON ALL TABLES IN SCHEMA migrator, drizzle TO ${role};`),
+    const error = await asOtherRole(database.url, "NOCREATEDB", (url) =>
+      verify(config(url), quiet).catch((caught: unknown) => caught),
     );
-    try {
-      const url = new URL(database.url);
-      url.username = role;
-      url.password = password;
-      const error = await verify(config(url.toString()), quiet).catch((caught: unknown) => caught);
-      expect(error).toMatchObject({ code: "createdb-denied", exitCode: 2 });
-      expect((error as Error).message).toMatch(/CREATEDB/);
-      expect((error as Error).message).not.toContain("\n");
-    } finally {
-      await withClient(database.url, (client) => client.query(`DROP OWNED BY ${role}; DROP ROLE ${role};`));
-    }
+    expect(error).toMatchObject({ code: "createdb-denied", exitCode: 2 });
+    expect((error as Error).message).toMatch(/CREATEDB/);
+    expect((error as Error).message).not.toContain("\n");
   });
 });
