@@ -128,8 +128,8 @@ export interface SequenceDescription extends Privileged {
   max: string;
   cache: string;
   cycle: boolean;
-  /** `table.column` of OWNED BY (or of an identity column), else null. */
-  ownedBy: string | null;
+  /** The column of OWNED BY (or of an identity column), else null. */
+  ownedBy: { table: string; column: string } | null;
   /** Belongs to an identity column (created and dropped with it). */
   identity: boolean;
 }
@@ -224,7 +224,7 @@ const SEQUENCES = `
   SELECT c.relname AS name, pg_get_userbyid(c.relowner) AS owner, format_type(s.seqtypid, NULL) AS type,
          s.seqstart::text AS start, s.seqincrement::text AS increment, s.seqmin::text AS min, s.seqmax::text AS max,
          s.seqcache::text AS cache, s.seqcycle AS cycle,
-         (SELECT t.relname || '.' || a.attname FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
+         (SELECT json_build_object('table', t.relname, 'column', a.attname) FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
           JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
           WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
             AND d.deptype IN ('a', 'i') LIMIT 1) AS "ownedBy",

@@ -1,4 +1,11 @@
-import type { DefaultPrivilege, Grant, Privileged, SchemaDescription, TableDescription } from "./catalog";
+import type {
+  DefaultPrivilege,
+  Grant,
+  Privileged,
+  SchemaDescription,
+  SequenceDescription,
+  TableDescription,
+} from "./catalog";
 
 /**
  * Every difference between an expected and an actual schema, one sentence each, e.g.
@@ -21,10 +28,13 @@ export function diffSchemas(expected: SchemaDescription, actual: SchemaDescripti
     privileges(`table ${name}`, want, have);
   });
   compareNamed("sequence", expected.sequences, actual.sequences, differences, (name, want, have) => {
-    for (const field of ["type", "start", "increment", "min", "max", "cache", "cycle", "ownedBy"] as const) {
-      if (want[field] !== have[field]) {
-        differences.push(`sequence ${name}: ${field} is ${have[field] ?? "none"}, expected ${want[field] ?? "none"}`);
-      }
+    for (const field of ["type", "start", "increment", "min", "max", "cache", "cycle"] as const) {
+      if (want[field] !== have[field])
+        differences.push(`sequence ${name}: ${field} is ${have[field]}, expected ${want[field]}`);
+    }
+    const owner = (column: SequenceDescription["ownedBy"]) => (column ? `${column.table}.${column.column}` : "none");
+    if (owner(want.ownedBy) !== owner(have.ownedBy)) {
+      differences.push(`sequence ${name}: owned by ${owner(have.ownedBy)}, expected ${owner(want.ownedBy)}`);
     }
     privileges(`sequence ${name}`, want, have);
   });

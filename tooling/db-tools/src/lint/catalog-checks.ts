@@ -1,3 +1,4 @@
+import { describeSchema } from "@devtools-sync/migrate-core";
 import type pg from "pg";
 
 /** A problem of the migrated schema itself, before it is tied to the migration that caused it. */
@@ -27,38 +28,28 @@ interface ForeignKeyRow {
   referenced: string;
 }
 
-// Plain btree indexes on columns only: partial and expression indexes serve other queries.
-const INDEXES = `
-  SELECT t.relname AS table, i.relname AS name, x.indisunique AS unique,
-         EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid AND c.contype IN ('p', 'u')) AS constraint,
-         ARRAY(SELECT a.attname FROM unnest((x.indkey::int2[])[0:x.indnkeyatts - 1]) WITH ORDINALITY k(attnum, n)
-               JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum ORDER BY k.n)::text[] AS columns
-  FROM pg_index x
-  JOIN pg_class i ON i.oid = x.indexrelid
-  JOIN pg_class t ON t.oid = x.indrelid
-  JOIN pg_namespace s ON s.oid = t.relnamespace
-  JOIN pg_am am ON am.oid = i.relam
-  WHERE s.nspname = 'public' AND am.amname = 'btree' AND x.indpred IS NULL AND x.indexprs IS NULL
-  ORDER BY t.relname, i.relname`;
-
-const FOREIGN_KEYS = `
-  SELECT t.relname AS table, c.conname AS name, r.relname AS referenced,
-         ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(attnum, n)
-               JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.n)::text[] AS columns
-  FROM pg_constraint c
-  JOIN pg_class t ON t.oid = c.conrelid
-  JOIN pg_class r ON r.oid = c.confrelid
-  JOIN pg_namespace s ON s.oid = t.relnamespace
-  WHERE s.nspname = 'public' AND c.contype = 'f'
-  ORDER BY t.relname, c.conname`;
-
 const list = (columns: string[]) => `(${columns.join(", ")})`;
 const leads = (short: string[], long: string[]) => short.length <= long.length && short.every((c, i) => long[i] === c);
 
 /** Redundant indexes and foreign keys without an index, in the database `client` is connected to. */
 export async function catalogProblems(client: pg.Client): Promise<CatalogProblem[]> {
-  const indexes = (await client.query<IndexRow>(INDEXES)).rows;
-  const foreignKeys = (await client.query<ForeignKeyRow>(FOREIGN_KEYS)).rows;
+  const tables = Object.entries((await describeSchema(client)).tables);
+  // Plain btree indexes on columns only: partial and expression indexes serve other queries.
+  const indexes: IndexRow[] = tables.flatMap(([table, description]) =>
+    Object.entries(description.indexes)
+      .filter(([, index]) => index.method === "btree" && !index.partial && !index.columns.includes(null))
+      .map(([name, index]) => ({ table, name, ...index, columns: index.columns as string[] })),
+  );
+  const foreignKeys: ForeignKeyRow[] = tables.flatMap(([table, description]) =>
+    Object.entries(description.constraints)
+      .filter(([, constraint]) => constraint.type === "f")
+      .map(([name, constraint]) => ({
+        table,
+        name,
+        columns: constraint.columns,
+        referenced: constraint.references as string,
+      })),
+  );
   return [...redundantIndexes(indexes), ...unindexedForeignKeys(foreignKeys, indexes)];
 }
 
