@@ -11,6 +11,7 @@ export type {
   StatementAssessment,
   Verdict,
 } from "./lock-profile/assess";
+export { type LockGateOptions, type LockGateResult, lockGate, sessionsInTheWay } from "./lock-profile/before-up";
 export { DEFAULT_MAX_BLOCKING_ROWS, enforceGate, type GateOptions, gateRefusals } from "./lock-profile/gate";
 export type { LiveSession, LiveTable } from "./lock-profile/live-target";
 export type { LockProfile, MigrationProfile, StatementProfile, TableWork } from "./lock-profile/measure";

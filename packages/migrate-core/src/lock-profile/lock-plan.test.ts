@@ -8,6 +8,7 @@ import { MigrateError } from "../errors";
 import { migrate } from "../migrate";
 import { writeMigrationsFolder } from "../testing";
 import type { LockPlan, StatementAssessment } from "./assess";
+import { lockGate } from "./before-up";
 import { enforceGate, gateRefusals } from "./gate";
 import { planLocks } from "./plan-locks";
 import { formatLockPlanMarkdown, formatLockPlanTable } from "./report";
@@ -177,6 +178,42 @@ describe("the measured lock plan, scored against a 200,000-row table", () => {
       const markdown = formatLockPlanMarkdown(result);
       expect(markdown).toContain("| migration | # | statement | verdict |");
       expect(markdown).toContain('| 0001_note | 1 | `ALTER TABLE "accounts" ADD COLUMN "note" text;` | waits |');
+    } finally {
+      await holder.end();
+    }
+  }, 60_000);
+});
+
+describe("the gate up runs before anything", () => {
+  const gateOn = async (
+    pending: { tag: string; sql: string },
+    options: { allowBlocking?: string[]; maxBlockingRows?: number } = {},
+  ) => {
+    const dir = await folder([pending]);
+    return withClient(target.url, (client) =>
+      lockGate({ client: client as pg.Client, folder: dir, allowBlocking: [], maxBlockingRows: 10_000, ...options }),
+    );
+  };
+  const widen = {
+    tag: "0001_widen_balance",
+    sql: 'ALTER TABLE "accounts" ALTER COLUMN "balance" SET DATA TYPE bigint;',
+  };
+
+  it("refuses a rewrite of the large table with exit 5, and lets it through unmeasured once allowed", async () => {
+    await expect(gateOn(widen)).rejects.toMatchObject({ code: "blocking-migration", exitCode: 5 });
+    expect(await gateOn(widen, { allowBlocking: ["0001_widen_balance"] })).toEqual({ plan: null, blockers: [] });
+    expect(await gateOn(widen, { maxBlockingRows: ROWS })).toEqual({ plan: null, blockers: [] });
+  }, 60_000);
+
+  it("lets a catalog-only change through and names the idle-in-transaction session in its way", async () => {
+    const holder = new pg.Client({ connectionString: target.url, application_name: "nightly-report" });
+    await holder.connect();
+    try {
+      await holder.query("BEGIN; SELECT count(*) FROM accounts");
+      const pid = (await holder.query("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+      const result = await gateOn({ tag: "0001_note", sql: 'ALTER TABLE "accounts" ADD COLUMN "note" text;' });
+      expect(result.plan?.statements.map((s) => s.verdict)).toEqual(["waits"]);
+      expect(result.blockers.map((session) => session.pid)).toEqual([pid]);
     } finally {
       await holder.end();
     }

@@ -5,7 +5,7 @@ import { migrate } from "../migrate";
 import { readPlan } from "../pending-sql";
 import { runsInTransaction, splitStatements } from "../statements";
 import { isLockMode, type LockMode, strongerMode } from "./lock-modes";
-import { relationName } from "./relation-name";
+import { relationName, tablesNamedIn } from "./relation-name";
 import { type SampleTable, writeSampleRows } from "./sample-rows";
 
 // Measured, not looked up (the method of eugene's and pgfence's traces, plus scans): every pending
@@ -109,7 +109,7 @@ export async function measureLockProfile(options: LockProfileOptions): Promise<L
     if (pending[0] && resumed) {
       for (const statement of pending[0].statements.slice(0, resumed)) await scratch.query(statement);
     }
-    const samples = await writeSampleRows(scratch, await namedTables(scratch, pending), options.sampleRows ?? 20_000);
+    const samples = await writeSampleRows(scratch, await tablesNamedIn(scratch, pending), options.sampleRows ?? 20_000);
     const profiles: MigrationProfile[] = [];
     let failed = false;
     for (const [i, migration] of pending.entries()) {
@@ -120,7 +120,7 @@ export async function measureLockProfile(options: LockProfileOptions): Promise<L
           name: migration.name,
           transactional: migration.transactional,
           statements: [],
-          error: "not measured: an earlier migration failed on the scratch database",
+          error: "an earlier migration failed on the scratch database",
         });
         continue;
       }
@@ -130,21 +130,6 @@ export async function measureLockProfile(options: LockProfileOptions): Promise<L
     }
     return { serverVersion, samples, calibrationBytesPerMs, migrations: profiles };
   });
-}
-
-/** Pre-existing tables (and materialized views) whose name a pending statement mentions. */
-async function namedTables(scratch: pg.Client, pending: { statements: string[] }[]): Promise<string[]> {
-  const text = pending.flatMap((migration) => migration.statements).join("\n");
-  const { rows } = await scratch.query<{ name: string; relname: string }>(
-    `SELECT ${relationName("c", "n")} AS name, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'migrator') AND n.nspname NOT LIKE 'pg\\_%'
-     ORDER BY 1`,
-  );
-  return rows
-    .filter(({ relname }) =>
-      new RegExp(`(^|[^\\w$])${relname.replace(/[.*+?^${}()|[\]\\$]/g, "\\$&")}($|[^\\w$])`).test(text),
-    )
-    .map(({ name }) => name);
 }
 
 /** Bytes per ms of rewriting a 100,000-row table on this server, the fallback for statements measured without rows. */
