@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
-import { migrate } from "@devtools-sync/migrate-core";
+import { type LockPlan, migrate, planLocks } from "@devtools-sync/migrate-core";
 import pg from "pg";
 import type { ScalePlan } from "./data/plan";
 import { type LoadSample, startLoad } from "./load-generator";
@@ -23,6 +23,10 @@ export interface LiveMigrationResult {
   connections: number;
   ratePerSecond: number;
   batchSize: number;
+  /** How long a reader held ACCESS SHARE on reports (an open transaction) when the migrations started. */
+  blockerMs: number;
+  /** The migrator's lock plan of the live migrations, measured and estimated against this database before they ran. */
+  lockPlan: LockPlan;
   migrations: MigrationWindow[];
   lockTimeoutRetries: number;
   phases: Record<"before" | "during" | "after", Percentiles & { queries: number; failed: number }>;
@@ -44,6 +48,8 @@ export interface LiveMigrationOptions {
   ratePerSecond: number;
   batchSize: number;
   lockTimeoutMs: number;
+  /** A reader keeps a transaction open on reports this long after the migrations start, so the migrator must wait. */
+  blockerMs: number;
 }
 
 /** `packages/db/migrations` plus the bench's live migrations appended to its journal, in a temp folder. */
@@ -72,12 +78,41 @@ async function migrationsWithLiveOnes(): Promise<string> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A report that reads `reports` in a transaction left open for `ms`: the first migration's
+ * ACCESS EXCLUSIVE request waits behind it, and the application's queries queue behind that
+ * request for at most the migrator's lock_timeout each time. Returns once the transaction is
+ * open, with a promise of its end.
+ */
+async function holdReports(url: string, ms: number): Promise<{ released: Promise<void> }> {
+  if (ms <= 0) return { released: Promise.resolve() };
+  const reader = new pg.Client({ connectionString: url, application_name: "bench-long-report" });
+  await reader.connect();
+  await reader.query("BEGIN; SELECT 1 FROM reports LIMIT 1");
+  const released = sleep(ms).then(async () => {
+    await reader.query("COMMIT");
+    await reader.end();
+  });
+  return { released };
+}
+
 /**
  * Runs the load generator for `steadySeconds`, applies the live migrations with the real migrator
  * while it keeps writing, then lets it run `steadySeconds` more; returns the latencies by phase.
  */
 export async function runLiveMigration(options: LiveMigrationOptions): Promise<LiveMigrationResult> {
   const folder = await migrationsWithLiveOnes();
+  const lockPlan = await withClient(options.url, (client) => planLocks({ client, folder }));
   const load = startLoad(options);
   const since = () => performance.now() - load.startedAt;
   const migrations: MigrationWindow[] = [];
@@ -89,13 +124,17 @@ export async function runLiveMigration(options: LiveMigrationOptions): Promise<L
   try {
     await sleep(options.steadySeconds * 1000);
     await client.connect();
+    const reader = await holdReports(options.url, options.blockerMs);
     migrationStart = since();
     await migrate({
       client,
       folder,
       lockTimeoutMs: options.lockTimeoutMs,
       onEvent: (event) => {
-        if (event.type === "migration-start") migrations.push({ name: event.name, start: since(), end: Number.NaN });
+        // A retried migration keeps the window of its first attempt: the wait is part of it.
+        if (event.type === "migration-start" && !migrations.some((m) => m.name === event.name)) {
+          migrations.push({ name: event.name, start: since(), end: Number.NaN });
+        }
         if (event.type === "migration-done") {
           const window = migrations.findLast((m) => m.name === event.name);
           if (window) window.end = since();
@@ -104,6 +143,7 @@ export async function runLiveMigration(options: LiveMigrationOptions): Promise<L
       },
     });
     migrationEnd = since();
+    await reader.released;
     await sleep(options.steadySeconds * 1000);
   } finally {
     samples = await load.stop();
@@ -128,6 +168,8 @@ export async function runLiveMigration(options: LiveMigrationOptions): Promise<L
     connections: options.connections,
     ratePerSecond: options.ratePerSecond,
     batchSize: options.batchSize,
+    blockerMs: options.blockerMs,
+    lockPlan,
     migrations,
     lockTimeoutRetries: retries,
     phases,

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, platform, release, totalmem } from "node:os";
 import { join } from "node:path";
+import { formatLockPlanMarkdown } from "@devtools-sync/migrate-core";
 import type { TableLoad } from "./data/load";
 import type { ScalePlan } from "./data/plan";
 import type { ExportResult } from "./export";
@@ -143,11 +144,17 @@ export function markdown(results: BenchResults, chartFile: string): string {
     "",
     "## Migrations under live load",
     "",
-    `${l.connections} connections, ${l.ratePerSecond} queries/s (half heartbeats, half report batches of ${l.batchSize}); migrator \`lock_timeout\` ${l.lockTimeoutMs} ms, ${l.lockTimeoutRetries} lock-timeout retries.`,
+    `${l.connections} connections, ${l.ratePerSecond} queries/s (half heartbeats, half report batches of ${l.batchSize}); migrator \`lock_timeout\` ${l.lockTimeoutMs} ms, ${l.lockTimeoutRetries} lock-timeout retries; a report held a transaction open on \`reports\` for the first ${(l.blockerMs / 1000).toFixed(1)} s of the migrations.`,
     "",
-    "| migration | seconds |",
-    "| --- | ---: |",
-    ...l.migrations.map((w) => `| ${w.name} | ${((w.end - w.start) / 1000).toFixed(2)} |`),
+    "Measured duration of each migration next to the lock plan's estimate (`migrator plan`, made against this database before the load started): the sum of the estimated hold times of its statements that scan or rewrite.",
+    "",
+    "| migration | seconds (measured, under load) | estimated scan/rewrite seconds | verdicts |",
+    "| --- | ---: | ---: | --- |",
+    ...l.migrations.map((w) => {
+      const statements = l.lockPlan.statements.filter((s) => s.migration === w.name);
+      const estimate = statements.reduce((sum, s) => sum + (s.estimatedHoldMs ?? 0), 0);
+      return `| ${w.name} | ${((w.end - w.start) / 1000).toFixed(2)} | ${(estimate / 1000).toFixed(2)} | ${statements.map((s) => s.verdict).join(", ")} |`;
+    }),
     "",
     "| phase | queries | failed | p50 ms | p95 ms | p99 ms | max ms |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -159,6 +166,8 @@ export function markdown(results: BenchResults, chartFile: string): string {
     `p99 during / before: **${l.p99Ratio}** (target ≤ 2). Slowest query during the migrations: ${l.slowestDuringMs} ms (lock_timeout ${l.lockTimeoutMs} ms). Failed queries: ${l.failures.length === 0 ? "none" : l.failures.join("; ")}.`,
     "",
     `![latency over time](${chartFile})`,
+    "",
+    formatLockPlanMarkdown(l.lockPlan, "Lock plan of the live migrations against this database"),
     "",
   );
   return lines.join("\n");

@@ -189,6 +189,19 @@ describe("the bench pipeline at scale 0.001", () => {
     expect(live.failures).toEqual([]);
   });
 
+  it("makes the migrator wait behind a long report, retrying under its short lock_timeout, and shows the lock plan it measured before", async () => {
+    const live = results.liveMigration;
+    expect(live.lockTimeoutMs).toBe(500);
+    expect(live.lockTimeoutRetries).toBeGreaterThan(0);
+    expect([...new Set(live.lockPlan.statements.map((s) => s.migration))]).toEqual(live.migrations.map((m) => m.name));
+    expect(live.lockPlan.statements.map((s) => s.verdict)).not.toContain("blocks reads");
+    const markdown = await readFile(markdownPath, "utf8");
+    expect(markdown).toContain("### Lock plan of the live migrations against this database");
+    expect(markdown).toContain(
+      "| migration | seconds (measured, under load) | estimated scan/rewrite seconds | verdicts |",
+    );
+  });
+
   it("leaves the loaded data untouched: each run works on a copy", async () => {
     const url = new URL(testServerUrl());
     url.pathname = `/${dataDatabaseName(SCALE)}`;

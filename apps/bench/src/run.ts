@@ -1,4 +1,5 @@
 import { createDb } from "@devtools-sync/db/client";
+import { DEFAULT_LOCK_TIMEOUT_MS } from "@devtools-sync/migrate-core";
 import { latencyChart } from "./chart";
 import type { TableLoad } from "./data/load";
 import { planFor } from "./data/plan";
@@ -79,7 +80,8 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
       connections: 4,
       ratePerSecond: 100,
       batchSize: 50,
-      lockTimeoutMs: 2000,
+      lockTimeoutMs: DEFAULT_LOCK_TIMEOUT_MS,
+      blockerMs: 3000,
     });
     progress(
       `live migration: p99 before ${liveMigration.phases.before.p99} ms, during ${liveMigration.phases.during.p99} ms`,
