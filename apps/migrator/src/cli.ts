@@ -21,9 +21,9 @@ const commands: Record<string, () => Promise<Command>> = {
 
 /**
  * Every exit code a command can end with and what it means: for `--help`, and (through a test)
- * for the README. The lock gate's code (5) joins once a command can exit with it.
+ * for the README.
  */
-export const exitCodes: Record<Exclude<ExitCode, typeof ExitCode.refused>, string> = {
+export const exitCodes: Record<ExitCode, string> = {
   [ExitCode.ok]: "done, or already up to date",
   [ExitCode.failure]: "a migration or the database failed",
   [ExitCode.usage]:
@@ -31,6 +31,8 @@ export const exitCodes: Record<Exclude<ExitCode, typeof ExitCode.refused>, strin
   [ExitCode.pending]: "status: migrations are pending",
   [ExitCode.integrity]:
     "integrity: an applied migration (or its down file) was edited or is missing, or one is out of order; verify, baseline and up's comparison: the live schema differs from the migrations' (each difference listed)",
+  [ExitCode.refused]:
+    "up: refused by the lock gate before running anything (a statement would scan or rewrite a table over --max-blocking-rows under a lock that blocks reads or writes, or could not be measured); plan: up would refuse",
 };
 
 /** Runs the migrator with `argv` (without node and script); returns the process exit code. */

@@ -24,7 +24,7 @@ describe("loadConfig", () => {
     });
     expect(loadConfig({}, { MIGRATIONS_DIR: migrationsFolder })).toMatchObject({
       target: undefined,
-      lockTimeoutMs: 5000,
+      lockTimeoutMs: 500,
       lockRetries: 5,
       connectTimeoutMs: 30_000,
     });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ExitCode, MigrateError } from "@devtools-sync/migrate-core";
+import { DEFAULT_LOCK_TIMEOUT_MS, ExitCode, MigrateError } from "@devtools-sync/migrate-core";
 import type { FlagDefinitions, FlagValues } from "./command";
 import { type DatabaseTarget, parseTarget } from "./target";
 
@@ -40,12 +40,12 @@ export const commonFlags = {
   "lock-timeout": {
     type: "string",
     value: "ms",
-    help: "longest wait for a table lock before backing off and retrying (default 5000)",
+    help: "longest wait for a table lock before backing off and retrying (default 500): the longest an application query waits queued behind the migrator",
   },
   "lock-retries": {
     type: "string",
     value: "n",
-    help: "retries of a migration that hit the lock timeout, pausing 0.25 s, 0.5 s, … 8 s (default 5)",
+    help: "retries of a migration that hit the lock timeout, pausing 0.25 s, 0.5 s, … 8 s, each jittered down by up to half (default 5)",
   },
   "connect-timeout": {
     type: "string",
@@ -74,7 +74,12 @@ export function loadConfig(flags: CommonFlagValues, env: NodeJS.ProcessEnv = pro
     dataDir: resolve(env.LOCAL_PG_DATA_DIR ?? ".data/postgres"),
     localPort: wholeNumber("LOCAL_PG_PORT", env.LOCAL_PG_PORT, 54329, problems, 1, 65535),
     migrationsDir,
-    lockTimeoutMs: wholeNumber("--lock-timeout", flags["lock-timeout"] ?? env.LOCK_TIMEOUT_MS, 5_000, problems),
+    lockTimeoutMs: wholeNumber(
+      "--lock-timeout",
+      flags["lock-timeout"] ?? env.LOCK_TIMEOUT_MS,
+      DEFAULT_LOCK_TIMEOUT_MS,
+      problems,
+    ),
     lockRetries: wholeNumber("--lock-retries", flags["lock-retries"] ?? env.LOCK_RETRIES, 5, problems, 0, 100),
     connectTimeoutMs: wholeNumber(
       "--connect-timeout",

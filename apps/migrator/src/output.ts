@@ -57,6 +57,8 @@ function humanLine(event: MigrationEvent): string | undefined {
       return `  rolled back ${event.name} (${formatDuration(event.durationMs)})`;
     case "nothing-to-roll-back":
       return undefined;
+    case "blocker":
+      return `In the way of the pending migrations: ${event.session}; up waits for it at most --lock-timeout per attempt, then retries.`;
     case "lock-timeout-retry":
       return `  ${event.name}: a table is locked by another transaction; retry ${event.attempt} in ${formatDuration(event.delayMs)}`;
   }

@@ -8,6 +8,8 @@ export type MigrationEvent =
   | { type: "rollback-start"; name: string; transactional: boolean; resumeAt: number }
   | { type: "rollback-done"; name: string; durationMs: number }
   | { type: "nothing-to-roll-back" }
-  | { type: "lock-timeout-retry"; name: string; attempt: number; delayMs: number };
+  | { type: "lock-timeout-retry"; name: string; attempt: number; delayMs: number }
+  /** A session that holds what a pending migration needs (found before running): up waits for it under lock_timeout. */
+  | { type: "blocker"; pid: number; session: string };
 
 export type EventSink = (event: MigrationEvent) => void;

@@ -1,7 +1,17 @@
-import { ExitCode, formatPendingSql, type PendingMigration, pendingMigrations } from "@devtools-sync/migrate-core";
+import {
+  ExitCode,
+  formatPendingSql,
+  type LockPlan,
+  MigrateError,
+  type PendingMigration,
+  pendingMigrations,
+  planLocks,
+  tablesNamedIn,
+} from "@devtools-sync/migrate-core";
 import { defineCommand } from "../command";
 import type { MigratorConfig } from "../config";
 import { withConnection } from "../connection";
+import { gateOptionsFrom, lockGateFlags, reportLockPlan } from "../lock-gate";
 import type { Reporter } from "../output";
 
 /** What `up` would run, as data and as SQL text. */
@@ -9,35 +19,81 @@ export interface PlanResult {
   migrations: Pick<PendingMigration, "name" | "transactional" | "statements">[];
   /** The statements of every pending migration, each migration headed by a comment; empty when up to date. */
   sql: string;
+  /**
+   * What each statement would lock on this database, measured on a scratch copy; null when not
+   * measured (nothing pending names an existing table, or `locks` is "never").
+   */
+  locks: LockPlan | null;
 }
 
-/** Reads what `up` would apply (or up to `to`), without running it, taking the lock or writing anything. */
-export async function plan(config: MigratorConfig, reporter: Reporter, to?: string): Promise<PlanResult> {
+/** When `plan` measures locks: "auto" when a pending migration names a table the database has. */
+export const lockModes = ["auto", "never"] as const;
+
+/**
+ * Reads what `up` would apply (or up to `to`), without running it, taking the lock or writing
+ * anything; with `locks` "auto", measures what it would lock on a scratch copy (needs CREATEDB).
+ */
+export async function plan(
+  config: MigratorConfig,
+  reporter: Reporter,
+  to?: string,
+  locks: (typeof lockModes)[number] = "auto",
+): Promise<PlanResult> {
   return withConnection(config, reporter, async (client) => {
-    const pending = await pendingMigrations({
-      client,
-      folder: config.migrationsDir,
-      ...(to === undefined ? {} : { to }),
-    });
+    const upTo = to === undefined ? {} : { to };
+    const pending = await pendingMigrations({ client, folder: config.migrationsDir, ...upTo });
+    const measure = locks === "auto" && (await tablesNamedIn(client, pending)).length > 0;
     return {
       migrations: pending.map(({ name, transactional, statements }) => ({ name, transactional, statements })),
       sql: formatPendingSql(pending),
+      locks: measure ? await planLocks({ client, folder: config.migrationsDir, ...upTo }) : null,
     };
   });
 }
 
 export const planCommand = defineCommand({
   name: "plan",
-  summary: "Print the SQL that up would run (pending migrations, in order) to stdout, without running it.",
-  flags: { to: { type: "string", value: "migration", help: "stop after this migration, as up --to would" } },
+  summary:
+    "Print the SQL that up would run (pending migrations, in order) to stdout, without running it, and what each statement would lock on this database (measured on a scratch copy; needs CREATEDB); exit 5 when up's lock gate would refuse.",
+  flags: {
+    to: { type: "string", value: "migration", help: "stop after this migration, as up --to would" },
+    locks: {
+      type: "string",
+      value: "mode",
+      help: "auto (default: measure when a pending migration touches an existing table) or never",
+    },
+    markdown: {
+      type: "string",
+      value: "file",
+      help: "also write the lock plan as Markdown (for a pull request comment) to this file",
+    },
+    ...lockGateFlags,
+  },
   async run(config, reporter, values) {
-    const result = await plan(config, reporter, values.to);
+    const gate = gateOptionsFrom(values);
+    const result = await plan(config, reporter, values.to, parseLocks(values.locks));
     if (result.sql !== "") reporter.print(result.sql);
+    const { refused } = result.locks
+      ? await reportLockPlan(result.locks, reporter, { ...gate, markdownFile: values.markdown })
+      : { refused: 0 };
     const summary =
       result.migrations.length === 0
         ? "Database is up to date; up would apply nothing."
-        : `${result.migrations.length} pending migration(s); nothing was run.`;
-    reporter.result(summary, { command: "plan", migrations: result.migrations });
-    return ExitCode.ok;
+        : `${result.migrations.length} pending migration(s); nothing was run.${refused > 0 ? ` up would refuse ${refused} statement(s) that block the application on a large table (exit 5).` : ""}`;
+    reporter.result(summary, { command: "plan", migrations: result.migrations, locks: result.locks });
+    return refused > 0 ? ExitCode.refused : ExitCode.ok;
   },
 });
+
+function parseLocks(value: string | undefined): (typeof lockModes)[number] {
+  if (value === undefined) return "auto";
+  const mode = lockModes.find((candidate) => candidate === value);
+  if (!mode) {
+    throw new MigrateError(
+      "usage",
+      `--locks must be auto or never, not "${value}": see migrator --help.`,
+      ExitCode.usage,
+    );
+  }
+  return mode;
+}

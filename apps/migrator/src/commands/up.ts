@@ -1,9 +1,17 @@
 import type { LoginRole } from "@devtools-sync/db/roles";
-import { ExitCode, MigrateError, migrate, schemaDrift } from "@devtools-sync/migrate-core";
+import {
+  DEFAULT_MAX_BLOCKING_ROWS,
+  ExitCode,
+  type GateOptions,
+  MigrateError,
+  migrate,
+  schemaDrift,
+} from "@devtools-sync/migrate-core";
 import type pg from "pg";
 import { defineCommand } from "../command";
 import type { MigratorConfig } from "../config";
 import { withConnection } from "../connection";
+import { behindLockGate, gateOptionsFrom, lockGateFlags } from "../lock-gate";
 import { type EnsuredRole, ensureLoginRoles, loginRoleFlags, loginRolesFrom } from "../login-roles";
 import { formatDuration, type Reporter } from "../output";
 import { driftLines, type VerifyResult } from "./verify";
@@ -28,10 +36,13 @@ export interface UpOptions {
   verify?: VerifyMode;
   /** The services' login roles to ensure after migrating (see login-roles.ts). */
   loginRoles?: LoginRole[];
+  /** The lock gate's settings (default: DEFAULT_MAX_BLOCKING_ROWS, nothing allowed to block). */
+  gate?: GateOptions;
 }
 
 /**
- * Applies every pending migration (or up to `to`) and reports each as it lands, ensures the
+ * Refuses, before running anything, what the lock gate finds would block the application on a
+ * large table (exit 5). Applies every pending migration (or up to `to`) and reports each as it lands, ensures the
  * services' login roles, then, unless `verify` is "never", compares the live schema with the
  * migrations' schema. "auto" compares whenever something was applied to a database that was not
  * empty before: one that was empty now holds exactly what the migrations create, and a no-op run
@@ -41,14 +52,23 @@ export async function up(config: MigratorConfig, reporter: Reporter, options: Up
   const started = performance.now();
   const verify = options.verify ?? "auto";
   return withConnection(config, reporter, async (client) => {
-    const { applied, startedEmpty } = await migrate({
+    const to = options.to === undefined ? {} : { to: options.to };
+    const gate = options.gate ?? { maxBlockingRows: DEFAULT_MAX_BLOCKING_ROWS, allowBlocking: [] };
+    const { applied, startedEmpty } = await behindLockGate(
       client,
-      folder: config.migrationsDir,
-      lockTimeoutMs: config.lockTimeoutMs,
-      lockRetries: config.lockRetries,
-      onEvent: (event) => reporter.event(event),
-      ...(options.to === undefined ? {} : { to: options.to }),
-    });
+      config.migrationsDir,
+      { ...gate, ...to },
+      reporter,
+      () =>
+        migrate({
+          client,
+          folder: config.migrationsDir,
+          lockTimeoutMs: config.lockTimeoutMs,
+          lockRetries: config.lockRetries,
+          onEvent: (event) => reporter.event(event),
+          ...to,
+        }),
+    );
     const loginRoles = await ensureLoginRoles(client, options.loginRoles ?? []);
     const compare = verify === "always" || (verify === "auto" && applied.length > 0 && !startedEmpty);
     const verified = compare ? await compareAfter(client, config, applied) : null;
@@ -73,7 +93,8 @@ async function compareAfter(client: pg.Client, config: MigratorConfig, applied: 
 
 export const upCommand = defineCommand({
   name: "up",
-  summary: "Apply pending migrations (the default command), then compare the schema with the migrations'.",
+  summary:
+    "Apply pending migrations (the default command) unless the lock gate refuses one, then compare the schema with the migrations'.",
   flags: {
     to: { type: "string", value: "migration", help: "apply only up to and including this migration" },
     verify: {
@@ -81,12 +102,14 @@ export const upCommand = defineCommand({
       value: "mode",
       help: "auto (default: compare after changing a database that was not empty), always, or never",
     },
+    ...lockGateFlags,
     ...loginRoleFlags,
   },
   async run(config, reporter, values) {
     const result = await up(config, reporter, {
       verify: parseVerifyMode(values.verify),
       loginRoles: loginRolesFrom(values),
+      gate: gateOptionsFrom(values),
       ...(values.to === undefined ? {} : { to: values.to }),
     });
     const roles = result.loginRoles.map((role) => `${role.name} (${role.memberOf})`).join(", ");

@@ -1,5 +1,7 @@
 import type pg from "pg";
 import { MigrateError } from "../errors";
+import { readMigrations } from "../journal";
+import { isUpToDate } from "../ledger";
 import { pendingMigrations } from "../pending-sql";
 import type { LockPlan } from "./assess";
 import { enforceGate, type GateOptions } from "./gate";
@@ -29,6 +31,10 @@ export interface LockGateResult {
  * application while working on such a table is refused (exit 5). Returns the sessions in the way.
  */
 export async function lockGate(options: LockGateOptions): Promise<LockGateResult> {
+  // A no-op up stays as cheap as migrate()'s own fast path.
+  if (options.to === undefined && (await isUpToDate(options.client, await readMigrations(options.folder)))) {
+    return { plan: null, blockers: [] };
+  }
   const pending = await pendingMigrations({
     client: options.client,
     folder: options.folder,

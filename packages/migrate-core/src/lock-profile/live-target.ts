@@ -78,11 +78,21 @@ export async function readLiveTarget(client: pg.ClientBase, tables: string[]): P
     sessions: sessions.rows.map((row) => ({
       ...row,
       transactionAgeMs: Math.max(0, Math.round(row.transactionAgeMs)),
-      locks: row.locks.flatMap((lock) =>
-        lock.table !== null && isLockMode(lock.mode)
-          ? [{ table: lock.table, mode: lock.mode, granted: lock.granted }]
-          : [],
-      ),
+      // An index's lock counts for its table: one entry per table, mode and state.
+      locks: [
+        ...new Map(
+          row.locks.flatMap((lock) =>
+            lock.table !== null && isLockMode(lock.mode)
+              ? [
+                  [
+                    `${lock.table} ${lock.mode} ${lock.granted}`,
+                    { table: lock.table, mode: lock.mode, granted: lock.granted },
+                  ] as const,
+                ]
+              : [],
+          ),
+        ).values(),
+      ],
     })),
   };
 }
