@@ -181,9 +181,10 @@ describe("migrator up behind a lock that is never released", () => {
       await longTransaction.query("ROLLBACK");
       expect(run.code).toBe(1);
       expect(lines(run.stderr)).toEqual([
+        expect.stringMatching(/^In the way of the pending migrations: pid \d+ \(.*holds ACCESS SHARE on orders\)/),
         expect.stringContaining("0001_orders_note: a table is locked by another transaction; retry 1"),
         expect.stringMatching(
-          /^Error: Migration 0001_orders_note failed at statement 1 of 1: .*lock timeout.*a table stayed locked through 1 retries: find the long transaction holding it \(pg_stat_activity\) and run again\.$/,
+          /^Error: Migration 0001_orders_note failed at statement 1 of 1: .*lock timeout.*a table stayed locked through 1 retries: find the long transaction holding it \(pg_stat_activity\) and run again\. In the way now: pid \d+ \(.*idle in transaction.*holds ACCESS SHARE on orders\)\.$/,
         ),
       ]);
     });

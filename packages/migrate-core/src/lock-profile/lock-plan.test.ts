@@ -153,6 +153,17 @@ describe("the measured lock plan, scored against a 200,000-row table", () => {
     expect(validate.work).toEqual([expect.objectContaining({ kind: "scan" })]);
     expect(split.statements.map((s) => s.verdict)).toEqual(["safe", "safe"]);
     expect(gate(split)).toEqual([]);
+
+    // In one transaction, VALIDATE scans while ADD's ACCESS EXCLUSIVE is still held.
+    const together = await plan({
+      tag: "0001_check",
+      sql: 'ALTER TABLE "accounts" ADD CONSTRAINT "balance_positive" CHECK ("balance" >= 0) NOT VALID;\n--> statement-breakpoint\nALTER TABLE "accounts" VALIDATE CONSTRAINT "balance_positive";',
+    });
+    expect(together.statements.map((s) => s.verdict)).toEqual(["safe", "blocks reads"]);
+    expect(together.statements[1]?.fix).toMatch(
+      /^VALIDATE CONSTRAINT in a migration of its own: here an earlier statement's ACCESS EXCLUSIVE/,
+    );
+    expect(gate(together)).toHaveLength(1);
   }, 60_000);
 
   it("reports an idle-in-transaction session holding ACCESS SHARE on the table with its pid and age, and prints table and Markdown", async () => {

@@ -10,7 +10,8 @@ const squawkBin = createRequire(import.meta.url).resolve("squawk-cli/js/bin/squa
  * Squawk checks (its defaults) stays on.
  */
 const excludedSquawkRules: Record<string, string> = {
-  "require-lock-timeout": "the migrator sets lock_timeout (--lock-timeout, default 5 s) on every migration's session",
+  "require-lock-timeout":
+    "the migrator sets lock_timeout (--lock-timeout, default 500 ms) on every migration's session",
   "require-statement-timeout":
     "a statement timeout would abort the long, non-blocking scans (VALIDATE CONSTRAINT, CREATE INDEX CONCURRENTLY) that make migrations safe",
   "ban-drop-table": "drops-data-without-marker covers it, and accepts a reviewed `-- drops-data:` marker",
