@@ -15,12 +15,12 @@ const ledgerRows = (url: string) =>
   withClient(url, async (client) => (await client.query("SELECT name FROM migrator.applied_migrations")).rowCount);
 
 describe("migrator plan", () => {
-  it("prints the pending migrations' SQL in order, headed by name and transaction mode, and runs none of it", async () => {
+  it("prints the pending migrations' SQL in order, headed by name and transaction mode, and runs none of it (the lock report: lock-gate.test.ts)", async () => {
     const database = await createTestDatabase();
     await withClient(database.url, (client) =>
       migrate({ client, folder: migrationsFolder, to: "0001_add_checks_not_valid" }),
     );
-    const result = await plan(config(database.url), quiet);
+    const result = await plan(config(database.url), quiet, undefined, "never");
     expect(result.migrations.map((m) => [m.name, m.transactional])).toEqual([
       ["0002_enforce_not_null_and_value_sets", true],
       ["0003_keep_updated_at_current", true],
@@ -45,7 +45,7 @@ describe("migrator plan", () => {
     expect(await ledgerRows(database.url)).toBe(2);
     const fn = await withClient(database.url, (client) => client.query("SELECT to_regproc('set_updated_at') AS f"));
     expect(fn.rows[0].f).toBeNull();
-  });
+  }, 60_000);
 
   it("stops after --to, says nothing is pending when up to date, and gives { migrations } with --json", async () => {
     const database = await createTestDatabase();
@@ -66,9 +66,9 @@ describe("migrator plan", () => {
     expect(result.migrations[4].statements).toHaveLength(11);
 
     await withClient(database.url, (client) => migrate({ client, folder: migrationsFolder }));
-    expect(await plan(config(database.url), quiet)).toEqual({ migrations: [], sql: "" });
+    expect(await plan(config(database.url), quiet)).toEqual({ migrations: [], sql: "", locks: null });
     await expect(plan(config(database.url), quiet, "0009_nope")).rejects.toMatchObject({ exitCode: 2 });
-  });
+  }, 60_000);
 
   it("counts what drizzle's own tools recorded as applied, as up would, without writing anything", async () => {
     const database = await createTestDatabase();
@@ -85,12 +85,12 @@ describe("migrator plan", () => {
         first?.createdAt,
       ]);
     });
-    const result = await plan(config(database.url), quiet);
+    const result = await plan(config(database.url), quiet, undefined, "never");
     expect(result.migrations[0]?.name).toBe("0001_add_checks_not_valid");
     expect(result.migrations).toHaveLength(committed.length - 1);
     const ours = await withClient(database.url, (client) =>
       client.query("SELECT to_regclass('migrator.applied_migrations') AS t"),
     );
     expect(ours.rows[0].t).toBeNull();
-  });
+  }, 60_000);
 });

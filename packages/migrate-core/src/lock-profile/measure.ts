@@ -185,13 +185,17 @@ function message(error: unknown): string {
 
 async function measureStatements(scratch: pg.Client, transactional: boolean, statements: Numbered[]) {
   const sizes = await tableSizes(scratch);
-  const before = await relations(scratch);
   const measured: StatementProfile[] = [];
   if (transactional) {
     await scratch.query("BEGIN");
     try {
-      for (const statement of statements)
-        measured.push(await measureInTransaction(scratch, statement, before, sizes, measured));
+      let state = await probe(scratch);
+      const atStart = state.relations;
+      for (const statement of statements) {
+        const [profile, after] = await measureInTransaction(scratch, statement, atStart, state, sizes, measured);
+        measured.push(profile);
+        state = after;
+      }
       await scratch.query("COMMIT");
     } catch (error) {
       await scratch.query("ROLLBACK").catch(() => {});
@@ -200,13 +204,21 @@ async function measureStatements(scratch: pg.Client, transactional: boolean, sta
     return measured;
   }
   for (const statement of statements) {
-    const current = await relations(scratch);
     if (!runsInTransaction(splitStatements(statement.sql))) {
-      measured.push(await measureAlone(scratch, statement, current, await tableSizes(scratch)));
+      measured.push(await measureAlone(scratch, statement, await relations(scratch), await tableSizes(scratch)));
     } else {
       await scratch.query("BEGIN");
       try {
-        measured.push(await measureInTransaction(scratch, statement, current, await tableSizes(scratch), []));
+        const state = await probe(scratch);
+        const [profile] = await measureInTransaction(
+          scratch,
+          statement,
+          state.relations,
+          state,
+          await tableSizes(scratch),
+          [],
+        );
+        measured.push(profile);
         await scratch.query("COMMIT");
       } catch (error) {
         await scratch.query("ROLLBACK").catch(() => {});
@@ -217,33 +229,49 @@ async function measureStatements(scratch: pg.Client, transactional: boolean, sta
   return measured;
 }
 
+/** What the session sees of its relations, its transaction's scans and its locks: one round trip. */
+interface Probe {
+  relations: Map<number, Relation>;
+  scans: Map<number, number>;
+  locks: LockRow[];
+}
+
+async function probe(scratch: pg.Client): Promise<Probe> {
+  const results = (await scratch.query(
+    `${RELATIONS}; ${SCANS}; ${LOCKS.replace("$1", "pg_backend_pid()")}`,
+  )) as unknown as pg.QueryResult[];
+  const [relationRows, scanRows, lockRows] = results.map((result) => result.rows);
+  return {
+    relations: toRelations(relationRows as Relation[]),
+    scans: new Map((scanRows as { oid: string; scans: string }[]).map((row) => [Number(row.oid), Number(row.scans)])),
+    locks: lockRows as LockRow[],
+  };
+}
+
 async function measureInTransaction(
   scratch: pg.Client,
   statement: Numbered,
   atStart: Map<number, Relation>,
+  before: Probe,
   sizes: Map<number, number>,
   earlier: StatementProfile[],
-): Promise<StatementProfile> {
-  const beforeRelations = await relations(scratch);
-  const beforeScans = await scans(scratch);
+): Promise<[StatementProfile, Probe]> {
   const started = performance.now();
   await scratch.query(statement.sql);
   const durationMs = performance.now() - started;
-  const afterRelations = await relations(scratch);
-  const afterScans = await scans(scratch);
-  const lockRows = (await scratch.query(LOCKS.replace("$1", "pg_backend_pid()"))).rows as LockRow[];
-  const locks = relationLocks(lockRows, atStart);
+  const after = await probe(scratch);
+  const locks = relationLocks(after.locks, atStart);
   const newLocks = locks.filter(
     (lock) =>
       !earlier.some((profile) => profile.locks.some((l) => l.relation === lock.relation && l.mode === lock.mode)),
   );
-  const work = workDone(atStart, beforeRelations, afterRelations, sizes);
-  for (const [oid, count] of afterScans) {
+  const work = workDone(atStart, before.relations, after.relations, sizes);
+  for (const [oid, count] of after.scans) {
     const table = atStart.get(oid);
-    if (!table || count <= (beforeScans.get(oid) ?? 0) || work.some((w) => w.table === table.name)) continue;
+    if (!table || count <= (before.scans.get(oid) ?? 0) || work.some((w) => w.table === table.name)) continue;
     work.push({ table: table.name, kind: "scan", sampleBytes: sizes.get(oid) ?? 0 });
   }
-  return {
+  const profile: StatementProfile = {
     position: statement.position,
     sql: statement.sql,
     inTransaction: true,
@@ -253,6 +281,7 @@ async function measureInTransaction(
     waitedFor: [],
     durationMs,
   };
+  return [profile, after];
 }
 
 /** A statement that cannot run in a transaction (CONCURRENTLY): watched from outside while a snapshot is held open. */
@@ -379,18 +408,16 @@ function workDone(
 }
 
 async function relations(client: pg.ClientBase): Promise<Map<number, Relation>> {
-  const { rows } = await client.query<Relation>(RELATIONS);
+  return toRelations((await client.query<Relation>(RELATIONS)).rows);
+}
+
+function toRelations(rows: Relation[]): Map<number, Relation> {
   return new Map(
     rows.map((row) => [
       Number(row.oid),
       { ...row, oid: Number(row.oid), filenode: Number(row.filenode), tableOid: Number(row.tableOid) },
     ]),
   );
-}
-
-async function scans(client: pg.ClientBase): Promise<Map<number, number>> {
-  const { rows } = await client.query<{ oid: string; scans: string }>(SCANS);
-  return new Map(rows.map((row) => [Number(row.oid), Number(row.scans)]));
 }
 
 async function tableSizes(client: pg.ClientBase): Promise<Map<number, number>> {
