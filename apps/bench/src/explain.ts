@@ -47,16 +47,10 @@ export async function capture(action: () => Promise<unknown>): Promise<SentQuery
 }
 
 const CONTROL = /^\s*(begin|commit|rollback|savepoint|release)\b/i;
-const SETTING = /^\s*select current_setting\('work_mem'\)/i;
 
-/**
- * What to explain of the statements `action` sent: its last query, and the `work_mem` it set
- * for itself (`withWorkMem`), so that the plan is explained with the memory it runs with.
- */
-export function explained(sent: SentQuery[]): { query: SentQuery; settings: SentQuery[] } | undefined {
-  const queries = sent.filter((q) => !CONTROL.test(q.text) && !/^\s*select set_config\(/i.test(q.text));
-  const query = queries.at(-1);
-  return query && { query, settings: sent.filter((q) => SETTING.test(q.text)) };
+/** The statement to explain of those `action` sent: its last one that is not transaction control. */
+export function explained(sent: SentQuery[]): SentQuery | undefined {
+  return sent.filter((q) => !CONTROL.test(q.text)).at(-1);
 }
 
 interface PlanNode {
@@ -76,16 +70,10 @@ interface PlanNode {
  * `indexesOnly`, sequential scans are priced out (`enable_seqscan = off`): on a table of a few
  * pages the planner rightly prefers one, and this asks instead whether an index can serve the query.
  */
-export async function explain(
-  db: Database,
-  query: SentQuery,
-  indexesOnly = false,
-  settings: SentQuery[] = [],
-): Promise<PlanSummary> {
+export async function explain(db: Database, query: SentQuery, indexesOnly = false): Promise<PlanSummary> {
   const client = await db.$client.connect();
   try {
     await client.query("BEGIN");
-    for (const setting of settings) await client.query(setting.text, setting.values);
     if (indexesOnly) await client.query("SET LOCAL enable_seqscan = off");
     const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${query.text}`, query.values);
     const plan = (rows[0]["QUERY PLAN"] as { Plan: PlanNode }[])[0]?.Plan as PlanNode;

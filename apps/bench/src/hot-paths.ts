@@ -172,7 +172,7 @@ export async function benchHotPaths(
     }
     const statement = explained(await capture(() => path.run(db, iterations)));
     if (!statement) throw new Error(`${path.name} sent no statement`);
-    const summary = await explain(db, statement.query, indexesOnly, statement.settings);
+    const summary = await explain(db, statement, indexesOnly);
     const result: HotPathResult = {
       name: path.name,
       group: label,
