@@ -170,7 +170,7 @@ async function indexCosts(db: Database, firstReports: ReportBatch[], heartbeatAg
   for (const table of ["reports", "agents"] as const) {
     const { rows } = await db.$client.query(
       `SELECT i.indexrelid::regclass::text AS index, c.conname IS NOT NULL AS constraint
-       FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid
+       FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
        WHERE i.indrelid = $1::regclass ORDER BY 1`,
       [table],
     );
