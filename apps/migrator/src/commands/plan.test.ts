@@ -21,7 +21,9 @@ describe("migrator plan", () => {
       migrate({ client, folder: migrationsFolder, to: "0001_add_checks_not_valid" }),
     );
     const result = await plan(config(database.url), quiet, undefined, "never");
-    expect(result.migrations.map((m) => [m.name, m.transactional])).toEqual([
+    // Every committed migration after 0001 is pending; the first five read as follows.
+    expect(result.migrations.map((m) => m.name)).toEqual(committed.slice(2).map((m) => m.name));
+    expect(result.migrations.slice(0, 5).map((m) => [m.name, m.transactional])).toEqual([
       ["0002_enforce_not_null_and_value_sets", true],
       ["0003_keep_updated_at_current", true],
       ["0004_tune_indexes_for_hot_paths", false],
@@ -29,7 +31,8 @@ describe("migrator plan", () => {
       ["0006_add_reports_compliance_index", false],
     ]);
     const headers = result.sql.split("\n").filter((line) => line.startsWith("-- Migration "));
-    expect(headers).toEqual([
+    expect(headers).toHaveLength(result.migrations.length);
+    expect(headers.slice(0, 5)).toEqual([
       "-- Migration 0002_enforce_not_null_and_value_sets: runs in one transaction",
       "-- Migration 0003_keep_updated_at_current: runs in one transaction",
       "-- Migration 0004_tune_indexes_for_hot_paths: runs outside a transaction, each statement committing alone (CONCURRENTLY)",
