@@ -1,9 +1,10 @@
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { ExitCode } from "@devtools-sync/migrate-core";
 import { describe, expect, it } from "vitest";
-import { refusal, tempDir } from "../test-fixtures/harness";
+import { lines, refusal, runCli, tempDir } from "../test-fixtures/harness";
 import { loadConfig } from "./config";
 
 const dir = await tempDir();
@@ -77,5 +78,42 @@ describe("loadConfig", () => {
     );
     expect(notUrl.message).toContain("the database URL");
     expect(notUrl.exitCode).toBe(2);
+  });
+});
+
+describe("a database URL that is set but empty (a CI secret that expanded to nothing)", () => {
+  const local = { LOCAL_PG_DATA_DIR: join(dir, "local-postgres") };
+
+  it.each([
+    ["DATABASE_URL=", [], { DATABASE_URL: "" }, /^Error: Invalid configuration: DATABASE_URL is set but empty: /],
+    [
+      '--database-url ""',
+      ["--database-url", ""],
+      {},
+      /^Error: Invalid configuration: --database-url is set but empty: /,
+    ],
+    ["DATABASE_URL=' '", [], { DATABASE_URL: " " }, /^Error: Invalid configuration: DATABASE_URL is set but empty: /],
+    [
+      "DATABASE_URL_FILE=",
+      [],
+      { DATABASE_URL_FILE: "" },
+      /^Error: Invalid configuration: DATABASE_URL_FILE is set but empty: /,
+    ],
+  ])("%s is a configuration error (exit 2), and no local database is started", async (_, args, env, message) => {
+    const run = await runCli(["up", ...args], { ...local, ...env });
+    expect(run.code).toBe(2);
+    expect(lines(run.stderr)).toEqual([expect.stringMatching(message)]);
+    expect(existsSync(local.LOCAL_PG_DATA_DIR)).toBe(false);
+  });
+
+  it("an empty DATABASE_URL_FILE is one too", async () => {
+    const empty = join(dir, "empty-url");
+    await writeFile(empty, "\n");
+    const run = await runCli(["status"], { ...local, DATABASE_URL_FILE: empty });
+    expect(run.code).toBe(2);
+    expect(lines(run.stderr)).toEqual([
+      `Error: Invalid configuration: DATABASE_URL_FILE ${empty} is empty: it must hold the database URL.`,
+    ]);
+    expect(existsSync(local.LOCAL_PG_DATA_DIR)).toBe(false);
   });
 });

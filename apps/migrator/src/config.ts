@@ -95,17 +95,38 @@ export function loadConfig(flags: CommonFlagValues, env: NodeJS.ProcessEnv = pro
   return config;
 }
 
+/**
+ * The target from --database-url, else DATABASE_URL, else the file DATABASE_URL_FILE names. Only
+ * when none of them is set at all is it the local PostgreSQL: one set but empty (a CI secret that
+ * expanded to nothing) is a problem, never a quiet switch to another database.
+ */
 function readTarget(flags: CommonFlagValues, env: NodeJS.ProcessEnv, problems: string[]): DatabaseTarget | undefined {
+  const source = flags["database-url"] !== undefined ? "--database-url" : "DATABASE_URL";
   let url = flags["database-url"] ?? env.DATABASE_URL;
-  if (!url && env.DATABASE_URL_FILE) {
+  if (url === undefined && env.DATABASE_URL_FILE !== undefined) {
+    const file = env.DATABASE_URL_FILE;
+    if (file.trim() === "") {
+      problems.push("DATABASE_URL_FILE is set but empty: name the file holding the URL, or unset it");
+      return undefined;
+    }
     try {
-      url = readFileSync(env.DATABASE_URL_FILE, "utf8").trim();
+      url = readFileSync(file, "utf8").trim();
     } catch {
-      problems.push(`DATABASE_URL_FILE ${env.DATABASE_URL_FILE} cannot be read`);
+      problems.push(`DATABASE_URL_FILE ${file} cannot be read`);
+      return undefined;
+    }
+    if (url === "") {
+      problems.push(`DATABASE_URL_FILE ${file} is empty: it must hold the database URL`);
       return undefined;
     }
   }
-  if (!url) return undefined;
+  if (url === undefined) return undefined;
+  if (url.trim() === "") {
+    problems.push(
+      `${source} is set but empty: give the database URL (postgres://user:password@host:5432/database), or unset it to use the local PostgreSQL`,
+    );
+    return undefined;
+  }
   try {
     return parseTarget(url);
   } catch (error) {

@@ -1,7 +1,10 @@
+import { execFile } from "node:child_process";
+import { cp } from "node:fs/promises";
 import { createServer } from "node:net";
-import { createTestDatabase, databaseUrl, testServerUrl } from "@devtools-sync/local-postgres/testing";
+import { dirname, join } from "node:path";
+import { createTestDatabase, databaseUrl, testServerUrl, withClient } from "@devtools-sync/local-postgres/testing";
 import { describe, expect, it } from "vitest";
-import { type CliRun, lines, runCli } from "../test-fixtures/harness";
+import { type CliRun, cliPath, lines, parseJsonLines, runCli, tempDir } from "../test-fixtures/harness";
 
 // What an operator sees when the migrator cannot get to the database: one line naming the cause,
 // the documented exit code, soon, and never the password.
@@ -70,5 +73,64 @@ describe("when the migrator cannot reach its database", () => {
     expect(run.stderr).toBe("");
     expect(run.stdout).not.toContain(PASSWORD);
     expect(JSON.parse(run.stdout)).toMatchObject({ type: "error", code: "connection-failed", exitCode: 2 });
+  });
+});
+
+describe("when the pipeline's configuration is wrong", () => {
+  it("reads a libpq-style socket URL (postgres://user:password@/database?host=/socket/dir), as psql and pg do", async () => {
+    const { socketDir, port } = await withClient(testServerUrl(), async (client) => {
+      const { rows } = await client.query(
+        "SELECT split_part(current_setting('unix_socket_directories'), ',', 1) AS dir, current_setting('port') AS port",
+      );
+      return { socketDir: rows[0].dir as string, port: rows[0].port as string };
+    });
+    const server = new URL(testServerUrl());
+    const url = `postgres://${server.username}:${server.password}@/${existing}?host=${encodeURIComponent(socketDir)}&port=${port}`;
+    const run = await runCli(["status", "--database-url", url]);
+    expect(run.stderr).not.toContain(server.password);
+    expect(run.code).toBe(3);
+    expect(lines(run.stderr)[0]).toMatch(/^0 applied, \d+ pending\.$/);
+  });
+
+  it("waits the whole --connect-timeout for a server that is down, not a part of it", async () => {
+    const url = `postgres://admin:${PASSWORD}@localhost:${await closedPort()}/app`;
+    const run = await runCli(["status", "--json", "--database-url", url, "--connect-timeout", "3000"]);
+    expect(run.code).toBe(1);
+    const events = parseJsonLines(run.stdout);
+    const waiting = events.find((event) => event.type === "waiting-for-database");
+    const error = events.find((event) => event.type === "error");
+    expect(error?.message).toMatch(/\(ECONNREFUSED\) after 3 s/);
+    // A lower bound only, with room for the first attempt: a slow machine waits longer, never less.
+    const waitedMs = Date.parse(error?.time as string) - Date.parse(waiting?.time as string);
+    expect(waitedMs).toBeGreaterThanOrEqual(2_500);
+  });
+
+  it("stops at once on a host name that does not resolve, as a configuration error (exit 2)", async () => {
+    const url = `postgres://admin:${PASSWORD}@db.nonexistent.invalid:5432/app`;
+    const run = await runCli(["up", "--database-url", url, "--connect-timeout", "20000"]);
+    expectOneErrorLine(
+      run,
+      /^Error: Host db\.nonexistent\.invalid of admin@db\.nonexistent\.invalid:5432\/app not found: fix the host name in DATABASE_URL\.$/,
+      2,
+    );
+    expect(run.stderr).not.toMatch(/^Waiting for /m);
+  });
+
+  it("built for deployment, without any URL, says DATABASE_URL is required (exit 2)", async () => {
+    // The bundle alone, as the Docker image ships it: no node_modules, so no embedded PostgreSQL.
+    const image = await tempDir();
+    await cp(dirname(cliPath), image, { recursive: true });
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [join(image, "cli.js"), "up"],
+        { cwd: image, env: { PATH: process.env.PATH } },
+        (error, _, stderr) => resolve({ code: error ? (error.code as number) : 0, stderr }),
+      );
+    });
+    expect(run.code).toBe(2);
+    expect(lines(run.stderr)).toEqual([
+      "Error: DATABASE_URL is required: this build has no local PostgreSQL to fall back on; set DATABASE_URL (or DATABASE_URL_FILE) to the target database.",
+    ]);
   });
 });

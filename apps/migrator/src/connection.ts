@@ -5,14 +5,20 @@ import type { Reporter } from "./output";
 import { type DatabaseTarget, parseTarget } from "./target";
 
 // Errors worth waiting out: the server is starting, restarting, or not reachable yet
-// (compose and Kubernetes start the migrator alongside the database).
-const TRANSIENT = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "57P03"]);
+// (compose and Kubernetes start the migrator alongside the database). A host name that does not
+// resolve (ENOTFOUND) is not among them: that is a wrong URL, and waiting does not fix it.
+const TRANSIENT = new Set(["ECONNREFUSED", "ECONNRESET", "EAI_AGAIN", "ETIMEDOUT", "57P03"]);
+
+/** Shortest bound on one connection attempt, so that even `--connect-timeout 0` gets one real try. */
+const MIN_ATTEMPT_MS = 2_000;
 
 /** A session of its own on the target database, and how to let it go. */
 export interface Connection {
   client: pg.Client;
   /** Where the session is: the configured target, or the local embedded database. */
   target: DatabaseTarget;
+  /** Why the server takes no writes from this session, or undefined when it does. */
+  readOnly: string | undefined;
   close(): Promise<void>;
 }
 
@@ -25,14 +31,21 @@ export async function connect(config: MigratorConfig, reporter: Reporter): Promi
   const target = config.target ?? (local?.target as DatabaseTarget);
   const deadline = Date.now() + config.connectTimeoutMs;
   for (let attempt = 1; ; attempt++) {
-    const client = new pg.Client({ connectionString: target.url, application_name: "devtools-sync-migrator" });
+    const client = new pg.Client({
+      connectionString: target.url,
+      application_name: "devtools-sync-migrator",
+      // A host that drops packets would hold one attempt for minutes; the deadline bounds it too.
+      connectionTimeoutMillis: Math.max(deadline - Date.now(), MIN_ATTEMPT_MS),
+    });
     // An idle connection that dies is reported by the next query, not as an unhandled event.
     client.on("error", () => {});
+    const reported = serverReports(client);
     try {
       await client.connect();
       return {
         client,
         target,
+        readOnly: readOnlyReason(reported),
         close: async () => {
           await client.end().catch(() => {});
           await local?.stop();
@@ -40,16 +53,23 @@ export async function connect(config: MigratorConfig, reporter: Reporter): Promi
       };
     } catch (error) {
       await client.end().catch(() => {});
-      const code = (error as { code?: string }).code ?? "";
-      const delayMs = Math.min(100 * 2 ** (attempt - 1), 2_000);
-      if (!TRANSIENT.has(code) || Date.now() + delayMs > deadline) {
+      const code = errorCode(error);
+      const remainingMs = deadline - Date.now();
+      if (!TRANSIENT.has(code) || remainingMs <= 0) {
         await local?.stop();
         throw connectionError(target, error, config.connectTimeoutMs);
       }
       if (attempt === 1) reporter.waitingForDatabase(target.display);
+      const delayMs = Math.min(100 * 2 ** (attempt - 1), 2_000, remainingMs);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
+}
+
+/** What the work on a connection needs of the server. */
+export interface ConnectionNeeds {
+  /** Why the work must write (e.g. "up applies migrations"): a read-only server is then refused up front. */
+  writes?: string;
 }
 
 /** Runs `work` on a session of its own on the target database, closed afterwards whatever happens. */
@@ -57,13 +77,48 @@ export async function withConnection<T>(
   config: MigratorConfig,
   reporter: Reporter,
   work: (client: pg.Client, target: DatabaseTarget) => Promise<T>,
+  needs: ConnectionNeeds = {},
 ): Promise<T> {
   const connection = await connect(config, reporter);
   try {
+    if (needs.writes && connection.readOnly) {
+      throw new MigrateError(
+        "read-only-target",
+        `${connection.target.display} ${connection.readOnly}, and ${needs.writes}: point DATABASE_URL at the primary, writable database.`,
+        ExitCode.usage,
+      );
+    }
     return await work(connection.client, connection.target);
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * The settings the server reports as the session starts (PostgreSQL 14 and later report
+ * `in_hot_standby` and `default_transaction_read_only` among them), read without a query.
+ */
+function serverReports(client: pg.Client): Map<string, string> {
+  const reported = new Map<string, string>();
+  client.connection.on("parameterStatus", (message: { parameterName: string; parameterValue: string }) =>
+    reported.set(message.parameterName, message.parameterValue),
+  );
+  return reported;
+}
+
+function readOnlyReason(reported: Map<string, string>): string | undefined {
+  if (reported.get("in_hot_standby") === "on") return "is a hot standby (read-only replica)";
+  if (reported.get("default_transaction_read_only") === "on") {
+    return "is read-only (default_transaction_read_only is on for this role or database)";
+  }
+  return undefined;
+}
+
+/** The error's code; pg's own connection timeout has none, and counts as a timed-out attempt. */
+function errorCode(error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code) return code;
+  return /timeout/i.test(message ?? "") ? "ETIMEDOUT" : "";
 }
 
 /** The database the local server holds the schema in. */
@@ -81,27 +136,36 @@ async function startLocal(config: MigratorConfig, reporter: Reporter) {
  * Docker image ships without it.
  */
 export async function startLocalServer(config: MigratorConfig) {
-  let local: typeof import("@devtools-sync/local-postgres");
   try {
-    local = await import("@devtools-sync/local-postgres");
+    const local = await import("@devtools-sync/local-postgres");
+    return await local.startLocalPostgres({
+      dataDir: config.dataDir,
+      port: config.localPort,
+      auth: "trust",
+      persistent: true,
+    });
   } catch (error) {
+    if (isMissingPackage(error)) {
+      throw new MigrateError(
+        "no-database-url",
+        "DATABASE_URL is required: this build has no local PostgreSQL to fall back on; set DATABASE_URL (or DATABASE_URL_FILE) to the target database.",
+        ExitCode.usage,
+        { cause: error },
+      );
+    }
     throw new MigrateError(
-      "no-database-url",
-      "No DATABASE_URL given and this build has no embedded PostgreSQL: set DATABASE_URL (or DATABASE_URL_FILE).",
-      ExitCode.usage,
+      "local-database-failed",
+      `${(error as Error).message}. Free the port or set LOCAL_PG_PORT, or set DATABASE_URL to use another server.`,
+      ExitCode.failure,
       { cause: error },
     );
   }
-  return local
-    .startLocalPostgres({ dataDir: config.dataDir, port: config.localPort, auth: "trust", persistent: true })
-    .catch((error: Error) => {
-      throw new MigrateError(
-        "local-database-failed",
-        `${error.message}. Free the port or set LOCAL_PG_PORT, or set DATABASE_URL to use another server.`,
-        ExitCode.failure,
-        { cause: error },
-      );
-    });
+}
+
+/** The local server's code or its npm-shipped binaries are not installed (the bundle, the Docker image). */
+function isMissingPackage(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return code === "ERR_MODULE_NOT_FOUND" && /postgres/.test(message ?? "");
 }
 
 /** Creates database `name` on the server unless it exists; returns its URL. */
@@ -120,7 +184,8 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<s
 }
 
 function connectionError(target: DatabaseTarget, error: unknown, timeoutMs: number): MigrateError {
-  const { code = "", message = String(error) } = error as { code?: string; message?: string };
+  const code = errorCode(error);
+  const message = (error as Error).message ?? String(error);
   const { display, user, database } = target;
   const known: Record<string, [string, ExitCode]> = {
     "28P01": [
@@ -135,7 +200,7 @@ function connectionError(target: DatabaseTarget, error: unknown, timeoutMs: numb
       `Database ${database} does not exist on ${display}: create it, or fix the database name in DATABASE_URL.`,
       ExitCode.usage,
     ],
-    ENOTFOUND: [`Host of ${display} not found: fix the host name in DATABASE_URL.`, ExitCode.failure],
+    ENOTFOUND: [`Host ${target.host} of ${display} not found: fix the host name in DATABASE_URL.`, ExitCode.usage],
   };
   const [text, exitCode]: [string, ExitCode] = known[code] ?? [
     TRANSIENT.has(code)

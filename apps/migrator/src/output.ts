@@ -17,6 +17,8 @@ export interface Reporter {
    * since the result object carries it.
    */
   print(text: string): void;
+  /** Something the user should know that does not change the exit code. */
+  warning(code: string, message: string): void;
   error(code: string, message: string, exitCode: number): void;
 }
 
@@ -35,6 +37,7 @@ export function createReporter(json: boolean, write = defaultWrite): Reporter {
     print: (text) => {
       if (!json) write("stdout", text);
     },
+    warning: (code, message) => emit("warning", { code, message }, `Warning: ${message}`),
     error: (code, message, exitCode) => emit("error", { code, message, exitCode }, `Error: ${message}`),
   };
 }

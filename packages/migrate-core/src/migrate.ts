@@ -13,6 +13,11 @@ export interface MigrateOptions extends ExecuteOptions {
   /** Apply only up to and including this migration. */
   to?: string;
   onEvent?: EventSink;
+  /**
+   * Called under the lock once the run knows it will apply something, before it applies anything:
+   * the last moment to refuse, or to decide what to do afterwards, with nothing changed yet.
+   */
+  beforeApplying?: (plan: { pending: string[]; startedEmpty: boolean }) => Promise<void>;
 }
 
 /** What a run did. */
@@ -47,6 +52,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       const ledger = await readLedger(client);
       const plan = planMigrations(migrations, ledger);
       const pending = upTo(plan.pending, options.to, migrations);
+      if (pending.length > 0) {
+        await options.beforeApplying?.({ pending: pending.map((migration) => migration.name), startedEmpty });
+      }
       const applied: string[] = [];
       for (const migration of pending) {
         await executeStep(options, upStep(options, migration), onEvent);

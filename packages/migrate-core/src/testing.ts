@@ -73,12 +73,17 @@ export async function writeMigrationsFolder(folder: string, migrations: FixtureM
   return folder;
 }
 
-/** A fresh temporary folder, removed after the test file that asked for it. */
+/** A fresh temporary folder, removed after the test that asked for it (or the file, asked outside a test). */
 export async function temporaryFolder(): Promise<string> {
   // Imported here, so that benches writing fixture folders load no test runner.
-  const { afterAll } = await import("vitest");
+  const { afterAll, onTestFinished } = await import("vitest");
   const folder = await mkdtemp(join(tmpdir(), "migrations-test-"));
-  afterAll(() => rm(folder, { recursive: true, force: true }));
+  const remove = () => rm(folder, { recursive: true, force: true });
+  try {
+    onTestFinished(remove); // a hook registered while a test runs would never run
+  } catch {
+    afterAll(remove);
+  }
   return folder;
 }
 

@@ -27,8 +27,11 @@ export async function baseline(
       ExitCode.usage,
     );
   }
-  return withConnection(config, reporter, (client) =>
-    recordBaseline({ client, folder: config.migrationsDir, to, onEvent: (event) => reporter.event(event) }),
+  return withConnection(
+    config,
+    reporter,
+    (client) => recordBaseline({ client, folder: config.migrationsDir, to, onEvent: (event) => reporter.event(event) }),
+    { writes: "baseline records migrations in the ledgers" },
   );
 }
 

@@ -30,16 +30,21 @@ export interface DownResult {
 export async function down(config: MigratorConfig, reporter: Reporter, range: DownRange): Promise<DownResult> {
   checkRollbackRange(range);
   const started = performance.now();
-  return withConnection(config, reporter, async (client) => {
-    const { rolledBack } = await rollback({
-      client,
-      folder: config.migrationsDir,
-      lockTimeoutMs: config.lockTimeoutMs,
-      onEvent: (event) => reporter.event(event),
-      ...range,
-    });
-    return { rolledBack, durationMs: performance.now() - started };
-  });
+  return withConnection(
+    config,
+    reporter,
+    async (client) => {
+      const { rolledBack } = await rollback({
+        client,
+        folder: config.migrationsDir,
+        lockTimeoutMs: config.lockTimeoutMs,
+        onEvent: (event) => reporter.event(event),
+        ...range,
+      });
+      return { rolledBack, durationMs: performance.now() - started };
+    },
+    { writes: "down rolls migrations back" },
+  );
 }
 
 /** What `down` would run, as data and as SQL text. */

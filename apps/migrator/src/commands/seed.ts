@@ -59,33 +59,38 @@ export async function seed(config: MigratorConfig, reporter: Reporter, options: 
       ExitCode.usage,
     );
   }
-  return withConnection(config, reporter, async (client) => {
-    const pending = await pendingMigrations({ client, folder: config.migrationsDir });
-    if (pending.length > 0) {
-      throw new MigrateError(
-        "pending-migrations",
-        `${pending.length} migration(s) are pending (first ${pending[0]?.name}): run migrator up before migrator seed.`,
-        ExitCode.usage,
-      );
-    }
-    return inTransaction(client, async () => {
-      await writeAsEveryGroup(client);
-      const inserted: SeedResult = {};
-      for (const { table, rows } of seedTables()) {
-        inserted[table] = 0;
-        for (const row of rows) {
-          const columns = Object.keys(row);
-          const result = await client.query(
-            `INSERT INTO "${table}" (${columns.map((column) => `"${column}"`).join(", ")})
-             VALUES (${columns.map((_, index) => `$${index + 1}`).join(", ")}) ON CONFLICT DO NOTHING`,
-            Object.values(row),
-          );
-          inserted[table] += result.rowCount ?? 0;
-        }
+  return withConnection(
+    config,
+    reporter,
+    async (client) => {
+      const pending = await pendingMigrations({ client, folder: config.migrationsDir });
+      if (pending.length > 0) {
+        throw new MigrateError(
+          "pending-migrations",
+          `${pending.length} migration(s) are pending (first ${pending[0]?.name}): run migrator up before migrator seed.`,
+          ExitCode.usage,
+        );
       }
-      return inserted;
-    });
-  });
+      return inTransaction(client, async () => {
+        await writeAsEveryGroup(client);
+        const inserted: SeedResult = {};
+        for (const { table, rows } of seedTables()) {
+          inserted[table] = 0;
+          for (const row of rows) {
+            const columns = Object.keys(row);
+            const result = await client.query(
+              `INSERT INTO "${table}" (${columns.map((column) => `"${column}"`).join(", ")})
+             VALUES (${columns.map((_, index) => `$${index + 1}`).join(", ")}) ON CONFLICT DO NOTHING`,
+              Object.values(row),
+            );
+            inserted[table] += result.rowCount ?? 0;
+          }
+        }
+        return inserted;
+      });
+    },
+    { writes: "seed inserts rows" },
+  );
 }
 
 /**

@@ -240,7 +240,7 @@ describe("migrator up, then the schema comparison", () => {
     ]);
   });
 
-  it("says what was applied and how to skip the comparison when the role may not create the scratch database", async () => {
+  it("decides before applying when the role may not create the scratch database: --verify always refuses, auto warns and applies (exit 0)", async () => {
     const role = `up_${randomBytes(4).toString("hex")}`;
     const password = randomBytes(8).toString("hex");
     await withClient(noCreatedb.url, (client) =>
@@ -253,12 +253,23 @@ describe("migrator up, then the schema comparison", () => {
       url.username = role;
       url.password = password;
       expect((await runCli(["up", "--to", before, "--database-url", url.toString()])).code).toBe(0);
+      const appliedBefore = (await ledgers(noCreatedb.url)).names;
+
+      const always = await runCli(["up", "--verify", "always", "--database-url", url.toString()]);
+      expect(always.code).toBe(2);
+      expect(lines(always.stderr)).toEqual([
+        expect.stringMatching(/^Error: --verify always compares .* may not create databases: .*Nothing was applied\.$/),
+      ]);
+      expect((await ledgers(noCreatedb.url)).names).toEqual(appliedBefore);
+
       const run = await runCli(["up", "--database-url", url.toString()]);
-      expect(run.code).toBe(2);
-      const error = lines(run.stderr).at(-1) as string;
-      expect(error).toContain(`Applied ${last}, but could not compare the schema afterwards`);
-      expect(error).toContain("CREATEDB");
-      expect(error).toContain("--verify never");
+      expect(run.code).toBe(0);
+      const output = lines(run.stderr);
+      const warning = output.findIndex((line) => line.startsWith("Warning: "));
+      expect(output[warning]).toMatch(
+        new RegExp(`^Warning: ${role} may not create databases \\(CREATEDB\\), so the schema will not be compared`),
+      );
+      expect(warning).toBeLessThan(output.findIndex((line) => line.includes(`applied ${last}`)));
       expect(run.stderr).not.toContain(password);
       expect((await ledgers(noCreatedb.url)).names).toEqual(committed);
     } finally {

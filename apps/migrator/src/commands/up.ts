@@ -51,15 +51,17 @@ export interface UpOptions {
 export async function up(config: MigratorConfig, reporter: Reporter, options: UpOptions = {}): Promise<UpResult> {
   const started = performance.now();
   const verify = options.verify ?? "auto";
-  return withConnection(config, reporter, async (client) => {
-    const to = options.to === undefined ? {} : { to: options.to };
-    const gate = options.gate ?? { maxBlockingRows: DEFAULT_MAX_BLOCKING_ROWS, allowBlocking: [] };
-    const { applied, startedEmpty } = await behindLockGate(
-      client,
-      config.migrationsDir,
-      { ...gate, ...to },
-      reporter,
-      () =>
+  return withConnection(
+    config,
+    reporter,
+    async (client) => {
+      // Whether the comparison can run is settled before anything is applied: a failure exit
+      // after a successful apply would have a pipeline retry or roll back what is done.
+      if (verify === "always" && !(await mayCreateDatabases(client))) throw scratchDenied(client);
+      let compareAfterApplying = false;
+      const to = options.to === undefined ? {} : { to: options.to };
+      const gate = options.gate ?? { maxBlockingRows: DEFAULT_MAX_BLOCKING_ROWS, allowBlocking: [] };
+      const { applied } = await behindLockGate(client, config.migrationsDir, { ...gate, ...to }, reporter, () =>
         migrate({
           client,
           folder: config.migrationsDir,
@@ -67,27 +69,66 @@ export async function up(config: MigratorConfig, reporter: Reporter, options: Up
           lockRetries: config.lockRetries,
           onEvent: (event) => reporter.event(event),
           ...to,
+          beforeApplying: async ({ startedEmpty }) => {
+            if (verify !== "auto" || startedEmpty) return;
+            compareAfterApplying = await mayCreateDatabases(client);
+            if (!compareAfterApplying) {
+              reporter.warning(
+                "comparison-skipped",
+                `${client.user} may not create databases (CREATEDB), so the schema will not be compared with the migrations' after applying; grant CREATEDB, or run migrator verify as a role that has it (--verify never skips the comparison without this warning).`,
+              );
+            }
+          },
         }),
-    );
-    const loginRoles = await ensureLoginRoles(client, options.loginRoles ?? []);
-    const compare = verify === "always" || (verify === "auto" && applied.length > 0 && !startedEmpty);
-    const verified = compare ? await compareAfter(client, config, applied) : null;
-    return { applied, loginRoles, durationMs: performance.now() - started, verified };
-  });
+      );
+      const loginRoles = await ensureLoginRoles(client, options.loginRoles ?? []);
+      const compare = verify === "always" || (verify === "auto" && compareAfterApplying && applied.length > 0);
+      const verified = compare ? await compareAfter(client, config, reporter, applied) : null;
+      return { applied, loginRoles, durationMs: performance.now() - started, verified };
+    },
+    { writes: "up applies migrations" },
+  );
 }
 
-async function compareAfter(client: pg.Client, config: MigratorConfig, applied: string[]): Promise<VerifyResult> {
+/** Whether the session's role may create the scratch database the comparison builds. */
+async function mayCreateDatabases(client: pg.Client): Promise<boolean> {
+  const { rows } = await client.query<{ may: boolean }>(
+    "SELECT rolcreatedb OR rolsuper AS may FROM pg_roles WHERE rolname = current_user",
+  );
+  return rows[0]?.may === true;
+}
+
+function scratchDenied(client: pg.Client): MigrateError {
+  return new MigrateError(
+    "createdb-denied",
+    `--verify always compares the schema in a scratch database, but ${client.user} may not create databases: grant it CREATEDB (ALTER ROLE "${client.user}" CREATEDB), or use --verify auto or never. Nothing was applied.`,
+    ExitCode.usage,
+  );
+}
+
+/**
+ * The comparison after migrating. Should it fail once migrations were applied, that is said in a
+ * warning, not an exit code: the deploy itself succeeded.
+ */
+async function compareAfter(
+  client: pg.Client,
+  config: MigratorConfig,
+  reporter: Reporter,
+  applied: string[],
+): Promise<VerifyResult | null> {
   try {
     return await schemaDrift({ client, folder: config.migrationsDir });
   } catch (error) {
     if (!(error instanceof MigrateError)) throw error;
-    const done = applied.length > 0 ? `Applied ${applied.join(", ")}, but could` : "Could";
-    throw new MigrateError(
+    const why = error.message.replace(/\.$/, "");
+    if (applied.length === 0) {
+      throw new MigrateError(error.code, `Could not compare the schema: ${why}.`, error.exitCode, { cause: error });
+    }
+    reporter.warning(
       error.code,
-      `${done} not compare the schema afterwards: ${error.message.replace(/\.$/, "")}, or pass --verify never to skip the comparison.`,
-      error.exitCode,
-      { cause: error },
+      `Applied ${applied.join(", ")}, but could not compare the schema afterwards: ${why}; run migrator verify to compare.`,
     );
+    return null;
   }
 }
 

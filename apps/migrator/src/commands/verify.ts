@@ -19,7 +19,9 @@ export interface VerifyResult {
  * on the same server (dropped after) and compares it with the live one. Writes nothing to the target.
  */
 export async function verify(config: MigratorConfig, reporter: Reporter): Promise<VerifyResult> {
-  return withConnection(config, reporter, (client) => schemaDrift({ client, folder: config.migrationsDir }));
+  return withConnection(config, reporter, (client) => schemaDrift({ client, folder: config.migrationsDir }), {
+    writes: "verify builds the expected schema in a scratch database on that server",
+  });
 }
 
 export const verifyCommand = defineCommand({
