@@ -5,7 +5,8 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
-import { describeSchema, MigrateError, migrate, readMigrations, rollback } from "@devtools-sync/migrate-core";
+import { describeSchema, migrate, readMigrations, rollback } from "@devtools-sync/migrate-core";
+import { refusal } from "@devtools-sync/migrate-core/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { downMigrationText } from "./down-migration";
 
@@ -72,15 +73,6 @@ const newest = async (folder: string) => {
   };
 };
 
-async function refusal(run: Promise<unknown>): Promise<MigrateError> {
-  const error = await run.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (error instanceof MigrateError) return error;
-  throw error ?? new Error("expected a refusal");
-}
-
 describe("pnpm db:generate", () => {
   it("writes next to a new table's migration a down migration that drops it, marked drops-data, byte for byte the same each time", async () => {
     const [folder, again] = await Promise.all([
@@ -112,7 +104,7 @@ describe("pnpm db:generate", () => {
       const committed = await describeSchema(client);
       await migrate({ client, folder });
       const withWidgets = await describeSchema(client);
-      const error = await refusal(rollback({ client, folder, steps: 1 }));
+      const error = await refusal(() => rollback({ client, folder, steps: 1 }));
       expect(error).toMatchObject({ code: "drops-data", exitCode: 2 });
       expect(error.message).toContain(`${next}_add_widgets (table "widgets" and its rows)`);
       expect(error.message).toContain("--allow-data-loss");
@@ -134,7 +126,7 @@ describe("pnpm db:generate", () => {
     const database = await createTestDatabase();
     await withClient(database.url, async (client) => {
       await migrate({ client, folder });
-      const error = await refusal(rollback({ client, folder, steps: 1, allowDataLoss: true }));
+      const error = await refusal(() => rollback({ client, folder, steps: 1, allowDataLoss: true }));
       expect(error).toMatchObject({ code: "irreversible", exitCode: 2 });
       expect(error.message).toMatch(
         new RegExp(`^Migration ${next}_drop_blocklist cannot be rolled back: ${next}_drop_blocklist deletes`),
@@ -151,7 +143,7 @@ describe("pnpm db:generate", () => {
     const database = await createTestDatabase();
     await withClient(database.url, async (client) => {
       await migrate({ client, folder });
-      const error = await refusal(rollback({ client, folder, steps: 1 }));
+      const error = await refusal(() => rollback({ client, folder, steps: 1 }));
       expect(error).toMatchObject({ code: "unwritten-down-migration", exitCode: 2 });
     });
   }, 120_000);

@@ -1,18 +1,16 @@
 import { execFile } from "node:child_process";
-import { cp, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { cp, readFile, rename, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
-import { afterAll, describe, expect, it } from "vitest";
+import { temporaryFolder } from "@devtools-sync/migrate-core/testing";
+import { describe, expect, it } from "vitest";
 import { historyFindings } from "./history";
 
 const packageRoot = fileURLToPath(new URL("../..", import.meta.url));
 const drizzleKit = join(packageRoot, "node_modules/.bin/drizzle-kit");
 const schemaIndex = createRequire(import.meta.url).resolve("@devtools-sync/db/schema");
-const temporary: string[] = [];
-afterAll(() => Promise.all(temporary.map((folder) => rm(folder, { recursive: true, force: true }))));
 
 function drizzle(args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
@@ -24,8 +22,7 @@ function drizzle(args: string[]): Promise<{ code: number; output: string }> {
 
 /** A copy of the committed migrations, as a branch sees them. */
 async function branch(): Promise<string> {
-  const folder = join(await mkdtemp(join(tmpdir(), "history-")), "migrations");
-  temporary.push(folder);
+  const folder = join(await temporaryFolder(), "migrations");
   await cp(migrationsFolder, folder, { recursive: true });
   return folder;
 }

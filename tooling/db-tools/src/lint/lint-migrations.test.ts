@@ -1,20 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { createTestDatabase } from "@devtools-sync/local-postgres/testing";
-import { afterAll, describe, expect, it } from "vitest";
+import { temporaryFolder } from "@devtools-sync/migrate-core/testing";
+import { describe, expect, it } from "vitest";
 import { formatFinding } from "./finding";
 import { lintDownFiles, lintMigrations } from "./lint-migrations";
 
-const folders: string[] = [];
-afterAll(() => Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true }))));
-
 /** A drizzle-kit migrations folder holding `steps` as migrations 0000, 0001, ... */
 async function migrationsOf(...steps: string[]): Promise<string> {
-  const folder = join(await mkdtemp(join(tmpdir(), "lint-")), "migrations");
-  folders.push(folder);
+  const folder = join(await temporaryFolder(), "migrations");
   await mkdir(join(folder, "meta"), { recursive: true });
   const tags = steps.map((_, index) => `${String(index).padStart(4, "0")}_step`);
   const entries = tags.map((tag, idx) => ({
