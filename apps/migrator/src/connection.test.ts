@@ -1,10 +1,9 @@
 import { execFile } from "node:child_process";
 import { cp } from "node:fs/promises";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { createTestDatabase, databaseUrl, testServerUrl, withClient } from "@devtools-sync/local-postgres/testing";
 import { describe, expect, it } from "vitest";
-import { type CliRun, cliPath, lines, parseJsonLines, runCli, tempDir } from "../test-fixtures/harness";
+import { type CliRun, cliPath, freePort, lines, parseJsonLines, runCli, tempDir } from "../test-fixtures/harness";
 
 // What an operator sees when the migrator cannot get to the database: one line naming the cause,
 // the documented exit code, soon, and never the password.
@@ -17,15 +16,6 @@ function target(password: string, database: string): string {
   const url = new URL(databaseUrl(testServerUrl(), database));
   url.password = password;
   return url.toString();
-}
-
-/** A TCP port on localhost that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function expectOneErrorLine(run: CliRun, pattern: RegExp, exitCode: number) {
@@ -58,7 +48,7 @@ describe("when the migrator cannot reach its database", () => {
   });
 
   it("gives up on a server that is down after --connect-timeout, with exit 1", async () => {
-    const url = `postgres://admin:${PASSWORD}@localhost:${await closedPort()}/app`;
+    const url = `postgres://admin:${PASSWORD}@localhost:${await freePort()}/app`;
     const run = await runCli(["up", "--database-url", url, "--connect-timeout", "1000"]);
     expectOneErrorLine(
       run,
@@ -93,7 +83,7 @@ describe("when the pipeline's configuration is wrong", () => {
   });
 
   it("waits the whole --connect-timeout for a server that is down, not a part of it", async () => {
-    const url = `postgres://admin:${PASSWORD}@localhost:${await closedPort()}/app`;
+    const url = `postgres://admin:${PASSWORD}@localhost:${await freePort()}/app`;
     const run = await runCli(["status", "--json", "--database-url", url, "--connect-timeout", "3000"]);
     expect(run.code).toBe(1);
     const events = parseJsonLines(run.stdout);

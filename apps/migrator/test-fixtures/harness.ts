@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { withClient } from "@devtools-sync/local-postgres/testing";
@@ -178,4 +179,13 @@ export function testConfig(url: string | undefined, json = false): MigratorConfi
     connectTimeoutMs: 5_000,
     json,
   };
+}
+
+/** A TCP port on localhost that nothing listens on (until something is started on it). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chown, cp, mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { dirname, join, relative } from "node:path";
 import { withClient } from "@devtools-sync/local-postgres";
+import { freePort } from "./harness";
 
 // A real hot standby of a running PostgreSQL, streaming from it, for tests of what the migrator
 // does on a read-only replica. pg_basebackup is not among the binaries npm ships (initdb, pg_ctl,
@@ -150,12 +150,4 @@ async function stopServer(server: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => server.once("exit", resolve));
   server.kill("SIGINT"); // fast shutdown
   await exited;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
