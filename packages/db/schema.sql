@@ -8,7 +8,7 @@ DO $$
 DECLARE
   role_name text;
 BEGIN
-  FOREACH role_name IN ARRAY ARRAY['devtools_sync_admin', 'devtools_sync_app', 'devtools_sync_readonly'] LOOP
+  FOREACH role_name IN ARRAY ARRAY['devtools_sync_admin', 'devtools_sync_app', 'devtools_sync_audit_purger', 'devtools_sync_readonly'] LOOP
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = role_name) THEN
       BEGIN
         EXECUTE format('CREATE ROLE %I NOLOGIN', role_name);
@@ -23,20 +23,17 @@ $$;
 CREATE OR REPLACE FUNCTION public.audit_log_append_only()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 BEGIN
-  IF TG_OP = 'DELETE' AND EXISTS (
-    SELECT FROM "audit_log" AS purge
-    WHERE purge."event_type" = 'audit_log.purged'
-      AND purge."group_id" IS NULL
-      AND purge."details"->>'transaction' = pg_current_xact_id()::text
-      AND OLD."created_at" < (purge."details"->>'before')::timestamptz
+  IF TG_OP = 'DELETE' AND current_user = 'devtools_sync_audit_purger' AND EXISTS (
+    SELECT FROM public.audit_log_purges AS purge
+    WHERE purge.transaction_id = pg_current_xact_id()::text::bigint
+      AND OLD.created_at < purge.cutoff
   ) THEN
     RETURN OLD;
   END IF;
-  -- audit_log_group_id_fkey's ON DELETE SET NULL (a nested trigger: only the owner's foreign key
-  -- can fire it) unlinks the entries of a deleted group and changes nothing else in them.
-  IF TG_OP = 'UPDATE' AND pg_trigger_depth() > 1 AND NEW."group_id" IS NULL
+  IF TG_OP = 'UPDATE' AND pg_trigger_depth() > 1 AND NEW.group_id IS NULL
      AND to_jsonb(NEW) - 'group_id' = to_jsonb(OLD) - 'group_id' THEN
     RETURN NEW;
   END IF;
@@ -46,9 +43,32 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.audit_log_purges_guard()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.cutoff IS NULL OR NEW.cutoff > now() THEN
+      RAISE EXCEPTION 'audit_log_purges: the cutoff must be a time in the past, got %', coalesce(NEW.cutoff::text, 'NULL')
+        USING ERRCODE = 'check_violation';
+    END IF;
+    NEW.purged_by := session_user;
+    NEW.purged_at := now();
+    NEW.transaction_id := pg_current_xact_id()::text::bigint;
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'audit_log_purges is permanent: % is refused', TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.purge_audit_log(before timestamp with time zone)
  RETURNS bigint
  LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 DECLARE
   removed bigint;
@@ -56,10 +76,8 @@ BEGIN
   IF "before" IS NULL OR "before" > now() THEN
     RAISE EXCEPTION 'purge_audit_log: the cutoff must be a time in the past, got %', coalesce("before"::text, 'NULL');
   END IF;
-  INSERT INTO "audit_log" ("event_type", "actor_type", "details")
-  VALUES ('audit_log.purged', 'system',
-          jsonb_build_object('before', "before", 'transaction', pg_current_xact_id()::text, 'by', session_user));
-  DELETE FROM "audit_log" WHERE "created_at" < "before";
+  INSERT INTO public.audit_log_purges (cutoff) VALUES ("before"); -- the trigger fills in the rest
+  DELETE FROM public.audit_log WHERE created_at < "before";
   GET DIAGNOSTICS removed = ROW_COUNT;
   RETURN removed;
 END;
@@ -68,6 +86,7 @@ $function$;
 CREATE OR REPLACE FUNCTION public.set_updated_at()
  RETURNS trigger
  LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 BEGIN
   NEW.updated_at := now();
@@ -117,6 +136,14 @@ CREATE TABLE "audit_log" (
   "client_ip" inet,
   "user_agent" text,
   "created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE "audit_log_purges" (
+  "id" uuid DEFAULT gen_random_uuid() NOT NULL,
+  "cutoff" timestamp with time zone NOT NULL,
+  "purged_by" text NOT NULL,
+  "transaction_id" bigint NOT NULL,
+  "purged_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 
 CREATE TABLE "blocklist" (
@@ -209,6 +236,8 @@ ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_actor_type_check" CHECK ((acto
 
 ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_pkey" PRIMARY KEY (id);
 
+ALTER TABLE "audit_log_purges" ADD CONSTRAINT "audit_log_purges_pkey" PRIMARY KEY (id);
+
 ALTER TABLE "blocklist" ADD CONSTRAINT "blocklist_pattern_type_check" CHECK ((pattern_type IN ('exact'::character varying, 'publisher'::character varying, 'regex'::character varying)));
 
 ALTER TABLE "blocklist" ADD CONSTRAINT "blocklist_pkey" PRIMARY KEY (id);
@@ -289,6 +318,12 @@ CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log
 
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 
+CREATE TRIGGER audit_log_purges_no_truncate BEFORE TRUNCATE ON public.audit_log_purges FOR EACH STATEMENT EXECUTE FUNCTION audit_log_purges_guard();
+
+CREATE TRIGGER audit_log_purges_permanent BEFORE DELETE OR UPDATE ON public.audit_log_purges FOR EACH ROW EXECUTE FUNCTION audit_log_purges_guard();
+
+CREATE TRIGGER audit_log_purges_record BEFORE INSERT ON public.audit_log_purges FOR EACH ROW EXECUTE FUNCTION audit_log_purges_guard();
+
 CREATE TRIGGER blocklist_set_updated_at BEFORE UPDATE ON public.blocklist FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 
 CREATE TRIGGER extensions_set_updated_at BEFORE UPDATE ON public.extensions FOR EACH ROW EXECUTE FUNCTION set_updated_at();
@@ -335,6 +370,10 @@ CREATE POLICY "audit_log_all_groups" ON "audit_log" AS PERMISSIVE FOR ALL TO "de
 
 CREATE POLICY "audit_log_own_group" ON "audit_log" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid));
 
+CREATE POLICY "audit_log_purge" ON "audit_log" AS PERMISSIVE FOR ALL TO "devtools_sync_audit_purger" USING ((created_at < ( SELECT max(audit_log_purges.cutoff) AS max
+   FROM audit_log_purges
+  WHERE (audit_log_purges.transaction_id = ((pg_current_xact_id_if_assigned())::text)::bigint)))) WITH CHECK (false);
+
 CREATE POLICY "group_extensions_all_groups" ON "group_extensions" AS PERMISSIVE FOR ALL TO "devtools_sync_admin" USING (true) WITH CHECK (true);
 
 CREATE POLICY "group_extensions_own_group" ON "group_extensions" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid));
@@ -352,6 +391,8 @@ CREATE POLICY "reports_own_group" ON "reports" AS PERMISSIVE FOR ALL TO "devtool
 GRANT USAGE ON SCHEMA "public" TO "devtools_sync_admin";
 
 GRANT USAGE ON SCHEMA "public" TO "devtools_sync_app";
+
+GRANT USAGE ON SCHEMA "public" TO "devtools_sync_audit_purger";
 
 GRANT USAGE ON SCHEMA "public" TO "devtools_sync_readonly";
 
@@ -371,17 +412,23 @@ GRANT SELECT, INSERT, DELETE ON TABLE "audit_log" TO "devtools_sync_admin";
 
 GRANT SELECT, INSERT ON TABLE "audit_log" TO "devtools_sync_app";
 
+GRANT SELECT, DELETE ON TABLE "audit_log" TO "devtools_sync_audit_purger";
+
 GRANT SELECT ON TABLE "audit_log" TO "devtools_sync_readonly";
+
+GRANT SELECT ON TABLE "audit_log_purges" TO "devtools_sync_admin";
+
+GRANT SELECT, INSERT ON TABLE "audit_log_purges" TO "devtools_sync_audit_purger";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "blocklist" TO "devtools_sync_admin";
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "blocklist" TO "devtools_sync_app";
+GRANT SELECT ON TABLE "blocklist" TO "devtools_sync_app";
 
 GRANT SELECT ON TABLE "blocklist" TO "devtools_sync_readonly";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "extensions" TO "devtools_sync_admin";
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "extensions" TO "devtools_sync_app";
+GRANT SELECT ON TABLE "extensions" TO "devtools_sync_app";
 
 GRANT SELECT ON TABLE "extensions" TO "devtools_sync_readonly";
 
@@ -393,7 +440,7 @@ GRANT SELECT ON TABLE "group_extensions" TO "devtools_sync_readonly";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "groups" TO "devtools_sync_admin";
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "groups" TO "devtools_sync_app";
+GRANT SELECT, UPDATE ON TABLE "groups" TO "devtools_sync_app";
 
 GRANT SELECT ON TABLE "groups" TO "devtools_sync_readonly";
 
@@ -405,7 +452,7 @@ GRANT SELECT ON TABLE "reports" TO "devtools_sync_readonly";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "users" TO "devtools_sync_admin";
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "users" TO "devtools_sync_app";
+GRANT SELECT ON TABLE "users" TO "devtools_sync_app";
 
 REVOKE EXECUTE ON FUNCTION "purge_audit_log"(timestamp with time zone) FROM PUBLIC;
 
@@ -420,5 +467,7 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA "public" GRANT SELECT, INSERT, UPDATE, DELETE
 ALTER DEFAULT PRIVILEGES IN SCHEMA "public" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "devtools_sync_app";
 
 ALTER DEFAULT PRIVILEGES IN SCHEMA "public" GRANT SELECT ON TABLES TO "devtools_sync_readonly";
+
+GRANT UPDATE ("last_login_at") ON TABLE "users" TO "devtools_sync_app";
 
 GRANT SELECT ("id", "email", "display_name", "role", "is_active", "last_login_at", "created_at", "updated_at", "deleted_at") ON TABLE "users" TO "devtools_sync_readonly";

@@ -22,7 +22,7 @@ await withClient(server, async (client) => {
   await client.query(`CREATE ROLE "${owner}" LOGIN CREATEROLE PASSWORD '${password}'`);
   await client.query(`CREATE DATABASE "${name}" OWNER "${owner}"`);
   await client.query(
-    `GRANT devtools_sync_app, devtools_sync_readonly, devtools_sync_admin TO "${owner}" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE`,
+    `GRANT devtools_sync_app, devtools_sync_readonly, devtools_sync_admin, devtools_sync_audit_purger TO "${owner}" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE`,
   );
 });
 afterAll(() =>

@@ -21,6 +21,7 @@ const B = "bbbbbbbb-0000-4000-8000-00000000000b";
 const ids = (group: string, n: number) =>
   `${group === "a" ? "aaaaaaaa" : "bbbbbbbb"}-000${n}-4000-8000-00000000000${group}`;
 const EXTENSION = "eeeeeeee-0000-4000-8000-00000000000e";
+const USER = "cccccccc-0000-4000-8000-00000000000c";
 const BCRYPT = "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZRGdjGj/n3.QWHKjNC.5RILXPnZGW";
 
 /** Every group-scoped table, one row per group, and how to insert one more for a group. */
@@ -57,19 +58,20 @@ const superuser = (text: string) => withClient(database.url, (client) => client.
 // Both groups' rows, written as the owner (the migration's role).
 await superuser(`
   INSERT INTO groups (id, name) VALUES ('${A}', 'Group A'), ('${B}', 'Group B');
+  INSERT INTO users (id, email, password_hash) VALUES ('${USER}', 'ada@example.com', '${BCRYPT}');
+  INSERT INTO blocklist (pattern_type, pattern) VALUES ('publisher', 'evil-corp');
   INSERT INTO extensions (id, extension_id, name, publisher) VALUES ('${EXTENSION}', 'ms-python.python', 'Python', 'Microsoft');
   ${["a", "b"]
     .map((g) => {
       const group = g === "a" ? A : B;
       return `
         INSERT INTO agents (id, group_id, machine_id, user_hash, platform) VALUES ('${ids(g, 1)}', '${group}', 'machine-${g}', '${hashApiKey(g)}', 'linux');
-        INSERT INTO api_keys (id, group_id, key_hash, key_prefix) VALUES ('${ids(g, 2)}', '${group}', '${hashApiKey(`key-${g}`)}', 'key-${g}xxx');
-        INSERT INTO group_extensions (id, group_id, extension_id) VALUES ('${ids(g, 3)}', '${group}', '${EXTENSION}');
+        INSERT INTO api_keys (id, group_id, key_hash, key_prefix, created_by) VALUES ('${ids(g, 2)}', '${group}', '${hashApiKey(`key-${g}`)}', 'key-${g}xxx', '${USER}');
+        INSERT INTO group_extensions (id, group_id, extension_id, added_by) VALUES ('${ids(g, 3)}', '${group}', '${EXTENSION}', '${USER}');
         INSERT INTO reports (id, agent_id, group_id, extension_id, user_hash, installed) VALUES ('${ids(g, 4)}', '${ids(g, 1)}', '${group}', 'ms-python.python', '${hashApiKey(g)}', true);
         INSERT INTO audit_log (id, event_type, actor_type, group_id) VALUES ('${ids(g, 5)}', 'test.event', 'system', '${group}');`;
     })
     .join("\n")}
-  INSERT INTO users (id, email, password_hash) VALUES ('${crypto.randomUUID()}', 'ada@example.com', '${BCRYPT}');
 `);
 
 const logins: Partial<Record<RoleKind, string>> = {};
@@ -168,8 +170,11 @@ describe.each(tables)("$table, as the application role bound to group A", ({ tab
     }
   });
 
+  // Deleting a group, or an audit entry, is no service's business: the app role holds no DELETE on them.
+  const deletes = table !== "audit_log" && table !== "groups";
+
   it("cannot delete group B's rows, with or without RETURNING", async () => {
-    const none = table === "audit_log" ? RLS_REFUSED : "ok:0";
+    const none = deletes ? "ok:0" : RLS_REFUSED;
     expect(await inGroup(app, A, `DELETE FROM ${table} WHERE id = '${bRow}'`)).toBe(none);
     expect(await inGroup(app, A, `DELETE FROM ${table} WHERE ${groupColumn} = '${B}' RETURNING *`)).toBe(none);
   });
@@ -180,7 +185,7 @@ describe.each(tables)("$table, as the application role bound to group A", ({ tab
     expect(await unbound(app, `UPDATE ${table} SET ${groupColumn} = ${groupColumn}`)).toMatch(
       table === "audit_log" ? RLS_REFUSED : /^ok:0$/,
     );
-    expect(await unbound(app, `DELETE FROM ${table}`)).toMatch(table === "audit_log" ? RLS_REFUSED : /^ok:0$/);
+    expect(await unbound(app, `DELETE FROM ${table}`)).toBe(deletes ? "ok:0" : RLS_REFUSED);
   });
 
   it("is readable by the read-only role for its bound group only, and not writable", async () => {
@@ -268,6 +273,53 @@ describe("group A through joins, subqueries and references", () => {
   });
 });
 
+describe("the global tables and whole groups, which every group depends on", () => {
+  /** What other groups hold that a write to a global table could reach: B's rows naming the extension or the user. */
+  const dependents = () =>
+    superuser(`SELECT (SELECT count(*) FROM group_extensions WHERE group_id = '${B}' AND extension_id = '${EXTENSION}' AND added_by = '${USER}')::int AS extensions,
+                      (SELECT count(*) FROM api_keys WHERE group_id = '${B}' AND created_by = '${USER}')::int AS keys,
+                      (SELECT count(*) FROM blocklist)::int AS blocklist,
+                      (SELECT count(*) FROM extensions WHERE is_blocked)::int AS blocked`).then(({ rows }) => rows[0]);
+
+  it.each([
+    [
+      "deleting an extension, which cascades to group B's group_extensions",
+      `DELETE FROM extensions WHERE id = '${EXTENSION}'`,
+    ],
+    ["deleting a user, which unlinks group B's keys and extensions", `DELETE FROM users WHERE id = '${USER}'`],
+    ["blocking an extension for every group", "UPDATE extensions SET is_blocked = true"],
+    [
+      "adding to the catalogue",
+      `INSERT INTO extensions (extension_id, name, publisher) VALUES ('evil.ext', 'Evil', 'evil')`,
+    ],
+    ["deleting blocklist entries every group's compliance reads", "DELETE FROM blocklist"],
+    ["adding a blocklist entry", `INSERT INTO blocklist (pattern_type, pattern) VALUES ('regex', '.*')`],
+    ["creating a user", `INSERT INTO users (email, password_hash) VALUES ('eve@example.com', '${BCRYPT}')`],
+    ["taking over a user's password", `UPDATE users SET password_hash = '${BCRYPT}', role = 'admin'`],
+    ["hard-deleting its own group", `DELETE FROM groups WHERE id = '${A}'`],
+    ["creating a group", `INSERT INTO groups (id, name) VALUES ('${crypto.randomUUID()}', 'Mine')`],
+  ])("refuses the application role %s, bound to group A or to none", async (_, statement) => {
+    const before = await dependents();
+    expect(await inGroup(app, A, statement)).toBe(RLS_REFUSED);
+    expect(await unbound(app, statement)).toBe(RLS_REFUSED);
+    expect(await dependents()).toEqual(before);
+  });
+
+  it("lets the application role read them, record a sign-in and update its own group", async () => {
+    expect(await unbound(app, "SELECT * FROM extensions")).toBe("ok:1");
+    expect(await unbound(app, "SELECT * FROM blocklist")).toBe("ok:1");
+    expect(await unbound(app, `SELECT id, password_hash FROM users WHERE email = 'ada@example.com'`)).toBe("ok:1");
+    expect(await unbound(app, `UPDATE users SET last_login_at = now() WHERE id = '${USER}'`)).toBe("ok:1");
+    expect(await inGroup(app, A, `UPDATE groups SET description = 'ours' WHERE id = '${A}'`)).toBe("ok:1");
+  });
+
+  it("leaves those writes to the admin role", async () => {
+    expect(await unbound(admin, "UPDATE extensions SET is_blocked = false")).toBe("ok:1");
+    expect(await unbound(admin, "UPDATE blocklist SET is_active = true")).toBe("ok:1");
+    expect(await unbound(admin, `UPDATE users SET display_name = 'Ada' WHERE id = '${USER}'`)).toBe("ok:1");
+  });
+});
+
 describe("the application role and the schema", () => {
   it.each([
     "CREATE TABLE stolen (id int)",
@@ -340,20 +392,97 @@ describe("the audit trail", () => {
     await expect(superuser("DELETE FROM audit_log")).rejects.toThrow(/append-only/);
   });
 
-  it("lets the admin role purge old entries only through purge_audit_log, which records the purge", async () => {
+  /** An audit_log.purged entry naming this transaction and a cutoff far ahead, then a DELETE of everything. */
+  const forgedPurge = `
+    INSERT INTO audit_log (event_type, actor_type, details)
+      VALUES ('audit_log.purged', 'system', jsonb_build_object('before', '2999-01-01', 'transaction', pg_current_xact_id()::text));
+    DELETE FROM audit_log`;
+
+  it("refuses a purge forged in the same transaction, by the admin role and by a superuser", async () => {
+    expect(await unbound(admin, forgedPurge)).toBe(RLS_REFUSED);
+    await expect(superuser(forgedPurge)).rejects.toThrow(/append-only/);
+    expect(await entriesOf(A)).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ["the admin role", (text: string) => unbound(admin, text)],
+    ["a superuser", (text: string) => attempt(() => superuser(text))],
+  ])("refuses %s a purge read from a TEMP table that shadows audit_log or audit_log_purges", async (_, run) => {
+    // search_path puts pg_temp first unless a function fixes it: a shadow table was read instead of the real one.
+    for (const shadow of ["audit_log", "audit_log_purges"]) {
+      const hijack = `
+        CREATE TEMP TABLE ${shadow} (event_type text, group_id uuid, details jsonb, transaction_id bigint, cutoff timestamptz);
+        INSERT INTO pg_temp.${shadow} VALUES ('audit_log.purged', NULL,
+          jsonb_build_object('before', '2999-01-01', 'transaction', pg_current_xact_id()::text),
+          pg_current_xact_id()::text::bigint, '2999-01-01');
+        DELETE FROM public.audit_log`;
+      expect(await run(hijack), shadow).toMatch(/^(42501|P0001|error: audit_log is append-only.*)$/);
+    }
+    expect(await entriesOf(A)).toBeGreaterThan(0);
+  });
+
+  it("lets the admin role purge old entries only through purge_audit_log, which records the purge for good", async () => {
     await superuser(
       `INSERT INTO audit_log (event_type, actor_type, group_id, created_at) VALUES ('old.event', 'system', '${A}', now() - interval '400 days')`,
     );
     expect(await unbound(admin, "SELECT purge_audit_log(now() + interval '1 day')")).toBe("P0001");
+    // Not even right after a purge, in its own transaction, may the admin role delete by itself.
+    expect(
+      await unbound(
+        admin,
+        "SELECT purge_audit_log(now() - interval '500 days'); DELETE FROM audit_log WHERE created_at < now() - interval '365 days'",
+      ),
+    ).toBe(RLS_REFUSED);
     const { rows } = await admin.$client.query("SELECT purge_audit_log(now() - interval '365 days') AS removed");
     expect(rows[0].removed).toBe("1");
-    const { rows: purges } = await superuser(
-      "SELECT details->>'by' AS by FROM audit_log WHERE event_type = 'audit_log.purged' AND details ? 'by'",
-    );
-    expect(purges).toEqual([{ by: logins.admin }]);
     expect(await unbound(admin, "SELECT * FROM audit_log WHERE event_type = 'old.event'")).toBe("ok:0");
+    expect(await entriesOf(A)).toBeGreaterThan(0); // newer than the cutoff: kept
+    expect(await purgeRecords()).toEqual([{ by: logins.admin, cutoff_in_past: true }]);
+  });
+
+  it("keeps the record of every purge through later purges, and lets no one change or remove one", async () => {
+    await admin.$client.query("SELECT purge_audit_log(now() - interval '10 days')");
+    await admin.$client.query("SELECT purge_audit_log(now())");
+    expect(await purgeRecords()).toHaveLength(3);
+    for (const statement of [
+      "UPDATE audit_log_purges SET cutoff = now()",
+      "DELETE FROM audit_log_purges",
+      "TRUNCATE audit_log_purges",
+    ]) {
+      await expect(superuser(statement), statement).rejects.toThrow(/audit_log_purges is permanent/);
+      expect(await unbound(admin, statement), statement).toBe(RLS_REFUSED);
+    }
+    expect(await purgeRecords()).toHaveLength(3);
+  });
+
+  it("takes a purge record from no service role, and from a superuser only with a past cutoff, filled in by the database", async () => {
+    const insert =
+      "INSERT INTO audit_log_purges (cutoff, purged_by, transaction_id) VALUES (now() - interval '1 day', 'someone else', 1)";
+    for (const db of [app, readonly, admin]) expect(await unbound(db, insert)).toBe(RLS_REFUSED);
+    expect(await unbound(app, "SELECT * FROM audit_log_purges")).toBe(RLS_REFUSED);
+    await expect(
+      superuser("INSERT INTO audit_log_purges (cutoff) VALUES ('2999-01-01'); DELETE FROM audit_log"),
+    ).rejects.toThrow(/cutoff must be a time in the past/);
+    const { rows } = await superuser(
+      `${insert} RETURNING purged_by = session_user AS own_name, transaction_id <> 1 AS own_transaction`,
+    );
+    expect(rows).toEqual([{ own_name: true, own_transaction: true }]);
   });
 });
+
+/** How many audit entries of `group` exist, as the owner sees them. */
+async function entriesOf(group: string): Promise<number> {
+  const { rows } = await superuser(`SELECT count(*)::int AS n FROM audit_log WHERE group_id = '${group}'`);
+  return rows[0].n;
+}
+
+/** Every purge record, oldest first. */
+async function purgeRecords(): Promise<{ by: string; cutoff_in_past: boolean }[]> {
+  const { rows } = await superuser(
+    "SELECT purged_by AS by, cutoff <= purged_at AS cutoff_in_past FROM audit_log_purges ORDER BY purged_at, id",
+  );
+  return rows;
+}
 
 describe("credentials at rest", () => {
   it.each([
@@ -376,10 +505,10 @@ describe("credentials at rest", () => {
     ["bcrypt with a cut hash", BCRYPT.slice(0, 40)],
   ])("refuses a users.password_hash that is %s", async (_, passwordHash) => {
     const email = `${randomBytes(4).toString("hex")}@example.com`;
-    expect(await unbound(app, `INSERT INTO users (email, password_hash) VALUES ('${email}', '${passwordHash}')`)).toBe(
-      CHECK_REFUSED,
-    );
-    expect(await unbound(app, `UPDATE users SET password_hash = '${passwordHash}'`)).toBe(CHECK_REFUSED);
+    expect(
+      await unbound(admin, `INSERT INTO users (email, password_hash) VALUES ('${email}', '${passwordHash}')`),
+    ).toBe(CHECK_REFUSED);
+    expect(await unbound(admin, `UPDATE users SET password_hash = '${passwordHash}'`)).toBe(CHECK_REFUSED);
   });
 
   it.each([
@@ -388,9 +517,9 @@ describe("credentials at rest", () => {
     "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g",
   ])("takes the password hash %s", async (passwordHash) => {
     const email = `${randomBytes(4).toString("hex")}@example.com`;
-    expect(await unbound(app, `INSERT INTO users (email, password_hash) VALUES ('${email}', '${passwordHash}')`)).toBe(
-      "ok:1",
-    );
+    expect(
+      await unbound(admin, `INSERT INTO users (email, password_hash) VALUES ('${email}', '${passwordHash}')`),
+    ).toBe("ok:1");
   });
 
   it("createApiKey returns the raw key once and stores only its SHA-256 and prefix; findApiKey finds it", async () => {
@@ -443,5 +572,20 @@ describe("every group-scoped table", () => {
         .map(({ table }) => ({ table, enabled: true, forced: true }))
         .sort((x, y) => x.table.localeCompare(y.table)),
     );
+  });
+});
+
+describe("every function the migrations create", () => {
+  it("runs with search_path fixed to pg_catalog, then pg_temp, so no TEMP table or function can stand in for one it names", async () => {
+    const { rows } = await superuser(`
+      SELECT n.nspname || '.' || p.proname AS function, coalesce(p.proconfig, '{}') AS config
+      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+        AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+      ORDER BY 1`);
+    expect(rows.map((row) => row.function)).toContain("public.purge_audit_log");
+    for (const { function: name, config } of rows) {
+      expect(config, name).toContain("search_path=pg_catalog, pg_temp");
+    }
   });
 });

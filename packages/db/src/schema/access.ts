@@ -12,6 +12,12 @@ export const appRole = pgRole(groupRoles.app).existing();
 export const readonlyRole = pgRole(groupRoles.readonly).existing();
 /** Administration across every group (support, retention): a role of its own, on purpose. */
 export const adminRole = pgRole(groupRoles.admin).existing();
+/**
+ * Owns `purge_audit_log` and nothing else; no one logs in as it or is made its member. The one
+ * role that may delete from `audit_log` (the trigger checks it), so only that function deletes.
+ */
+export const AUDIT_PURGER_ROLE = "devtools_sync_audit_purger";
+export const auditPurgerRole = pgRole(AUDIT_PURGER_ROLE).existing();
 
 /** The transaction-local setting that binds a transaction to one group (`withGroup` sets it). */
 export const GROUP_SETTING = "devtools_sync.group_id";

@@ -1,5 +1,6 @@
-import { check, foreignKey, index, inet, jsonb, pgTable, text, uuid, varchar } from "drizzle-orm/pg-core";
-import { groupPolicies } from "./access";
+import { sql } from "drizzle-orm";
+import { check, foreignKey, index, inet, jsonb, pgPolicy, pgTable, text, uuid, varchar } from "drizzle-orm/pg-core";
+import { auditPurgerRole, groupPolicies } from "./access";
 import { id, oneOf, timestamptz } from "./columns";
 import { groups } from "./groups";
 
@@ -35,5 +36,13 @@ export const auditLog = pgTable(
     index("idx_audit_log_created_at").on(t.createdAt),
     // Events without a group (sign-ins, system jobs) are visible to the admin role only.
     ...groupPolicies("audit_log", t.groupId),
+    // purge_audit_log runs as this role: it sees (and so deletes) only entries older than the cutoff
+    // of a purge recorded in the same transaction, in any group, and writes none.
+    pgPolicy("audit_log_purge", {
+      for: "all",
+      to: auditPurgerRole,
+      using: sql`${t.createdAt} < (SELECT max("cutoff") FROM "audit_log_purges" WHERE "transaction_id" = pg_current_xact_id_if_assigned()::text::bigint)`,
+      withCheck: sql`false`,
+    }),
   ],
 ).enableRLS();

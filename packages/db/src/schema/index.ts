@@ -2,6 +2,7 @@ export * from "./access";
 export * from "./agents";
 export * from "./api-keys";
 export * from "./audit-log";
+export * from "./audit-log-purges";
 export * from "./blocklist";
 export * from "./extensions";
 export * from "./group-extensions";

@@ -137,11 +137,16 @@ describe("the committed migrations", () => {
           `policy ${table}_all_groups on ${table} is extra`,
         ]),
         "policy api_keys_presented_key on api_keys is extra",
+        "policy audit_log_purge on audit_log is extra",
+        "table audit_log_purges is extra",
         "trigger audit_log_append_only on audit_log is extra",
         "trigger audit_log_no_truncate on audit_log is extra",
-        ...["set_updated_at()", "audit_log_append_only()", "purge_audit_log(timestamp with time zone)"].map(
-          (name) => `function ${name} is extra`,
-        ),
+        ...[
+          "set_updated_at()",
+          "audit_log_append_only()",
+          "purge_audit_log(timestamp with time zone)",
+          "audit_log_purges_guard()",
+        ].map((name) => `function ${name} is extra`),
       ].sort(),
     );
   });

