@@ -21,10 +21,13 @@ async function migratedDatabase() {
 async function asOtherRole<T>(databaseUrl: string, attributes: string, fn: (url: string) => Promise<T>): Promise<T> {
   const role = `verifier_${randomBytes(4).toString("hex")}`;
   const password = randomBytes(8).toString("hex");
-  await withClient(databaseUrl, (client) =>
-    client.query(`CREATE ROLE ${role} LOGIN ${attributes} PASSWORD '${password}';
+  await withClient(
+    databaseUrl,
+    (client) =>
+      client.query(`CREATE ROLE ${role} LOGIN ${attributes} PASSWORD '${password}';
       GRANT USAGE ON SCHEMA migrator, drizzle TO ${role};
-      GRANT SELECT ON ALL TABLES IN SCHEMA migrator, drizzle TO ${role};`),
+      GRANT SELECT ON ALL TABLES IN SCHEMA migrator, drizzle TO ${role};
+      GRANT devtools_sync_audit_purger TO ${role};`), // as for any migrating role: 0008 hands purge_audit_log to it
   );
   try {
     const url = new URL(databaseUrl);
