@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
+import { withClient } from "@devtools-sync/local-postgres";
 import { type LockPlan, migrate, planLocks } from "@devtools-sync/migrate-core";
 import pg from "pg";
 import type { ScalePlan } from "./data/plan";
@@ -77,16 +78,6 @@ async function migrationsWithLiveOnes(): Promise<string> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * A report that reads `reports` in a transaction left open for `ms`: the first migration's
