@@ -388,6 +388,8 @@ CREATE POLICY "reports_own_group" ON "reports" AS PERMISSIVE FOR ALL TO "devtool
    FROM agents
   WHERE (agents.id = reports.agent_id)))));
 
+ALTER FUNCTION "purge_audit_log"(timestamp with time zone) OWNER TO "devtools_sync_audit_purger";
+
 GRANT USAGE ON SCHEMA "public" TO "devtools_sync_admin";
 
 GRANT USAGE ON SCHEMA "public" TO "devtools_sync_app";

@@ -76,7 +76,7 @@ export interface ConnectionNeeds {
 export async function withConnection<T>(
   config: MigratorConfig,
   reporter: Reporter,
-  work: (client: pg.Client, target: DatabaseTarget) => Promise<T>,
+  work: (client: pg.Client, target: DatabaseTarget, readOnly: string | undefined) => Promise<T>,
   needs: ConnectionNeeds = {},
 ): Promise<T> {
   const connection = await connect(config, reporter);
@@ -88,7 +88,7 @@ export async function withConnection<T>(
         ExitCode.usage,
       );
     }
-    return await work(connection.client, connection.target);
+    return await work(connection.client, connection.target, connection.readOnly);
   } finally {
     await connection.close();
   }

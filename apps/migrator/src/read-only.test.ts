@@ -58,6 +58,7 @@ describe("a hot standby streaming from the primary", async () => {
     const plan = await runCli(["plan", "--database-url", onStandby]);
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain(`-- Migration ${rest[0]}: `);
+    expect(plan.stderr).toContain("the lock plan was not measured");
 
     expect((await runCli(["up", "--database-url", onPrimary])).code).toBe(0);
     await replayed(primary.url, standby);

@@ -39,10 +39,18 @@ export async function plan(
   to?: string,
   locks: (typeof lockModes)[number] = "auto",
 ): Promise<PlanResult> {
-  return withConnection(config, reporter, async (client) => {
+  return withConnection(config, reporter, async (client, target, readOnly) => {
     const upTo = to === undefined ? {} : { to };
     const pending = await pendingMigrations({ client, folder: config.migrationsDir, ...upTo });
-    const measure = locks === "auto" && (await tablesNamedIn(client, pending)).length > 0;
+    let measure = locks === "auto" && (await tablesNamedIn(client, pending)).length > 0;
+    if (measure && readOnly) {
+      // The measurement builds a scratch database on the same server, which a read-only one refuses.
+      reporter.warning(
+        "locks-not-measured",
+        `${target.display} ${readOnly}: the lock plan was not measured (it needs a scratch database on the server); run plan against the primary for it.`,
+      );
+      measure = false;
+    }
     return {
       migrations: pending.map(({ name, transactional, statements }) => ({ name, transactional, statements })),
       sql: formatPendingSql(pending),

@@ -79,6 +79,7 @@ export async function dumpSchema(client: pg.ClientBase): Promise<string> {
         return `${line};`;
       }),
     ),
+    ownerChanges(schema),
     privileges.statements,
     columnPrivileges(schema),
   ];
@@ -103,6 +104,7 @@ function groupRoles(schema: SchemaDescription, grantees: string[]): string[] {
   const tables = Object.values(schema.tables);
   const names = new Set([
     ...grantees,
+    ...ownedByOthers(schema).map((object) => object.owner),
     ...tables.flatMap((t) => Object.values(t.policies).flatMap((p) => p.roles)),
     ...tables.flatMap((t) => Object.values(t.columns).flatMap((c) => c.acl.map((grant) => grant.grantee))),
   ]);
@@ -128,6 +130,18 @@ BEGIN
 END
 $$;`,
   ];
+}
+
+// Objects the migrations hand to another role than their own (e.g. a function that must run as a
+// role of its own), by name; the loading role must be able to act as that role, as the migration's.
+function ownedByOthers(schema: SchemaDescription): { target: string; owner: string }[] {
+  return aclObjects(schema)
+    .filter((object) => object.prefix === "" && !object.target.startsWith("SCHEMA "))
+    .filter((object) => object.owner !== schema.role);
+}
+
+function ownerChanges(schema: SchemaDescription): string[] {
+  return ownedByOthers(schema).map(({ target, owner }) => `ALTER ${target} OWNER TO ${role(owner)};`);
 }
 
 const PRIVILEGE_ORDER = [
