@@ -388,7 +388,18 @@ CREATE POLICY "reports_own_group" ON "reports" AS PERMISSIVE FOR ALL TO "devtool
    FROM agents
   WHERE (agents.id = reports.agent_id)))));
 
-ALTER FUNCTION "purge_audit_log"(timestamp with time zone) OWNER TO "devtools_sync_audit_purger";
+DO $$
+BEGIN
+  GRANT CREATE ON SCHEMA "public" TO "devtools_sync_audit_purger";
+  BEGIN
+    ALTER FUNCTION "purge_audit_log"(timestamp with time zone) OWNER TO "devtools_sync_audit_purger";
+  EXCEPTION WHEN insufficient_privilege THEN
+    EXECUTE pg_catalog.format('GRANT %I TO %I', 'devtools_sync_audit_purger', current_user);
+    ALTER FUNCTION "purge_audit_log"(timestamp with time zone) OWNER TO "devtools_sync_audit_purger";
+  END;
+  REVOKE CREATE ON SCHEMA "public" FROM "devtools_sync_audit_purger";
+END
+$$;
 
 GRANT USAGE ON SCHEMA "public" TO "devtools_sync_admin";
 

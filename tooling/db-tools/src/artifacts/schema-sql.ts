@@ -140,8 +140,26 @@ function ownedByOthers(schema: SchemaDescription): { target: string; owner: stri
     .filter((object) => object.owner !== schema.role);
 }
 
+// As migration 0008 does it: the new owner may CREATE in the schema for an instant, and a loading role
+// that may not act as the new owner grants itself membership (it created the role, or holds ADMIN OPTION).
 function ownerChanges(schema: SchemaDescription): string[] {
-  return ownedByOthers(schema).map(({ target, owner }) => `ALTER ${target} OWNER TO ${role(owner)};`);
+  const inSchema = quote(schema.schema.name);
+  return ownedByOthers(schema).map(({ target, owner }) => {
+    const alter = `ALTER ${target} OWNER TO ${role(owner)};`;
+    const literal = `'${owner.replaceAll("'", "''")}'`;
+    return `DO $$
+BEGIN
+  GRANT CREATE ON SCHEMA ${inSchema} TO ${role(owner)};
+  BEGIN
+    ${alter}
+  EXCEPTION WHEN insufficient_privilege THEN
+    EXECUTE pg_catalog.format('GRANT %I TO %I', ${literal}, current_user);
+    ${alter}
+  END;
+  REVOKE CREATE ON SCHEMA ${inSchema} FROM ${role(owner)};
+END
+$$;`;
+  });
 }
 
 const PRIVILEGE_ORDER = [
