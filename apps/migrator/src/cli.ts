@@ -27,7 +27,7 @@ export const exitCodes: Record<ExitCode, string> = {
   [ExitCode.ok]: "done, or already up to date",
   [ExitCode.failure]: "a migration or the database failed",
   [ExitCode.usage]:
-    "usage or configuration error (bad flag, bad or empty URL, unknown host, wrong password, missing database, read-only server); down refused (irreversible, unwritten or missing down migration, data loss without --allow-data-loss)",
+    "usage or configuration error (bad flag, bad or empty URL, unknown host, wrong password, missing database, read-only server, PostgreSQL older than 15, a schema public open to every role that the migrator cannot close); down refused (irreversible, unwritten or missing down migration, data loss without --allow-data-loss)",
   [ExitCode.pending]: "status: migrations are pending",
   [ExitCode.integrity]:
     "integrity: an applied migration (or its down file) was edited or is missing, or one is out of order; verify, baseline and up's comparison: the live schema differs from the migrations' (each difference listed)",

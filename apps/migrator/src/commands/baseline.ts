@@ -3,6 +3,7 @@ import { defineCommand } from "../command";
 import type { MigratorConfig } from "../config";
 import { withConnection } from "../connection";
 import type { Reporter } from "../output";
+import { refuseOpenPublicSchema } from "../server-support";
 
 /** What `baseline` recorded. */
 export interface BaselineResult {
@@ -30,7 +31,10 @@ export async function baseline(
   return withConnection(
     config,
     reporter,
-    (client) => recordBaseline({ client, folder: config.migrationsDir, to, onEvent: (event) => reporter.event(event) }),
+    (client, _target, _readOnly, server) => {
+      refuseOpenPublicSchema(server);
+      return recordBaseline({ client, folder: config.migrationsDir, to, onEvent: (event) => reporter.event(event) });
+    },
     { writes: "baseline records migrations in the ledgers" },
   );
 }

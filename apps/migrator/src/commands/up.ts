@@ -14,6 +14,7 @@ import { withConnection } from "../connection";
 import { behindLockGate, gateOptionsFrom, lockGateFlags } from "../lock-gate";
 import { type EnsuredRole, ensureLoginRoles, loginRoleFlags, loginRolesFrom } from "../login-roles";
 import { formatDuration, type Reporter } from "../output";
+import { refuseOpenPublicSchema } from "../server-support";
 import { driftLines, type VerifyResult } from "./verify";
 
 /** When `up` compares the schema with the migrations' schema afterwards. */
@@ -54,7 +55,8 @@ export async function up(config: MigratorConfig, reporter: Reporter, options: Up
   return withConnection(
     config,
     reporter,
-    async (client) => {
+    async (client, _target, _readOnly, server) => {
+      refuseOpenPublicSchema(server);
       // Whether the comparison can run is settled before anything is applied: a failure exit
       // after a successful apply would have a pipeline retry or roll back what is done.
       if (verify === "always" && !(await mayCreateDatabases(client))) throw scratchDenied(client);

@@ -18,6 +18,19 @@ export const adminRole = pgRole(groupRoles.admin).existing();
  */
 export const AUDIT_PURGER_ROLE = "devtools_sync_audit_purger";
 export const auditPurgerRole = pgRole(AUDIT_PURGER_ROLE).existing();
+/**
+ * Backups: reads every row of every table, the ledgers included, and writes nothing. `pg_dump
+ * --enable-row-security` as a member of it is the backup (see the README, "Backups").
+ */
+export const BACKUP_ROLE = "devtools_sync_backup";
+export const backupRole = pgRole(BACKUP_ROLE).existing();
+
+/**
+ * Where a policy names the database's owner (the migrator's role): a function that refuses, so a
+ * read or write of a group-scoped row as the owner fails loudly instead of seeing no row (which
+ * made `pg_dump --enable-row-security` as the owner an empty backup that exited 0).
+ */
+export const OWNER_ROW_ACCESS_REFUSAL = sql.raw("refuse_owner_row_access()");
 
 /** The transaction-local setting that binds a transaction to one group (`withGroup` sets it). */
 export const GROUP_SETTING = "devtools_sync.group_id";
@@ -31,7 +44,8 @@ export const currentGroupId = sql.raw(`nullif(current_setting('${GROUP_SETTING}'
 /**
  * Row-level security of a group-scoped table: the application and reporting roles see and
  * write only the rows of the group bound to the transaction (`check` may demand more of new
- * rows); the admin role sees every group.
+ * rows); the admin role sees every group, the backup role reads every group's rows, and the
+ * database's owner is refused (forced row-level security binds it too; it would see nothing).
  */
 export function groupPolicies(table: string, groupId: AnyPgColumn, check?: SQL): PgPolicy[] {
   const ownGroup = sql`${groupId} = ${currentGroupId}`;
@@ -43,6 +57,13 @@ export function groupPolicies(table: string, groupId: AnyPgColumn, check?: SQL):
       withCheck: check ? sql`${ownGroup} AND ${check}` : ownGroup,
     }),
     pgPolicy(`${table}_all_groups`, { for: "all", to: adminRole, using: sql`true`, withCheck: sql`true` }),
+    pgPolicy(`${table}_backup_reads_all`, { for: "select", to: backupRole, using: sql`true` }),
+    pgPolicy(`${table}_owner_refused`, {
+      for: "all",
+      to: "pg_database_owner",
+      using: OWNER_ROW_ACCESS_REFUSAL,
+      withCheck: OWNER_ROW_ACCESS_REFUSAL,
+    }),
   ];
 }
 

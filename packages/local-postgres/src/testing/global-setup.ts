@@ -1,11 +1,13 @@
 import type { TestProject } from "vitest/node";
+import { majorFrom } from "../majors";
 import { startThrowawayPostgres } from "../throwaway";
 // The ProvidedContext declaration that types project.provide() lives with its readers.
 import type {} from "./test-database";
 
 /**
  * Vitest global setup: one PostgreSQL server per test run. `TEST_DATABASE_URL` (a role
- * allowed to CREATE DATABASE) wins; otherwise a throwaway server starts from npm binaries.
+ * allowed to CREATE DATABASE) wins; otherwise a throwaway server starts from npm binaries, of
+ * major `TEST_PG_MAJOR` (14 to 18; default 17).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const given = process.env.TEST_DATABASE_URL;
@@ -13,7 +15,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide("testServerUrl", given);
     return async () => {};
   }
-  const server = await startThrowawayPostgres();
+  const server = await startThrowawayPostgres({ major: majorFrom(process.env.TEST_PG_MAJOR, "TEST_PG_MAJOR") });
   project.provide("testServerUrl", server.url);
   return () => server.stop();
 }

@@ -1,3 +1,3 @@
 export { databaseUrl, withClient } from "../connection";
 export { type ClientTools, clientToolsFor } from "./client-tools";
-export { createTestDatabase, type TestDatabase, testServerUrl } from "./test-database";
+export { createTestDatabase, type TestDatabase, testServerMajor, testServerUrl } from "./test-database";

@@ -22,6 +22,12 @@ export function testServerUrl(): string {
   return inject("testServerUrl");
 }
 
+/** The PostgreSQL major of the run's test server (e.g. 17), for tests whose SQL differs between majors. */
+export async function testServerMajor(): Promise<number> {
+  const { rows } = await withClient(testServerUrl(), (client) => client.query("SHOW server_version_num"));
+  return Math.floor(Number(rows[0].server_version_num) / 10_000);
+}
+
 /** Creates a fresh, empty database on the test server (call it at the top of a test file). */
 export async function createTestDatabase(prefix = "t"): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(6).toString("hex")}`;

@@ -205,8 +205,14 @@ function aclObjects(schema: SchemaDescription): AclObject[] {
   const defaults = schema.defaultPrivileges
     .filter((entry) => entry.role === schema.role)
     .sort((a, b) => byCode(defaultKind[a.objectType], defaultKind[b.objectType]));
+  // Schema public starts with CREATE for PUBLIC on PostgreSQL 14 and clusters pg_upgraded from it:
+  // stated against that too, the file closes public wherever it is loaded.
+  const publicCreate: Grant = { grantee: "PUBLIC", privilege: "CREATE", grantable: false };
+  const schemaBuiltin = schema.schema.builtinAcl.some((b) => b.grantee === "PUBLIC" && b.privilege === "CREATE")
+    ? schema.schema.builtinAcl
+    : [...schema.schema.builtinAcl, publicCreate];
   return [
-    { prefix: "", target: `SCHEMA ${quote(schema.schema.name)}`, ...schema.schema },
+    { prefix: "", target: `SCHEMA ${quote(schema.schema.name)}`, ...schema.schema, builtinAcl: schemaBuiltin },
     ...relations.map(({ object }) => ({ prefix: "", ...object })),
     ...functions.map(([, f]) => ({
       prefix: "",

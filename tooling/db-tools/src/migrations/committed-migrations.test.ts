@@ -135,6 +135,8 @@ describe("the committed migrations", () => {
           `table ${table}: row-level security is forced, expected off`,
           `policy ${table}_own_group on ${table} is extra`,
           `policy ${table}_all_groups on ${table} is extra`,
+          `policy ${table}_backup_reads_all on ${table} is extra`,
+          `policy ${table}_owner_refused on ${table} is extra`,
         ]),
         "policy api_keys_presented_key on api_keys is extra",
         "policy audit_log_purge on audit_log is extra",
@@ -146,6 +148,7 @@ describe("the committed migrations", () => {
           "audit_log_append_only()",
           "purge_audit_log(timestamp with time zone)",
           "audit_log_purges_guard()",
+          "refuse_owner_row_access()",
         ].map((name) => `function ${name} is extra`),
       ].sort(),
     );

@@ -1,0 +1,3 @@
+-- Undoes 0010_name_not_null_constraints: nothing to undo. The plain names are the ones PostgreSQL 18
+-- gives by default (and a database restored from a dump already had), and no earlier migration
+-- names a NOT NULL constraint, so every migration before 0010 works with them as they are.

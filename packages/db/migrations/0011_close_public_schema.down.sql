@@ -1,0 +1,2 @@
+-- Undoes 0011_close_public_schema: nothing to undo. Schema public stays closed to PUBLIC, as 0005
+-- meant it to be; reopening it would let every role create objects there.
