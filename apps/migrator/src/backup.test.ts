@@ -116,6 +116,14 @@ describe(`a backup taken with pg_dump ${tools.major}`, () => {
       `--dbname=${url(restored, owner)}`,
       backup.file,
     ]);
+    // --no-owner made the restoring role own purge_audit_log too: the README's step hands it back.
+    await withClient(url(restored, owner), (client) =>
+      client.query(`BEGIN;
+        GRANT CREATE ON SCHEMA public TO devtools_sync_audit_purger;
+        ALTER FUNCTION purge_audit_log(timestamptz) OWNER TO devtools_sync_audit_purger;
+        REVOKE CREATE ON SCHEMA public FROM devtools_sync_audit_purger;
+        COMMIT`),
+    );
 
     const before = await everyRow(source);
     for (const table of [

@@ -3,6 +3,7 @@ import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { startThrowawayPostgres } from "@devtools-sync/local-postgres";
 import { databaseUrl, testServerUrl, withClient } from "@devtools-sync/local-postgres/testing";
 import { readMigrations } from "@devtools-sync/migrate-core";
+import { createMigratedTestDatabase } from "@devtools-sync/migrate-core/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { lines, runCli } from "../test-fixtures/harness";
 
@@ -47,9 +48,13 @@ const owner = `owner_${suffix}`;
 const password = randomBytes(12).toString("hex");
 const server = testServerUrl();
 const databases: string[] = [];
-await withClient(server, (client) =>
-  client.query(`CREATE ROLE "${owner}" LOGIN CREATEROLE CREATEDB PASSWORD '${password}'`),
-);
+// The roles exist already (another database made them); 0008 hands purge_audit_log to the purger
+// role, which the migrator's role must be able to act as (a DBA's one GRANT, as the README says).
+await createMigratedTestDatabase(migrationsFolder);
+await withClient(server, async (client) => {
+  await client.query(`CREATE ROLE "${owner}" LOGIN CREATEROLE CREATEDB PASSWORD '${password}'`);
+  await client.query(`GRANT devtools_sync_audit_purger TO "${owner}"`);
+});
 afterAll(() =>
   withClient(server, async (client) => {
     for (const name of databases) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
