@@ -424,7 +424,18 @@ CREATE POLICY "reports_own_group" ON "reports" AS PERMISSIVE FOR ALL TO "devtool
 
 CREATE POLICY "reports_owner_refused" ON "reports" AS PERMISSIVE FOR ALL TO "pg_database_owner" USING (refuse_owner_row_access()) WITH CHECK (refuse_owner_row_access());
 
-ALTER FUNCTION "purge_audit_log"(timestamp with time zone) OWNER TO "devtools_sync_audit_purger";
+DO $$
+BEGIN
+  GRANT CREATE ON SCHEMA "public" TO "devtools_sync_audit_purger";
+  BEGIN
+    ALTER FUNCTION "purge_audit_log"(timestamp with time zone) OWNER TO "devtools_sync_audit_purger";
+  EXCEPTION WHEN insufficient_privilege THEN
+    EXECUTE pg_catalog.format('GRANT %I TO %I', 'devtools_sync_audit_purger', current_user);
+    ALTER FUNCTION "purge_audit_log"(timestamp with time zone) OWNER TO "devtools_sync_audit_purger";
+  END;
+  REVOKE CREATE ON SCHEMA "public" FROM "devtools_sync_audit_purger";
+END
+$$;
 
 REVOKE CREATE ON SCHEMA "public" FROM PUBLIC;
 
