@@ -80,13 +80,13 @@ export interface ConnectionNeeds {
 }
 
 /**
- * Runs `work` on a session of its own on the target database (with what was read of its server),
- * closed afterwards whatever happens.
+ * Runs `work` on a session of its own on the target database (the connection also says where it is
+ * and what was read of its server), closed afterwards whatever happens.
  */
 export async function withConnection<T>(
   config: MigratorConfig,
   reporter: Reporter,
-  work: (client: pg.Client, target: DatabaseTarget, readOnly: string | undefined, server: ServerFacts) => Promise<T>,
+  work: (client: pg.Client, connection: Connection) => Promise<T>,
   needs: ConnectionNeeds = {},
 ): Promise<T> {
   const connection = await connect(config, reporter);
@@ -98,7 +98,7 @@ export async function withConnection<T>(
         ExitCode.usage,
       );
     }
-    return await work(connection.client, connection.target, connection.readOnly, connection.server);
+    return await work(connection.client, connection);
   } finally {
     await connection.close();
   }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { parseTarget } from "./target";
+import { onDatabase, parseTarget } from "./target";
 
 // The target is read once, as the driver will read it: the host shown and judged (local or not)
 // is the one the connection really goes to.
@@ -55,5 +55,15 @@ describe("parseTarget", () => {
     expect(() => parseTarget("mysql://root:TopSecret@db/app")).toThrow(/^the database URL starts with mysql:\/\//);
     expect(() => parseTarget("not a url")).toThrow(/not a URL/);
     expect(() => parseTarget("postgres://u:TopSecret@db/app?sslmode=prefer")).toThrow(/sslmode=prefer/);
+  });
+});
+
+describe("onDatabase", () => {
+  it("keeps the server, role, password and parameters, socket URLs included, and changes only the database", () => {
+    const tcp = onDatabase(parseTarget("postgres://deploy:S3cret@db.internal:6543/app?sslmode=require"), "postgres");
+    expect(tcp).toMatchObject({ display: "deploy@db.internal:6543/postgres", database: "postgres" });
+    expect(tcp.url).toContain("S3cret");
+    const socket = onDatabase(parseTarget("postgres://deploy:pw@/app?host=/var/run/postgresql"), "postgres");
+    expect(socket).toMatchObject({ host: "/var/run/postgresql", database: "postgres", local: true });
   });
 });

@@ -68,6 +68,14 @@ export function parseTarget(connectionString: string): DatabaseTarget {
   };
 }
 
+/** The same server, role and parameters, on another database (e.g. the maintenance database `postgres`). */
+export function onDatabase(target: DatabaseTarget, database: string): DatabaseTarget {
+  // A string replacement, not URL parsing: a socket URL (`postgres://u@/db?host=/dir`) has no host.
+  return parseTarget(
+    target.url.replace(/^(postgres(?:ql)?:\/\/[^/?#]*)\/[^?#]*/i, `$1/${encodeURIComponent(database)}`),
+  );
+}
+
 function isLocalHost(host: string): boolean {
   return host.startsWith("/") || host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }

@@ -31,7 +31,7 @@ export async function baseline(
   return withConnection(
     config,
     reporter,
-    (client, _target, _readOnly, server) => {
+    (client, { server }) => {
       refuseOpenPublicSchema(server);
       return recordBaseline({ client, folder: config.migrationsDir, to, onEvent: (event) => reporter.event(event) });
     },

@@ -45,7 +45,7 @@ export async function createAdmin(
       ExitCode.usage,
     );
   }
-  return withConnection(config, reporter, async (client, target) => {
+  return withConnection(config, reporter, async (client, { target }) => {
     const pending = await pendingMigrations({ client, folder: config.migrationsDir });
     if (pending.length > 0) {
       throw new MigrateError(

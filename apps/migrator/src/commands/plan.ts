@@ -39,7 +39,7 @@ export async function plan(
   to?: string,
   locks: (typeof lockModes)[number] = "auto",
 ): Promise<PlanResult> {
-  return withConnection(config, reporter, async (client, target, readOnly) => {
+  return withConnection(config, reporter, async (client, { target, readOnly }) => {
     const upTo = to === undefined ? {} : { to };
     const pending = await pendingMigrations({ client, folder: config.migrationsDir, ...upTo });
     let measure = locks === "auto" && (await tablesNamedIn(client, pending)).length > 0;

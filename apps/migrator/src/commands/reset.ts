@@ -3,7 +3,7 @@ import { defineCommand } from "../command";
 import type { MigratorConfig } from "../config";
 import { LOCAL_DATABASE, startLocalServer, withConnection } from "../connection";
 import type { Reporter } from "../output";
-import { type DatabaseTarget, parseTarget } from "../target";
+import { type DatabaseTarget, onDatabase, parseTarget } from "../target";
 import { developmentTarget, type SeedResult, seed } from "./seed";
 import { up } from "./up";
 
@@ -36,10 +36,9 @@ export async function reset(
   // The local server is started once for the three steps, which then name its database explicitly.
   const server = await startLocalServer(config);
   try {
-    const url = new URL(server.url);
-    url.pathname = `/${LOCAL_DATABASE}`;
-    reporter.usingLocalDatabase(url.toString(), config.dataDir);
-    return await resetTarget(config, parseTarget(url.toString()), reporter, env);
+    const target = onDatabase(parseTarget(server.url), LOCAL_DATABASE);
+    reporter.usingLocalDatabase(target.url, config.dataDir);
+    return await resetTarget(config, target, reporter, env);
   } finally {
     await server.stop();
   }
@@ -71,8 +70,7 @@ async function recreateDatabase(config: MigratorConfig, target: DatabaseTarget, 
     );
   }
   // The same server and role, on its maintenance database: one cannot drop the database one is in.
-  const onServer = target.url.replace(/^(postgres(?:ql)?:\/\/[^/?#]*)\/[^?#]*/i, "$1/postgres");
-  const server = { ...config, target: parseTarget(onServer) };
+  const server = { ...config, target: onDatabase(target, "postgres") };
   await withConnection(server, reporter, async (client) => {
     const { rows } = await client.query(
       "SELECT rolsuper OR rolcreatedb AS may_create FROM pg_roles WHERE rolname = current_user",

@@ -55,7 +55,7 @@ export async function up(config: MigratorConfig, reporter: Reporter, options: Up
   return withConnection(
     config,
     reporter,
-    async (client, _target, _readOnly, server) => {
+    async (client, { server }) => {
       refuseOpenPublicSchema(server);
       // Whether the comparison can run is settled before anything is applied: a failure exit
       // after a successful apply would have a pipeline retry or roll back what is done.
