@@ -55,20 +55,20 @@ export function gateOptionsFrom(values: FlagValues<typeof lockGateFlags>): GateO
   return { maxBlockingRows, allowBlocking };
 }
 
-/**
- * Runs the gate before `up` applies anything: throws its refusal (exit 5), reports each session in
- * the way. Then runs `apply`; a lock timeout's error names the sessions that held the table.
- */
-export async function behindLockGate<T>(
+/** The gate, run just before `up` applies anything: throws its refusal (exit 5), reports each session in the way. */
+export async function passLockGate(
   client: pg.Client,
   folder: string,
   gate: GateOptions & { to?: string },
   reporter: Reporter,
-  apply: () => Promise<T>,
-): Promise<T> {
+): Promise<void> {
   const { blockers } = await lockGate({ client, folder, ...gate });
   for (const session of blockers)
     reporter.event({ type: "blocker", pid: session.pid, session: describeSession(session) });
+}
+
+/** Runs `apply`; a lock timeout's error names the sessions that held the table. */
+export async function namingBlockers<T>(client: pg.Client, folder: string, apply: () => Promise<T>): Promise<T> {
   try {
     return await apply();
   } catch (error) {

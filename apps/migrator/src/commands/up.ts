@@ -11,7 +11,7 @@ import type pg from "pg";
 import { defineCommand } from "../command";
 import type { MigratorConfig } from "../config";
 import { withConnection } from "../connection";
-import { behindLockGate, gateOptionsFrom, lockGateFlags } from "../lock-gate";
+import { gateOptionsFrom, lockGateFlags, namingBlockers, passLockGate } from "../lock-gate";
 import { type EnsuredRole, ensureLoginRoles, loginRoleFlags, loginRolesFrom } from "../login-roles";
 import { formatDuration, type Reporter } from "../output";
 import { refuseOpenPublicSchema } from "../server-support";
@@ -63,7 +63,7 @@ export async function up(config: MigratorConfig, reporter: Reporter, options: Up
       let compareAfterApplying = false;
       const to = options.to === undefined ? {} : { to: options.to };
       const gate = options.gate ?? { maxBlockingRows: DEFAULT_MAX_BLOCKING_ROWS, allowBlocking: [] };
-      const { applied } = await behindLockGate(client, config.migrationsDir, { ...gate, ...to }, reporter, () =>
+      const { applied } = await namingBlockers(client, config.migrationsDir, () =>
         migrate({
           client,
           folder: config.migrationsDir,
@@ -72,6 +72,7 @@ export async function up(config: MigratorConfig, reporter: Reporter, options: Up
           onEvent: (event) => reporter.event(event),
           ...to,
           beforeApplying: async ({ startedEmpty }) => {
+            await passLockGate(client, config.migrationsDir, { ...gate, ...to }, reporter);
             if (verify !== "auto" || startedEmpty) return;
             compareAfterApplying = await mayCreateDatabases(client);
             if (!compareAfterApplying) {

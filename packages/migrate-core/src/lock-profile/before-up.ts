@@ -1,7 +1,5 @@
 import type pg from "pg";
 import { MigrateError } from "../errors";
-import { readMigrations } from "../journal";
-import { isUpToDate } from "../ledger";
 import { pendingMigrations } from "../pending-sql";
 import type { LockPlan } from "./assess";
 import { enforceGate, type GateOptions } from "./gate";
@@ -25,16 +23,13 @@ export interface LockGateResult {
 }
 
 /**
- * What `up` checks before running anything. Measuring needs a scratch database, so it happens only
+ * What `up` checks before applying anything (from migrate()'s `beforeApplying`, so a run with
+ * nothing to apply never gets here). Measuring needs a scratch database, so it happens only
  * when a pending migration not allowed to block names a table with more rows than
  * `maxBlockingRows` (smaller tables cannot be refused); then a statement that would block the
  * application while working on such a table is refused (exit 5). Returns the sessions in the way.
  */
 export async function lockGate(options: LockGateOptions): Promise<LockGateResult> {
-  // A no-op up stays as cheap as migrate()'s own fast path.
-  if (options.to === undefined && (await isUpToDate(options.client, await readMigrations(options.folder)))) {
-    return { plan: null, blockers: [] };
-  }
   const pending = await pendingMigrations({
     client: options.client,
     folder: options.folder,
