@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import * as tables from "@devtools-sync/db/schema";
 import { describe, expect, it } from "vitest";
@@ -11,23 +13,25 @@ import { samples } from "./testing/samples";
 
 /** Every module URL a fresh `node` process resolves while importing `specifier`. */
 async function modulesLoadedBy(specifier: string): Promise<string[]> {
+  const log = join(await mkdtemp(join(tmpdir(), "modules-")), "resolved.txt");
   const hooks = new URL("./testing/typescript-hooks.mjs", import.meta.url).href;
-  const register = `import { register } from "node:module"; register(${JSON.stringify(hooks)});`;
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [
-      "--import",
-      `data:text/javascript,${encodeURIComponent(register)}`,
-      "--input-type=module",
-      "-e",
-      `await import(${JSON.stringify(specifier)});`,
-    ],
-    { cwd: new URL(".", import.meta.url).pathname },
-  );
-  return stdout
-    .split("\n")
-    .filter((line) => line.startsWith("resolved "))
-    .map((line) => line.slice("resolved ".length));
+  const register = `import { register } from "node:module"; register(${JSON.stringify(hooks)}, { data: { log: ${JSON.stringify(log)} } });`;
+  try {
+    await promisify(execFile)(
+      process.execPath,
+      [
+        "--import",
+        `data:text/javascript,${encodeURIComponent(register)}`,
+        "--input-type=module",
+        "-e",
+        `await import(${JSON.stringify(specifier)});`,
+      ],
+      { cwd: new URL(".", import.meta.url).pathname },
+    );
+    return (await readFile(log, "utf8")).split("\n").filter((line) => line !== "");
+  } finally {
+    await rm(dirname(log), { recursive: true, force: true });
+  }
 }
 
 const isPg = (url: string) => /\/node_modules\/(pg|pg-pool|pg-protocol|pg-types|pg-connection-string)\//.test(url);

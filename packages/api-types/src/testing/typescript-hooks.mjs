@@ -1,10 +1,18 @@
 // Node module hooks that let a plain `node` process import this workspace's TypeScript sources
-// (transpiled by the `typescript` package), and report every module URL it resolves on stdout.
-// The tests use them to see exactly what importing the package loads, in a fresh process.
+// (transpiled by the `typescript` package), and append every module URL it resolves to the file
+// named by `register`'s `data.log`. The tests use them to see exactly what importing the package
+// loads, in a fresh process. The hooks run on their own thread, whose stdout is lost when the
+// process exits before it is flushed, so the URLs go to a file, written before each import returns.
+import { appendFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import ts from "typescript";
 
-const report = (url) => process.stdout.write(`resolved ${url}\n`);
+let log;
+export function initialize(data) {
+  log = data.log;
+}
+
+const report = (url) => appendFileSync(log, `${url}\n`);
 
 export async function resolve(specifier, context, nextResolve) {
   try {
