@@ -35,7 +35,7 @@ async function withNextMigration(): Promise<string> {
 async function seededOriginal() {
   const original = await createTestDatabase();
   expect((await runCli(["up", "--database-url", original.url])).code).toBe(0);
-  const seed = await runCli(["seed", "--database-url", original.url], { MIGRATOR_ENV: "development" });
+  const seed = await runCli(["seed", "--force", "--database-url", original.url]);
   expect(seed.code, seed.stderr).toBe(0);
   return original;
 }

@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
-import { withClient } from "@devtools-sync/local-postgres/testing";
+import { databaseUrl, testServerUrl, withClient } from "@devtools-sync/local-postgres/testing";
+import { afterAll } from "vitest";
 import type { MigratorConfig } from "../src/config";
 import { parseTarget } from "../src/target";
 
@@ -31,6 +33,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
     "CONNECT_TIMEOUT_MS",
     "LOCAL_PG_DATA_DIR",
     "LOCAL_PG_PORT",
+    "MIGRATOR_ENV",
     ...["APP_ROLE", "READONLY_ROLE", "ADMIN_ROLE"].flatMap((role) => [role, `${role}_PASSWORD_FILE`]),
   ]) {
     delete env[name];
@@ -188,4 +191,17 @@ export async function freePort(): Promise<number> {
   const { port } = probe.address() as { port: number };
   await new Promise((resolve) => probe.close(resolve));
   return port;
+}
+
+/**
+ * An empty database on the test server named as a development one (`<prefix>_<hex>_dev`), which
+ * `seed` and `reset` accept with MIGRATOR_ENV=development; dropped after the file.
+ */
+export async function developmentDatabase(prefix: string): Promise<string> {
+  const name = `${prefix}_${randomBytes(5).toString("hex")}_dev`;
+  await withClient(testServerUrl(), (client) => client.query(`CREATE DATABASE "${name}"`));
+  afterAll(() =>
+    withClient(testServerUrl(), (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
+  );
+  return databaseUrl(testServerUrl(), name);
 }

@@ -32,28 +32,24 @@ export async function reset(
       ExitCode.usage,
     );
   }
-  if (config.target) return resetTarget(config, config.target, reporter, env);
+  if (config.target) return resetTarget(config, config.target, reporter);
   // The local server is started once for the three steps, which then name its database explicitly.
   const server = await startLocalServer(config);
   try {
     const target = onDatabase(parseTarget(server.url), LOCAL_DATABASE);
     reporter.usingLocalDatabase(target.url, config.dataDir);
-    return await resetTarget(config, target, reporter, env);
+    return await resetTarget(config, target, reporter);
   } finally {
     await server.stop();
   }
 }
 
-async function resetTarget(
-  config: MigratorConfig,
-  target: DatabaseTarget,
-  reporter: Reporter,
-  env: NodeJS.ProcessEnv,
-): Promise<ResetResult> {
+async function resetTarget(config: MigratorConfig, target: DatabaseTarget, reporter: Reporter): Promise<ResetResult> {
   await recreateDatabase(config, target, reporter);
   // A new, empty database holds exactly what the migrations create: nothing to compare.
   const { applied } = await up({ ...config, target }, reporter, { verify: "never" });
-  const inserted = await seed({ ...config, target }, reporter, { env });
+  // Judged once, above: the embedded server's database is now named by URL, which alone would not count.
+  const inserted = await seed({ ...config, target }, reporter, { force: true });
   return { database: target.display, applied, inserted };
 }
 

@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
-import { createTestDatabase, databaseUrl, testServerUrl, withClient } from "@devtools-sync/local-postgres/testing";
+import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
 import { migrate } from "@devtools-sync/migrate-core";
-import { afterAll, describe, expect, it } from "vitest";
-import { testConfig as config } from "../../test-fixtures/harness";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { testConfig as config, developmentDatabase, lines, runCli } from "../../test-fixtures/harness";
 import { createReporter } from "../output";
 import { DEV_API_KEYS, DEV_PASSWORD, DEV_PASSWORD_BCRYPT } from "../seed-data";
 import { parseTarget } from "../target";
@@ -11,15 +11,16 @@ import { developmentTarget, seed, seedCommand } from "./seed";
 
 const quiet = createReporter(true, () => {});
 const noEnv = { env: {} };
+const DEV = { MIGRATOR_ENV: "development" };
+const devEnv = { env: DEV };
 
-/** A database on the test server named like a development one (`*_dev`), dropped after the file. */
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+/** A development database (`*_dev`) on the test server, migrated unless `migrated` is false. */
 async function devDatabase(migrated = true): Promise<string> {
-  const name = `seed_${randomBytes(5).toString("hex")}_dev`;
-  await withClient(testServerUrl(), (client) => client.query(`CREATE DATABASE "${name}"`));
-  afterAll(() =>
-    withClient(testServerUrl(), (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
-  );
-  const url = databaseUrl(testServerUrl(), name);
+  const url = await developmentDatabase("seed");
   if (migrated) await withClient(url, (client) => migrate({ client, folder: migrationsFolder }));
   return url;
 }
@@ -35,26 +36,80 @@ const snapshot = (url: string) =>
 describe("which databases count as development", () => {
   it.each([
     [undefined, {}, true],
-    ["postgres://u:p@localhost:5432/devtools_sync", {}, true],
-    ["postgres://u:p@127.0.0.1/app_dev", {}, true],
-    ["postgres://u:p@[::1]:5433/app_test", {}, true],
-    ["postgres://u@localhost/devtools_sync?host=/var/run/postgresql", {}, true],
-    ["postgres://u@localhost/devtools_sync?host=db.example.com", {}, false],
-    ["postgres://u:p@db:5432/devtools_sync", { MIGRATOR_ENV: "development" }, true],
-    ["postgres://u:p@db:5432/devtools_sync", {}, false],
-    ["postgres://u:p@localhost:5432/devtools", {}, false],
-    ["postgres://u:p@prod.example.com:5432/app_dev", {}, false],
-    ["postgres://u:p@localhost:5432/devtools_sync", { MIGRATOR_ENV: "production" }, false],
+    [undefined, DEV, true],
+    ["postgres://u:p@127.0.0.1/app_dev", DEV, true],
+    ["postgres://u:p@[::1]:5433/app_test", DEV, true],
+    ["postgres://u:p@db:5432/devtools_sync_dev", DEV, true],
+    ["postgres://u@/app_dev?host=/var/run/postgresql", DEV, true],
+    ["postgres://u:p@localhost:5432/devtools", DEV, false],
+    ["postgres://u:p@localhost:5432/devtools_sync_dev", { MIGRATOR_ENV: "production" }, false],
     [undefined, { MIGRATOR_ENV: "production" }, false],
   ])("%s with %o: %s", (url, env, development) => {
     expect(developmentTarget(url === undefined ? undefined : parseTarget(url), env).development).toBe(development);
+  });
+
+  // Each was development before: a loopback host or a socket with the production name, or a
+  // development name on loopback with nothing declared. A tunnel on 127.0.0.1 or a socket proxy
+  // (Cloud SQL's /cloudsql) reaches production, so the host proves nothing.
+  it.each([
+    ["a tunnel on 127.0.0.1 to production's database name", "postgres://u:p@127.0.0.1:5432/devtools_sync", {}],
+    ["localhost with production's database name", "postgres://u:p@localhost/devtools_sync", {}],
+    ["production's database name, even with MIGRATOR_ENV=development", "postgres://u:p@localhost/devtools_sync", DEV],
+    ["production's name through a socket proxy", "postgres://u@/devtools_sync?host=/cloudsql/project:region:db", DEV],
+    ["a development name on localhost, nothing declared", "postgres://u:p@localhost:5432/app_dev", {}],
+    [
+      "a development name behind host= on a remote server, nothing declared",
+      "postgres://u@localhost/app_dev?host=db.example.com",
+      {},
+    ],
+  ])("refuses %s", (_, url, env) => {
+    expect(developmentTarget(parseTarget(url), env).development).toBe(false);
+  });
+
+  it("refuses the host PGHOST names when the URL names none (postgres:///devtools_sync)", () => {
+    vi.stubEnv("PGHOST", "db.prod.example");
+    const target = parseTarget("postgres:///devtools_sync");
+    expect(target.host).toBe("db.prod.example");
+    expect(developmentTarget(target, DEV)).toEqual({
+      development: false,
+      reason: "the database name devtools_sync does not end in _dev or _test",
+    });
+  });
+});
+
+describe("migrator seed and reset refuse, in one line and before connecting", () => {
+  it.each([
+    [
+      "seed",
+      "PGHOST=db.prod.example with a host-less URL",
+      { DATABASE_URL: "postgres:///devtools_sync", PGHOST: "db.prod.example" },
+    ],
+    [
+      "seed",
+      "a loopback tunnel to production's name",
+      { DATABASE_URL: "postgres://u:p@127.0.0.1:9/devtools_sync", ...DEV },
+    ],
+    [
+      "reset",
+      "PGHOST=db.prod.example with a host-less URL",
+      { DATABASE_URL: "postgres:///devtools_sync", PGHOST: "db.prod.example", ...DEV },
+    ],
+    ["reset", "a loopback tunnel to production's name", { DATABASE_URL: "postgres://u:p@127.0.0.1:9/devtools_sync" }],
+  ])("%s: %s", async (command, _, env) => {
+    // Nothing listens on port 9 and db.prod.example does not resolve: a connection attempt would fail differently.
+    const run = await runCli([command], env);
+    expect(run.code).toBe(2);
+    expect(lines(run.stderr)).toEqual([
+      expect.stringMatching(new RegExp(`^Error: Refusing to ${command} .+: not a development database \\(.+\\); `)),
+    ]);
+    expect(run.stderr).not.toContain("p@");
   });
 });
 
 describe("migrator seed", () => {
   it("loads the development data once: a second run inserts nothing and changes nothing", async () => {
     const url = await devDatabase();
-    expect(await seed(config(url), quiet, noEnv)).toEqual({
+    expect(await seed(config(url), quiet, devEnv)).toEqual({
       users: 2,
       groups: 2,
       extensions: 5,
@@ -65,20 +120,21 @@ describe("migrator seed", () => {
       blocklist: 1,
     });
     const first = await snapshot(url);
-    const lines: string[] = [];
+    const output: string[] = [];
+    vi.stubEnv("MIGRATOR_ENV", "development");
     const code = await seedCommand.run(
       config(url, true),
-      createReporter(true, (_, line) => lines.push(line)),
+      createReporter(true, (_, line) => output.push(line)),
       {},
     );
     expect(code).toBe(0);
-    expect(Object.values(JSON.parse(lines.at(-1) as string).inserted).every((n) => n === 0)).toBe(true);
+    expect(Object.values(JSON.parse(output.at(-1) as string).inserted).every((n) => n === 0)).toBe(true);
     expect(await snapshot(url)).toEqual(first);
   });
 
   it("stores the seed's fixed ids, real SHA-256 key hashes, hex user hashes and machine ids", async () => {
     const url = await devDatabase();
-    await seed(config(url), quiet, noEnv);
+    await seed(config(url), quiet, devEnv);
     await withClient(url, async (client) => {
       const keys = await client.query(
         `SELECT id, key_prefix, key_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex') AS engineering,
@@ -128,7 +184,7 @@ describe("migrator seed", () => {
 
   it("refuses a database that is not a development one, without connecting, unless --force", async () => {
     const remote = config("postgres://app:secret@db.internal.example:5432/devtools_sync");
-    const error = await seed(remote, quiet, noEnv).catch((caught: unknown) => caught);
+    const error = await seed(remote, quiet, devEnv).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "not-development", exitCode: 2 });
     expect((error as Error).message).toContain("--force");
     expect((error as Error).message).not.toContain("secret");
@@ -137,13 +193,13 @@ describe("migrator seed", () => {
     // A test database (t_<hex>) on localhost is not named like a development one; --force seeds it.
     const { url } = await createTestDatabase();
     await withClient(url, (client) => migrate({ client, folder: migrationsFolder }));
-    await expect(seed(config(url), quiet, noEnv)).rejects.toMatchObject({ code: "not-development", exitCode: 2 });
+    await expect(seed(config(url), quiet, devEnv)).rejects.toMatchObject({ code: "not-development", exitCode: 2 });
     expect((await seed(config(url), quiet, { ...noEnv, force: true })).users).toBe(2);
   });
 
   it("refuses a database with pending migrations (exit 2, run up first)", async () => {
     const url = await devDatabase(false);
-    const error = await seed(config(url), quiet, noEnv).catch((caught: unknown) => caught);
+    const error = await seed(config(url), quiet, devEnv).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "pending-migrations", exitCode: 2 });
     expect((error as Error).message).toContain("migrator up");
   });

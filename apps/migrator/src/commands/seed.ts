@@ -8,13 +8,17 @@ import type { Reporter } from "../output";
 import { seedTables } from "../seed-data";
 import type { DatabaseTarget } from "../target";
 
+/** How a database's own name says it is a development one; `devtools_sync`, the production name, does not. */
+const DEVELOPMENT_NAME = /_(dev|test)$/;
+
 /**
  * Whether a target counts as a development database, and why. Development means one of:
- * - no database URL: the local embedded PostgreSQL in .data/postgres;
- * - MIGRATOR_ENV=development in the environment (e.g. the compose stack, whose host is `db`);
- * - a loopback host (localhost, 127.x.x.x, ::1, or a Unix socket) AND a database named
- *   `devtools_sync` or ending in `_dev` or `_test`.
- * MIGRATOR_ENV set to anything else (e.g. production) overrides the last two: never development.
+ * - no database URL: the embedded PostgreSQL in .data/postgres, which the migrator starts itself;
+ * - MIGRATOR_ENV=development AND a database named `*_dev` or `*_test`: the run says so and the
+ *   database says so, so neither a stray MIGRATOR_ENV nor a name alone is enough, and a database
+ *   named `devtools_sync` (production's name) never counts.
+ * The host counts for nothing: a tunnel on 127.0.0.1 or a socket proxy (/cloudsql/…) reaches
+ * production as readily as a remote name. MIGRATOR_ENV set to anything else refuses even the embedded one.
  */
 export function developmentTarget(
   target: DatabaseTarget | undefined,
@@ -24,15 +28,16 @@ export function developmentTarget(
   if (declared && declared !== "development") {
     return { development: false, reason: `MIGRATOR_ENV is ${declared}` };
   }
-  if (target === undefined) return { development: true, reason: "the local embedded PostgreSQL" };
-  if (declared === "development") return { development: true, reason: "MIGRATOR_ENV=development" };
-  const { host, database, local } = target;
-  const devName = database === "devtools_sync" || /_(dev|test)$/.test(database);
-  if (local && devName) return { development: true, reason: `database ${database} on ${host}` };
-  return {
-    development: false,
-    reason: local ? `database ${database} is not named devtools_sync, *_dev or *_test` : `host ${host} is not local`,
-  };
+  if (target === undefined) return { development: true, reason: "the embedded PostgreSQL" };
+  const named = DEVELOPMENT_NAME.test(target.database);
+  if (declared === "development" && named) {
+    return { development: true, reason: `MIGRATOR_ENV=development and database ${target.database}` };
+  }
+  const missing = [
+    declared === "development" ? "" : "MIGRATOR_ENV=development is not set",
+    named ? "" : `the database name ${target.database} does not end in _dev or _test`,
+  ];
+  return { development: false, reason: missing.filter(Boolean).join(" and ") };
 }
 
 /** Rows inserted per table; 0 where the row was there already. */
@@ -120,8 +125,8 @@ export const seedCommand = defineCommand({
   name: "seed",
   summary:
     "Load the development data (password devpassword123, API keys devkey-engineering-001, devkey-design-001); idempotent. " +
-    "Only into a development database: the local one (no DATABASE_URL), MIGRATOR_ENV=development, " +
-    "or localhost/127.0.0.1/::1 with a database named devtools_sync, *_dev or *_test.",
+    "Only into a development database: the embedded one (no DATABASE_URL), or with MIGRATOR_ENV=development " +
+    "a database named *_dev or *_test (whatever its host).",
   flags: { force: { type: "boolean", help: "seed a database that is not a development one (see above)" } },
   async run(config, reporter, values) {
     const inserted = await seed(config, reporter, { force: values.force === true });
