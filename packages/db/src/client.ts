@@ -31,16 +31,37 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Runs `fn` in a transaction bound to group `groupId`: row-level security then admits only that
  * group's rows of the group-scoped tables (agents, api_keys, group_extensions, reports,
  * audit_log, groups), for reads and writes alike. The binding ends with the transaction, so a
- * pooled connection never carries it to the next caller. Outside `withGroup`, the application
- * role sees and writes none of those rows.
+ * pooled connection never carries it to the next caller; a `WITH HOLD` cursor, which would carry
+ * the group's rows past it, is refused (the transaction rolls back). Outside `withGroup`, the
+ * application role sees and writes none of those rows.
  */
 export async function withGroup<T>(db: Database, groupId: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
   if (!UUID.test(groupId))
     throw new TypeError(`withGroup: the group id must be a UUID, got ${JSON.stringify(groupId)}`);
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT set_config(${GROUP_SETTING}, ${groupId}, true)`);
-    return fn(tx);
+    const result = await fn(tx);
+    await leaveNothingBound(tx);
+    return result;
   });
+}
+
+/**
+ * What could carry the group's rows past the transaction to the pooled connection's next user:
+ * a `WITH HOLD` cursor declared in it (refused: throwing rolls the transaction back, which closes
+ * the cursor), and a binding `fn` made for the session (`set_config(…, false)`), cleared here.
+ */
+async function leaveNothingBound(tx: Transaction): Promise<void> {
+  const { rows } = await tx.execute<{ held: string | null }>(
+    sql`SELECT set_config(${GROUP_SETTING}, '', false),
+               (SELECT string_agg(name, ', ') FROM pg_cursors WHERE is_holdable AND creation_time >= now()) AS held`,
+  );
+  const held = rows[0]?.held;
+  if (held) {
+    throw new Error(
+      `withGroup: cursor ${held} is WITH HOLD and would outlive the transaction, handing this group's rows to the connection's next user; declare it without WITH HOLD (the transaction was rolled back)`,
+    );
+  }
 }
 
 /** The SHA-256 of a raw API key as stored in `api_keys.key_hash` (64 lowercase hex digits). */

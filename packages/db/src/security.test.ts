@@ -3,7 +3,7 @@ import { withClient } from "@devtools-sync/local-postgres/testing";
 import { createMigratedTestDatabase } from "@devtools-sync/migrate-core/testing";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createDb, type Database, findApiKey, hashApiKey, withGroup } from "./client";
+import { createApiKey, createDb, type Database, findApiKey, hashApiKey, type Transaction, withGroup } from "./client";
 import { migrationsFolder } from "./migrations";
 import { ensureLoginRole, type RoleKind } from "./roles";
 
@@ -552,6 +552,25 @@ describe("credentials at rest", () => {
     expect(await unbound(single, "SELECT * FROM agents")).toBe("ok:0");
     const { rows } = await single.$client.query("SELECT current_setting('devtools_sync.group_id', true) AS g");
     expect(rows[0].g ?? "").toBe("");
+  });
+
+  it("refuses a WITH HOLD cursor in withGroup, so none hands the group's rows to the connection's next user", async () => {
+    const single = connectAs(logins.app as string, 1);
+    const declare = (tx: Transaction) => tx.execute(sql`DECLARE held CURSOR WITH HOLD FOR SELECT * FROM agents`);
+    await expect(withGroup(single, A, declare)).rejects.toThrow(/cursor held is WITH HOLD/);
+    expect(await unbound(single, "FETCH ALL FROM held")).toBe("34000"); // no such cursor: rolled back with it
+    // A cursor without WITH HOLD ends with the transaction and is the way to stream rows.
+    const plain = await withGroup(single, A, async (tx) => {
+      await tx.execute(sql`DECLARE plain CURSOR FOR SELECT * FROM agents`);
+      return (await tx.execute(sql`FETCH ALL FROM plain`)).rows.length;
+    });
+    expect(plain).toBe(1);
+  });
+
+  it("cannot keep a group bound past withGroup with a session-level set_config inside it", async () => {
+    const single = connectAs(logins.app as string, 1);
+    await withGroup(single, A, (tx) => tx.execute(sql`SELECT set_config('devtools_sync.group_id', ${A}, false)`));
+    expect(await unbound(single, "SELECT * FROM agents")).toBe("ok:0");
   });
 
   it("withGroup refuses a group id that is not a UUID before touching the database", async () => {
