@@ -5,7 +5,7 @@ export { ExitCode, MigrateError } from "./errors";
 export type { MigrationEvent } from "./events";
 export { DEFAULT_LOCK_TIMEOUT_MS } from "./execute";
 export { SchemaDriftError, schemaDrift, withScratchDatabase } from "./expected-schema";
-export { type Migration, readMigrations } from "./journal";
+export { type Migration, type Phase, readMigrations } from "./journal";
 export type {
   LockPlan,
   StatementAssessment,

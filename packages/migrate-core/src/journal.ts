@@ -9,6 +9,9 @@ import { runsInTransaction, splitStatements } from "./statements";
 // migrations in order; <tag>.sql holds statements separated by "--> statement-breakpoint".
 // Ours on top: <tag>.down.sql undoes <tag>.sql (same breakpoints); its first line may be a marker,
 // `-- irreversible: <reason>`, `-- drops-data: <what is lost>` or the generator's `-- todo-down: …`.
+// Expand/contract: the comment lines heading <tag>.sql may mark it `-- expand: <what it makes possible>`
+// (with `-- backfill: <table>` lines, tables the migrator walks in batches after applying it) or
+// `-- contract: <tag of the expand it completes>`; the migrator holds a contract until it is released.
 
 /** One migration as drizzle-kit wrote it. */
 export interface Migration {
@@ -26,7 +29,16 @@ export interface Migration {
   transactional: boolean;
   /** What undoes it (`<name>.down.sql`), or null when the folder has no down file for it. */
   down: DownMigration | null;
+  /** Its part in an expand/contract pair (from the file's marker lines), or null for an ordinary migration. */
+  phase: Phase | null;
 }
+
+/**
+ * An expand keeps the previous and the new application version working; its backfill lists the tables
+ * whose existing rows the migrator touches after applying it. A contract removes the old shape once the
+ * previous version is gone; `expand` is the tag of the expand it completes.
+ */
+export type Phase = { kind: "expand"; backfill: string[] } | { kind: "contract"; expand: string };
 
 /** A down migration: statements that take the schema back to where it was before its migration. */
 export interface DownMigration {
@@ -74,7 +86,9 @@ export async function readMigrations(folder: string): Promise<Migration[]> {
     const text = readFileSync(join(folder, file), "utf8");
     const downFile = `${entry.tag}${DOWN_SUFFIX}`;
     const downText = downFiles.delete(downFile) ? readFileSync(join(folder, downFile), "utf8") : null;
-    migrations.push(parseMigration(index, entry.tag, entry.when, text, downText));
+    const migration = parseMigration(index, entry.tag, entry.when, text, downText);
+    if (migration.phase?.kind === "contract") checkContract(migration.name, migration.phase.expand, migrations);
+    migrations.push(migration);
   }
   const [orphan] = files;
   if (orphan) {
@@ -114,7 +128,66 @@ export function parseMigration(
   text: string,
   downText: string | null = null,
 ): Migration {
-  return { index, name, createdAt, ...parseStatements(text), down: downText === null ? null : parseDown(downText) };
+  return {
+    index,
+    name,
+    createdAt,
+    ...parseStatements(text),
+    down: downText === null ? null : parseDown(downText),
+    phase: parsePhase(name, text),
+  };
+}
+
+const PHASE_MARKER = /^--\s*(expand|backfill|contract):(.*)$/;
+// A table as the backfill names it: `name` or `schema.name`, without quotes (the migrator quotes it).
+const TABLE_NAME = /^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?$/;
+
+/** The phase marked by the comment lines before the file's first statement (in any order). */
+function parsePhase(name: string, text: string): Phase | null {
+  const markers: { kind: string; value: string }[] = [];
+  for (const line of text.split("\n").map((raw) => raw.trim())) {
+    if (line === "" || line.startsWith("-->")) continue; // blank, or drizzle-kit's statement breakpoint
+    if (!line.startsWith("--")) break;
+    const [, kind, value = ""] = PHASE_MARKER.exec(line) ?? [];
+    if (kind) markers.push({ kind, value: value.trim() });
+  }
+  const kinds = new Set(markers.map((marker) => marker.kind));
+  const refuse = (problem: string) =>
+    integrityError(
+      "bad-phase-marker",
+      `Migration ${name}: ${problem}: fix the marker lines at the top of ${name}.sql.`,
+    );
+  if (kinds.has("expand") && kinds.has("contract")) throw refuse("it is marked both `-- expand:` and `-- contract:`");
+  const backfill = markers.filter((marker) => marker.kind === "backfill").map((marker) => marker.value);
+  if (kinds.has("contract")) {
+    if (backfill.length > 0) throw refuse("`-- backfill:` belongs to an expand, not a contract");
+    const contracts = markers.filter((marker) => marker.kind === "contract");
+    const expand = contracts[0]?.value ?? "";
+    if (contracts.length > 1 || expand === "")
+      throw refuse("a contract names exactly one expand (`-- contract: <tag>`)");
+    return { kind: "contract", expand };
+  }
+  if (!kinds.has("expand")) {
+    if (backfill.length > 0) throw refuse("`-- backfill:` belongs to an expand, and there is no `-- expand:` line");
+    return null;
+  }
+  if (markers.some((marker) => marker.kind === "expand" && marker.value === "")) {
+    throw refuse("`-- expand:` says in one line what the expand makes possible, and it is empty");
+  }
+  for (const table of backfill) {
+    if (!TABLE_NAME.test(table)) throw refuse(`\`-- backfill: ${table}\` is not a table name (table or schema.table)`);
+  }
+  return { kind: "expand", backfill };
+}
+
+/** A contract completes an expand listed before it; anything else is a mistake in the marker. */
+function checkContract(name: string, expand: string, earlier: Migration[]): void {
+  const target = earlier.find((migration) => migration.name === expand);
+  if (target?.phase?.kind === "expand") return;
+  throw integrityError(
+    "bad-phase-marker",
+    `Migration ${name} is marked \`-- contract: ${expand}\`, but ${target ? `${expand} is not an expand` : `no earlier migration is named ${expand}`}: name the tag of the expand migration it completes.`,
+  );
 }
 
 function parseDown(text: string): DownMigration {
