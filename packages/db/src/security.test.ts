@@ -344,6 +344,21 @@ describe("the application role and the schema", () => {
     expect(await inGroup(app, A, statement)).toBe(RLS_REFUSED);
   });
 
+  it.each([
+    ["the application role", () => app],
+    ["the read-only role", () => readonly],
+  ])("refuses %s temporary tables and large objects, which outlive the transaction", async (_, as) => {
+    for (const statement of [
+      "CREATE TEMP TABLE copied AS SELECT * FROM agents",
+      "SELECT lo_creat(-1)",
+      "SELECT lo_create(0)",
+      "SELECT lo_from_bytea(0, 'copied')",
+    ]) {
+      expect(await unbound(as(), statement), statement).toBe(RLS_REFUSED);
+      expect(await inGroup(as(), A, statement), statement).toBe(RLS_REFUSED);
+    }
+  });
+
   it("the read-only role never reads a password hash", async () => {
     expect(await unbound(readonly, "SELECT password_hash FROM users")).toBe(RLS_REFUSED);
     expect(await unbound(readonly, "SELECT email FROM users")).toBe("ok:1");
