@@ -5,6 +5,7 @@ import pg from "pg";
 import { honourSslMode } from "./connection-string";
 import * as schema from "./schema";
 import { API_KEY_PREFIX_LENGTH, apiKeys, GROUP_SETTING, KEY_HASH_SETTING } from "./schema";
+import { searchPathOption } from "./schema-version";
 
 /** A drizzle database over a `pg` pool, with the relational query API for every table. */
 export type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool };
@@ -12,16 +13,29 @@ export type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 /** A transaction of {@link Database}, as `db.transaction` hands it to its callback. */
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
+export { searchPathOption, versionSchemaName } from "./schema-version";
+
 /** Options passed to the `pg` pool (size, timeouts, TLS), besides the connection string. */
 export type PoolOptions = Omit<pg.PoolConfig, "connectionString">;
+
+/** Which schema version the service was built against, during an expand/contract rollout. */
+export interface SchemaVersionOption {
+  /**
+   * The tag of the expand migration whose schema this build expects (e.g. `0013_rename_x_expand`):
+   * its connections put that expand's version schema first on `search_path`, so they see the new
+   * shape while the previous version still uses the tables. Leave it out otherwise.
+   */
+  schemaVersion?: string;
+}
 
 /**
  * Connects to `url` through a `pg` pool. Column keys are camelCase in TypeScript and snake_case
  * in SQL, as in drizzle.config.ts. Close it with `await db.$client.end()`. TLS follows the URL's
  * `sslmode` as libpq reads it (see `honourSslMode`).
  */
-export function createDb(url: string, options: PoolOptions = {}): Database {
-  const pool = new pg.Pool({ connectionString: honourSslMode(url), ...options });
+export function createDb(url: string, { schemaVersion, ...options }: PoolOptions & SchemaVersionOption = {}): Database {
+  const searchPath = schemaVersion === undefined ? {} : { options: searchPathOption(schemaVersion) };
+  const pool = new pg.Pool({ connectionString: honourSslMode(url), ...options, ...searchPath });
   return drizzle(pool, { schema, casing: "snake_case" });
 }
 

@@ -1,0 +1,342 @@
+import { versionSchemaName } from "@devtools-sync/db/client";
+import { type Classification, classifyMigration, statementSql } from "./classify";
+
+// Turns the statements drizzle-kit generated for one schema change into an expand migration that
+// both the previous and the new application version survive, and a contract migration that
+// removes the old shape once the previous version is gone (the file format is in
+// migrations/README.md). The new version sees its shape through the views of a version schema
+// (`v_<expand tag>`, see createDb's schemaVersion), as pgroll does; the previous version keeps
+// using the tables. Views are `security_invoker`, so row-level security applies to the caller.
+
+/** The parts of a drizzle-kit (0.31, PostgreSQL) snapshot the plan reads. */
+export interface Snapshot {
+  tables: Record<string, SnapshotTable>;
+}
+interface SnapshotTable {
+  name: string;
+  schema: string;
+  columns: Record<string, SnapshotColumn>;
+  indexes: Record<string, { columns: { expression: string }[] }>;
+  foreignKeys: Record<string, { tableFrom: string; columnsFrom: string[]; tableTo: string; columnsTo: string[] }>;
+  compositePrimaryKeys: Record<string, { columns: string[] }>;
+  uniqueConstraints: Record<string, { columns: string[] }>;
+}
+interface SnapshotColumn {
+  name: string;
+  type: string;
+  typeSchema?: string;
+  primaryKey: boolean;
+  notNull: boolean;
+  default?: string | number | boolean;
+}
+
+export interface PairPlan {
+  /** The statements of the expand migration (compatible ones of the change included), in order. */
+  expand: string[];
+  /** Tables the migrator backfills after the expand (`-- backfill:` lines). */
+  backfill: string[];
+  /** What undoes the expand: the pair's own additions, newest first. */
+  expandDown: string[];
+  contract: string[];
+  /** One line per breaking change: what the pair does about it (`-- expand:` line). */
+  changes: string[];
+  /** Whether the contract deletes stored data (a dropped column or table). */
+  dropsData: string[];
+}
+
+/** Why a change cannot be written as a pair; the message is one line naming what to do. */
+export class NotPairable extends Error {}
+
+interface Input {
+  /** The tag the expand migration gets; names the version schema. */
+  expandTag: string;
+  /** drizzle-kit's statements, in its order. */
+  statements: string[];
+  before: Snapshot;
+  after: Snapshot;
+}
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const SHADOW = (column: string) => `_new_${column}`;
+
+export function planExpandContract({ expandTag, statements, before, after }: Input): PairPlan {
+  const schema = versionSchemaName(expandTag);
+  const plan: PairPlan = { expand: [], backfill: [], expandDown: [], contract: [], changes: [], dropsData: [] };
+  const contractFirst: string[] = [];
+  const cleanup: string[] = [];
+  /** Per table of the new shape (by new name): its physical table and new column → physical column. */
+  const views = new Map<string, { table: string; columns: Map<string, string> }>();
+  const viewOf = (newTable: string, physical = newTable) => {
+    let view = views.get(newTable);
+    if (!view) {
+      view = { table: physical, columns: new Map() };
+      views.set(newTable, view);
+    }
+    return view;
+  };
+  const verdicts = classifyMigration(statements.map((statement) => statementSql(statement)));
+  const touched = new Set<string>();
+  plan.expand.push(`CREATE SCHEMA ${q(schema)};`);
+
+  for (const [index, statement] of statements.entries()) {
+    const sql = statementSql(statement);
+    const verdict = verdicts[index] as Classification;
+    if (verdict.verdict === "compatible") {
+      plan.expand.push(statement);
+      continue;
+    }
+    const { table = "", column = "" } = verdict;
+    const key = `${table}.${column}`;
+    if (touched.has(key) || touched.has(table)) {
+      throw new NotPairable(
+        `${key} changes twice in one migration (${sql}): generate one breaking change per column at a time (pnpm db:generate after each)`,
+      );
+    }
+    touched.add(verdict.kind === "rename-table" ? table : key);
+    switch (verdict.kind) {
+      case "rename-column": {
+        const renamed = /RENAME (?:COLUMN )?\S+ TO ("(?:[^"]|"")*"|\S+)$/i.exec(sql)?.[1] ?? "";
+        const newName = renamed.startsWith('"') ? renamed.slice(1, -1) : renamed;
+        viewOf(table).columns.set(newName, column);
+        contractFirst.push(statement);
+        plan.changes.push(`rename ${table}.${column} to ${newName}`);
+        break;
+      }
+      case "rename-table": {
+        const newName = /RENAME TO ("(?:[^"]|"")*"|\S+)$/i.exec(sql)?.[1]?.replace(/^"|"$/g, "") ?? "";
+        if (statements.some((other) => other !== statement && new RegExp(`"${newName}"`).test(other))) {
+          throw new NotPairable(
+            `${table} is renamed to ${newName} and changed in the same migration: rename it alone first (pnpm db:generate), then change it`,
+          );
+        }
+        viewOf(newName, table);
+        contractFirst.push(statement);
+        plan.changes.push(`rename table ${table} to ${newName}`);
+        break;
+      }
+      case "change-type":
+        changeType(plan, schema, viewOf(table), table, column, before, after, contractFirst, cleanup);
+        break;
+      case "set-not-null":
+        setNotNull(plan, schema, table, column, before, after, contractFirst, cleanup);
+        break;
+      case "drop-column": {
+        const old = columnOf(before, table, column);
+        if (old.notNull && old.default === undefined && !old.primaryKey) {
+          plan.expand.push(`ALTER TABLE ${q(table)} ALTER COLUMN ${q(column)} DROP NOT NULL;`);
+          plan.expandDown.push(`ALTER TABLE ${q(table)} ALTER COLUMN ${q(column)} SET NOT NULL;`);
+        }
+        plan.contract.push(statement);
+        plan.dropsData.push(`column ${table}.${column} and its values`);
+        plan.changes.push(`drop ${table}.${column} (the new version no longer writes it)`);
+        break;
+      }
+      case "drop-table":
+        plan.contract.push(statement);
+        plan.dropsData.push(`table ${table} and its rows`);
+        plan.changes.push(`drop table ${table} (the new version no longer uses it)`);
+        break;
+      case "drop-default":
+        plan.contract.push(statement);
+        plan.changes.push(`drop the default of ${table}.${column} once no version relies on it`);
+        break;
+      default:
+        throw unsupported(sql, verdict);
+    }
+  }
+
+  for (const [name, view] of views) {
+    const shape = tableOf(after, name);
+    const select = Object.values(shape.columns)
+      .map(({ name: column }) => {
+        const physical = view.columns.get(column) ?? column;
+        return physical === column ? q(column) : `${q(physical)} AS ${q(column)}`;
+      })
+      .join(", ");
+    const qualified = `${q(schema)}.${q(name)}`;
+    plan.expand.push(
+      `CREATE VIEW ${qualified} WITH (security_invoker = true) AS SELECT ${select} FROM "public".${q(view.table)};`,
+    );
+    // Auto-updatable views fall back to the table's defaults, except for a shadow column's.
+    for (const [column, physical] of view.columns) {
+      const value = shape.columns[column]?.default;
+      if (physical === SHADOW(column) && value !== undefined) {
+        plan.expand.push(`ALTER VIEW ${qualified} ALTER COLUMN ${q(column)} SET DEFAULT ${value};`);
+      }
+    }
+    plan.expand.push(grantsLike(`"public".${q(view.table)}`, qualified, schema));
+    cleanup.push(`DROP VIEW ${qualified};`);
+  }
+  plan.contract = [
+    ...contractFirst.filter((s) => !/RENAME/i.test(s)),
+    ...cleanup,
+    ...renames(contractFirst),
+    ...plan.contract,
+  ];
+  plan.contract.push(`DROP SCHEMA ${q(schema)};`);
+  plan.expandDown = [...cleanup, ...plan.expandDown.reverse(), `DROP SCHEMA ${q(schema)};`];
+  return plan;
+}
+
+/** The renames, which must run after the views and triggers over the old names are gone. */
+function renames(statements: string[]): string[] {
+  return statements.filter((statement) => /RENAME/i.test(statement));
+}
+
+function changeType(
+  plan: PairPlan,
+  schema: string,
+  view: { columns: Map<string, string> },
+  table: string,
+  column: string,
+  before: Snapshot,
+  after: Snapshot,
+  contractFirst: string[],
+  cleanup: string[],
+) {
+  const old = columnOf(before, table, column);
+  const next = columnOf(after, table, column);
+  const used = usedBy(tableOf(before, table), column);
+  if (used) {
+    throw new NotPairable(
+      `${table}.${column} changes type but is part of ${used}, which the shadow column would have to rebuild: write this migration by hand as an expand/contract pair (pnpm db:generate --custom) or change the type in a reviewed single migration`,
+    );
+  }
+  const shadow = SHADOW(column);
+  const [oldType, newType] = [typeOf(old), typeOf(next)];
+  const fn = `${q(schema)}.${q(`sync_${table}_${column}`)}`;
+  const trigger = q(`${schema}_sync_${column}`.slice(0, 63));
+  const check = q(`${table}_${shadow}_not_null`.slice(0, 63));
+  plan.expand.push(
+    `ALTER TABLE ${q(table)} ADD COLUMN ${q(shadow)} ${newType};`,
+    // Inserts: the new version writes the shadow (through the view), the previous one the column.
+    // Updates: whichever side changed wins; an untouched NULL shadow is filled (the backfill's touch).
+    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.${q(shadow)} IS NOT NULL THEN NEW.${q(column)} := NEW.${q(shadow)}::${oldType};
+    ELSE NEW.${q(shadow)} := NEW.${q(column)}::${newType}; END IF;
+  ELSIF NEW.${q(shadow)} IS DISTINCT FROM OLD.${q(shadow)} THEN
+    NEW.${q(column)} := NEW.${q(shadow)}::${oldType};
+  ELSIF NEW.${q(column)} IS DISTINCT FROM OLD.${q(column)} OR NEW.${q(shadow)} IS NULL THEN
+    NEW.${q(shadow)} := NEW.${q(column)}::${newType};
+  END IF;
+  RETURN NEW;
+END $$;`,
+    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${q(table)} FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
+  );
+  if (next.notNull) {
+    plan.expand.push(`ALTER TABLE ${q(table)} ADD CONSTRAINT ${check} CHECK (${q(shadow)} IS NOT NULL) NOT VALID;`);
+    contractFirst.push(`ALTER TABLE ${q(table)} VALIDATE CONSTRAINT ${check};`);
+  }
+  if (!plan.backfill.includes(table)) plan.backfill.push(table);
+  view.columns.set(column, shadow);
+  cleanup.push(`DROP TRIGGER ${trigger} ON ${q(table)};`, `DROP FUNCTION ${fn}();`);
+  plan.expandDown.push(`ALTER TABLE ${q(table)} DROP COLUMN ${q(shadow)};`);
+  plan.contract.push(
+    `ALTER TABLE ${q(table)} DROP COLUMN ${q(column)};`,
+    `ALTER TABLE ${q(table)} RENAME COLUMN ${q(shadow)} TO ${q(column)};`,
+    ...(next.notNull
+      ? [
+          `ALTER TABLE ${q(table)} ALTER COLUMN ${q(column)} SET NOT NULL;`,
+          `ALTER TABLE ${q(table)} DROP CONSTRAINT ${check};`,
+        ]
+      : []),
+    ...(next.default !== undefined
+      ? [`ALTER TABLE ${q(table)} ALTER COLUMN ${q(column)} SET DEFAULT ${next.default};`]
+      : []),
+  );
+  plan.changes.push(`change the type of ${table}.${column} from ${oldType} to ${newType} (shadow column ${shadow})`);
+}
+
+function setNotNull(
+  plan: PairPlan,
+  schema: string,
+  table: string,
+  column: string,
+  before: Snapshot,
+  after: Snapshot,
+  contractFirst: string[],
+  cleanup: string[],
+) {
+  const fill = columnOf(after, table, column).default ?? columnOf(before, table, column).default;
+  if (fill === undefined) {
+    throw new NotPairable(
+      `${table}.${column} becomes NOT NULL without a default, so nothing can fill the NULLs the previous version still writes: give it a default in the TypeScript table (.default(...)) and run pnpm db:generate again`,
+    );
+  }
+  const fn = `${q(schema)}.${q(`fill_${table}_${column}`)}`;
+  const trigger = q(`${schema}_fill_${column}`.slice(0, 63));
+  const check = q(`${table}_${column}_check_not_null`.slice(0, 63));
+  plan.expand.push(
+    // The previous version may still write NULL: such rows take the default instead.
+    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+BEGIN
+  IF NEW.${q(column)} IS NULL THEN NEW.${q(column)} := ${fill}; END IF;
+  RETURN NEW;
+END $$;`,
+    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${q(table)} FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
+    `ALTER TABLE ${q(table)} ADD CONSTRAINT ${check} CHECK (${q(column)} IS NOT NULL) NOT VALID;`,
+  );
+  if (!plan.backfill.includes(table)) plan.backfill.push(table);
+  contractFirst.push(`ALTER TABLE ${q(table)} VALIDATE CONSTRAINT ${check};`);
+  cleanup.push(`DROP TRIGGER ${trigger} ON ${q(table)};`, `DROP FUNCTION ${fn}();`);
+  plan.expandDown.push(`ALTER TABLE ${q(table)} DROP CONSTRAINT ${check};`);
+  plan.contract.push(
+    `ALTER TABLE ${q(table)} ALTER COLUMN ${q(column)} SET NOT NULL;`,
+    `ALTER TABLE ${q(table)} DROP CONSTRAINT ${check};`,
+  );
+  plan.changes.push(`make ${table}.${column} NOT NULL (NULLs written by the previous version take ${fill})`);
+}
+
+/** Copies the table's privileges (and USAGE on the version schema) to the view, grantee by grantee. */
+function grantsLike(table: string, view: string, schema: string): string {
+  return `DO $$
+DECLARE privilege record;
+BEGIN
+  FOR privilege IN
+    SELECT a.grantee, a.privilege_type FROM pg_class c, aclexplode(c.relacl) a
+    WHERE c.oid = '${table.replace(/'/g, "''")}'::regclass AND a.grantee <> c.relowner
+  LOOP
+    EXECUTE format('GRANT %s ON ${view.replace(/'/g, "''")} TO %s', privilege.privilege_type,
+      CASE WHEN privilege.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(privilege.grantee::regrole::text) END);
+    EXECUTE format('GRANT USAGE ON SCHEMA ${q(schema).replace(/'/g, "''")} TO %s',
+      CASE WHEN privilege.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(privilege.grantee::regrole::text) END);
+  END LOOP;
+END $$;`;
+}
+
+function unsupported(sql: string, verdict: Classification): NotPairable {
+  return new NotPairable(
+    `not generated: ${sql} is breaking (${verdict.reason}) and has no expand/contract recipe here: write the pair by hand (pnpm db:generate --custom, with -- expand: and -- contract: markers) or narrow the change`,
+  );
+}
+
+function tableOf(snapshot: Snapshot, table: string): SnapshotTable {
+  const found = Object.values(snapshot.tables).find((candidate) => candidate.name === table);
+  if (!found) throw new NotPairable(`table ${table} is not in the snapshot: regenerate from a clean meta/ folder`);
+  return found;
+}
+
+function columnOf(snapshot: Snapshot, table: string, column: string): SnapshotColumn {
+  const found = tableOf(snapshot, table).columns[column];
+  if (!found)
+    throw new NotPairable(`column ${table}.${column} is not in the snapshot: regenerate from a clean meta/ folder`);
+  return found;
+}
+
+function typeOf(column: SnapshotColumn): string {
+  return column.typeSchema ? `${q(column.typeSchema)}.${q(column.type)}` : column.type;
+}
+
+/** The index, key or constraint of `table` that includes `column`, if any. */
+function usedBy(table: SnapshotTable, column: string): string | undefined {
+  if (table.columns[column]?.primaryKey) return "the primary key";
+  const named = [
+    ...Object.entries(table.indexes).map(([name, index]) => [name, index.columns.map((c) => c.expression)] as const),
+    ...Object.entries(table.foreignKeys).map(([name, fk]) => [name, fk.columnsFrom] as const),
+    ...Object.entries(table.compositePrimaryKeys).map(([name, pk]) => [name, pk.columns] as const),
+    ...Object.entries(table.uniqueConstraints).map(([name, unique]) => [name, unique.columns] as const),
+  ];
+  return named.find(([, columns]) => columns.includes(column))?.[0];
+}
