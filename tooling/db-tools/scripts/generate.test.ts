@@ -63,6 +63,8 @@ async function runScript(script: string, args: string[], env: Record<string, str
   return { code, output };
 }
 
+const after = (number: string) => String(Number(number) + 1).padStart(4, "0");
+
 const newest = async (folder: string) => {
   const migration = (await readMigrations(folder)).at(-1);
   if (!migration?.down) throw new Error(`no down migration next to ${migration?.name}`);
@@ -115,22 +117,33 @@ describe("pnpm db:generate", () => {
     });
   }, 120_000);
 
-  it("marks the down migration of a migration that drops a table irreversible, saying why, and the migrator refuses it", async () => {
+  it("writes a breaking change as an expand/contract pair: the table is dropped by the contract, whose down migration is irreversible", async () => {
     const folder = await generate(WITHOUT_BLOCKLIST, ["--name", "drop_blocklist"]);
-    const dropped = await newest(folder);
-    expect(dropped.text.split("\n")[0]).toBe(
-      `-- irreversible: ${next}_drop_blocklist deletes table "blocklist" and its rows, which no down migration can bring back`,
+    const migrations = await readMigrations(folder);
+    const [expand, contract] = migrations.slice(-2);
+    expect(expand).toMatchObject({ name: `${next}_drop_blocklist_expand`, phase: { kind: "expand", backfill: [] } });
+    expect(contract).toMatchObject({
+      name: `${after(next)}_drop_blocklist_contract`,
+      phase: { kind: "contract", expand: expand?.name },
+    });
+    expect(contract?.statements.join("\n")).toMatch(/^DROP TABLE "blocklist" CASCADE;$/m);
+    expect(expand?.statements.join("\n")).not.toMatch(/DROP TABLE/);
+    const contractDown = await readFile(join(folder, `${contract?.name}.down.sql`), "utf8");
+    expect(contractDown.split("\n")[0]).toMatch(
+      new RegExp(`^-- irreversible: ${contract?.name} is the contract of ${expand?.name}`),
     );
-    expect(dropped.down.statements).toEqual([]);
 
+    // The previous version's table survives the expand; the migrator refuses to roll back the contract.
     const database = await createTestDatabase();
     await withClient(database.url, async (client) => {
-      await migrate({ client, folder });
+      await migrate({ client, folder, to: expand?.name });
+      expect((await client.query(`SELECT to_regclass('blocklist') IS NOT NULL AS present`)).rows[0].present).toBe(true);
+      await migrate({ client, folder, to: contract?.name });
+      expect((await client.query(`SELECT to_regclass('blocklist') IS NOT NULL AS present`)).rows[0].present).toBe(
+        false,
+      );
       const error = await refusal(() => rollback({ client, folder, steps: 1, allowDataLoss: true }));
       expect(error).toMatchObject({ code: "irreversible", exitCode: 2 });
-      expect(error.message).toMatch(
-        new RegExp(`^Migration ${next}_drop_blocklist cannot be rolled back: ${next}_drop_blocklist deletes`),
-      );
     });
   }, 120_000);
 

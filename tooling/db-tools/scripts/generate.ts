@@ -1,9 +1,15 @@
-// pnpm db:generate [drizzle-kit generate flags]: drizzle-kit generate, then the down migration of
-// each migration it added (scripts/down-migration.ts). Flags go to drizzle-kit unchanged.
+// pnpm db:generate [drizzle-kit generate flags]: drizzle-kit generate, then, for each migration it
+// added, the classification of every statement against the previous application version; a
+// migration with a breaking statement is replaced by its expand/contract pair
+// (src/expand-contract), the others get their down migration (scripts/down-migration.ts). Flags go
+// to drizzle-kit unchanged.
 import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { classifyMigration, statementSql } from "../src/expand-contract/classify";
+import { NotPairable } from "../src/expand-contract/plan";
+import { classificationLines, readGenerated, replaceWithPair } from "../src/expand-contract/write-pair";
 import { writeDownMigrations } from "./down-migration";
 
 const args = process.argv.slice(2);
@@ -14,7 +20,34 @@ const drizzleKit = join(dirname(fileURLToPath(import.meta.resolve("drizzle-kit")
 const run = spawnSync(process.execPath, [drizzleKit, "generate", ...args], { stdio: "inherit" });
 if (run.status !== 0) process.exit(run.status ?? 1);
 const added = (await tags(folder)).filter((tag) => !before.includes(tag));
-for (const path of await writeDownMigrations(folder, added)) {
+const paired: string[] = [];
+const downFiles: string[] = [];
+for (const tag of added) {
+  const { statements } = await readGenerated(folder, tag);
+  if (statements.length === 0) continue;
+  console.log(`${tag}, statement by statement, against the application version before it:`);
+  for (const line of classificationLines(statements)) console.log(line);
+  if (!classifyMigration(statements.map(statementSql)).some((verdict) => verdict.verdict === "breaking")) continue;
+  try {
+    const pair = await replaceWithPair(folder, tag);
+    paired.push(tag);
+    downFiles.push(join(folder, `${pair.expand}.down.sql`), join(folder, `${pair.contract}.down.sql`));
+    console.log(
+      `Breaking, so written as an expand/contract pair instead of ${tag}:\n  ${pair.expand}.sql: both versions work after it (the new one with createDb's schemaVersion "${pair.expand}")\n  ${pair.contract}.sql: the migrator holds it until the previous version is gone`,
+    );
+  } catch (error) {
+    if (!(error instanceof NotPairable)) throw error;
+    console.error(`${tag} was not written: ${error.message}`);
+    process.exit(1);
+  }
+}
+downFiles.push(
+  ...(await writeDownMigrations(
+    folder,
+    added.filter((tag) => !paired.includes(tag)),
+  )),
+);
+for (const path of downFiles) {
   const text = await readFile(path, "utf8");
   const marker = /^-- (irreversible|drops-data|todo-down):/.exec(text)?.[1];
   console.log(`Down migration: ${relative(process.cwd(), path)}${marker ? ` (${marker}: see its first line)` : ""}`);

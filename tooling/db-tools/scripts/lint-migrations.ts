@@ -1,16 +1,32 @@
-// `pnpm db:check` (after drizzle-kit check): lints every migration on a throwaway PostgreSQL and
+// `pnpm db:check` (after drizzle-kit check): prints each committed statement's classification
+// against the previous application version, lints every migration on a throwaway PostgreSQL and
 // checks migrations/SHA256SUMS. Prints one finding per problem (file:line, rule, risk, fix) and
 // exits 1 when there is any.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { startThrowawayPostgres } from "@devtools-sync/local-postgres";
-import { readMigrations } from "@devtools-sync/migrate-core";
+import { readMigrations, splitStatements } from "@devtools-sync/migrate-core";
 import { CHECKSUMS_FILE, checksumProblems, parseChecksums } from "../src/artifacts/checksums";
+import { classifyMigration } from "../src/expand-contract/classify";
 import { formatFinding } from "../src/lint/finding";
 import { lintMigrations } from "../src/lint/lint-migrations";
 
+/** One line per statement of every migration: compatible with the version before it, or breaking and why. */
+async function printClassification(): Promise<void> {
+  for (const migration of await readMigrations(migrationsFolder)) {
+    const file = `${migration.name}.sql`;
+    const statements = splitStatements(await readFile(join(migrationsFolder, file), "utf8"));
+    const where = migration.phase?.kind === "contract" ? ", in a contract" : "";
+    classifyMigration(statements.map((statement) => statement.sql)).forEach((verdict, index) => {
+      const label = verdict.verdict === "breaking" ? `breaking (${verdict.kind}${where})` : "compatible";
+      console.log(`migrations/${file}:${statements[index]?.startLine} ${label}: ${verdict.reason}`);
+    });
+  }
+}
+
 async function check(): Promise<number> {
+  await printClassification();
   const server = await startThrowawayPostgres();
   try {
     const findings = await lintMigrations({ folder: migrationsFolder, databaseUrl: server.url });

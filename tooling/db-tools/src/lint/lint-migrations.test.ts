@@ -197,13 +197,40 @@ describe("pnpm db:check's migration lint", () => {
   });
 
   it("reports a data-losing statement without a marker", async () => {
+    const dataLoss = (findings: Awaited<ReturnType<typeof lint>>) =>
+      where(findings.filter((f) => f.rule === "drops-data-without-marker"));
     const findings = await lint(tables, 'ALTER TABLE "agents" DROP COLUMN "machine_id";');
-    expect(where(findings)).toEqual(["migrations/0001_step.sql:1 drops-data-without-marker"]);
+    expect(dataLoss(findings)).toEqual(["migrations/0001_step.sql:1 drops-data-without-marker"]);
     const marked = await lint(
       tables,
       '-- drops-data: machine ids, replaced by ...\nALTER TABLE "agents" DROP COLUMN "machine_id";',
     );
-    expect(marked).toEqual([]);
+    expect(dataLoss(marked)).toEqual([]);
+  });
+
+  it("reports a statement that breaks the previous application version, unless a contract runs it or a reviewed waiver excuses it", async () => {
+    const rename = 'ALTER TABLE "agents" RENAME COLUMN "machine_id" TO "machine_key";';
+    const findings = await lint(tables, `SELECT 1;\n${rename}`);
+    expect(findings.map(formatFinding)).toEqual([
+      "migrations/0001_step.sql:2 breaks-previous-version: rename-column: the previous version's queries name agents.machine_id, which no longer exists, while that version still runs during the deploy\n  fix: generate it with pnpm db:generate, which writes an expand/contract pair (or write the pair with -- expand: / -- contract: markers); a reviewed exception: -- lint-ignore breaks-previous-version: <why no running version is affected>",
+    ]);
+    const waived = await lint(
+      tables,
+      `-- lint-ignore breaks-previous-version: no service reads agents.machine_id yet\n${rename}`,
+    );
+    expect(waived).toEqual([]);
+
+    // In a pair, the contract may break the previous version (it runs once that version is gone); the expand may not.
+    const pair = await lint(
+      tables,
+      '-- expand: rename agents.machine_id to machine_key\nCREATE SCHEMA "v_0001_step";',
+      `-- contract: 0001_step\n${rename}`,
+    );
+    expect(pair).toEqual([]);
+    const badExpand = await lint(tables, `-- expand: rename agents.machine_id to machine_key\n${rename}`);
+    expect(badExpand.map((f) => `${where([f])[0]} ${f.fix}`)).toEqual([
+      "migrations/0001_step.sql:2 breaks-previous-version an expand must leave the previous shape usable: move this statement to the contract",
+    ]);
   });
 });
 

@@ -9,6 +9,7 @@ import {
 } from "@devtools-sync/migrate-core";
 import pg from "pg";
 import { catalogProblems } from "./catalog-checks";
+import { compatibilityFindings } from "./compatibility";
 import { dataLossFindings } from "./data-loss";
 import type { Finding } from "./finding";
 import { sortFindings } from "./finding";
@@ -25,6 +26,7 @@ export interface LintOptions {
 
 /**
  * Lints every migration of the folder: one line of history (no fork left by two branches), Squawk's rules, data-losing statements without a marker,
+ * statements that break the previous application version outside a contract,
  * and, from the catalog of a database migrated one step at a time, the redundant indexes and
  * unindexed foreign keys each migration introduces. Down files (`NNNN_name.down.sql`) get the
  * SQL checks. Waivers in the files and in their `.lint-ignore` sidecars are applied; what remains
@@ -45,14 +47,15 @@ export async function lintMigrations({ folder, databaseUrl }: LintOptions): Prom
       const introduced = (await catalogProblems(client)).filter((problem) => !known.has(problem.key));
       for (const problem of introduced) known.add(problem.key);
       findings.push(
-        ...(await lintFile(folder, `${migration.name}.sql`, (statements) =>
-          introduced.map(({ rule, objects, risk, fix }) => ({
+        ...(await lintFile(folder, `${migration.name}.sql`, (statements) => [
+          ...introduced.map(({ rule, objects, risk, fix }) => ({
             rule,
             risk,
             fix,
             line: statementNaming(statements, objects),
           })),
-        )),
+          ...compatibilityFindings(migration, statements),
+        ])),
       );
     }
   } finally {
