@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { withClient } from "@devtools-sync/local-postgres/testing";
 import { createMigratedTestDatabase } from "@devtools-sync/migrate-core/testing";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, type RunnerTask } from "vitest";
 import { createApiKey, createDb, type Database, findApiKey, hashApiKey, type Transaction, withGroup } from "./client";
 import { migrationsFolder } from "./migrations";
 import { ensureLoginRole, type RoleKind } from "./roles";
@@ -74,7 +76,7 @@ await superuser(`
     .join("\n")}
 `);
 
-const logins: Partial<Record<RoleKind, string>> = {};
+const logins: Partial<Record<RoleKind | "own", string>> = {};
 const dbs: Database[] = [];
 
 /** A pool logged in as a fresh login role that is a member of the `kind` group role. */
@@ -145,7 +147,7 @@ describe.each(tables)("$table, as the application role bound to group A", ({ tab
     before = await rowsOfB(table, groupColumn);
   });
 
-  it("sees only group A's rows", async () => {
+  it("cannot see group B's rows", async () => {
     expect(await inGroup(app, A, `SELECT * FROM ${table}`)).toBe("ok:1");
     expect(await inGroup(app, A, `SELECT * FROM ${table} WHERE id = '${bRow}'`)).toBe("ok:0");
     expect(await inGroup(app, A, `SELECT * FROM ${table} WHERE ${groupColumn} = '${B}'`)).toBe("ok:0");
@@ -179,7 +181,7 @@ describe.each(tables)("$table, as the application role bound to group A", ({ tab
     expect(await inGroup(app, A, `DELETE FROM ${table} WHERE ${groupColumn} = '${B}' RETURNING *`)).toBe(none);
   });
 
-  it("sees and writes nothing with no group bound", async () => {
+  it("cannot see or write anything with no group bound", async () => {
     expect(await unbound(app, `SELECT * FROM ${table}`)).toBe("ok:0");
     expect(await unbound(app, insertInto(table, A, ids("a", 1)))).toBe(RLS_REFUSED);
     expect(await unbound(app, `UPDATE ${table} SET ${groupColumn} = ${groupColumn}`)).toMatch(
@@ -188,7 +190,7 @@ describe.each(tables)("$table, as the application role bound to group A", ({ tab
     expect(await unbound(app, `DELETE FROM ${table}`)).toBe(deletes ? "ok:0" : RLS_REFUSED);
   });
 
-  it("is readable by the read-only role for its bound group only, and not writable", async () => {
+  it("cannot be read by the read-only role outside its bound group, nor written", async () => {
     expect(await inGroup(readonly, A, `SELECT * FROM ${table}`)).toBe("ok:1");
     expect(await unbound(readonly, `SELECT * FROM ${table}`)).toBe("ok:0");
     expect(await inGroup(readonly, A, insertInto(table, A, ids("a", 1)))).toBe(RLS_REFUSED);
@@ -205,7 +207,7 @@ describe.each(tables)("$table, as the application role bound to group A", ({ tab
 });
 
 describe("group A through joins, subqueries and references", () => {
-  it("joins see only group A's side", async () => {
+  it("cannot see group B's side of a join", async () => {
     expect(
       await inGroup(
         app,
@@ -264,6 +266,30 @@ describe("group A through joins, subqueries and references", () => {
     expect(
       await inGroup(app, A, "SELECT set_config('devtools_sync.group_id', 'not-a-uuid', true); SELECT * FROM agents"),
     ).toBe("22P02");
+  });
+
+  it("cannot read group B through COPY, nor write through COPY ... FROM, which row-level security refuses", async () => {
+    expect(await inGroup(app, A, "COPY (SELECT * FROM agents) TO STDOUT")).toBe("ok:1");
+    expect(await inGroup(app, A, `COPY (SELECT * FROM reports WHERE group_id = '${B}') TO STDOUT`)).toBe("ok:0");
+    expect(await inGroup(app, A, "COPY agents TO STDOUT")).toBe("ok:1"); // run as a SELECT under the policy
+    expect(await inGroup(app, A, "COPY agents FROM STDIN")).toBe("0A000");
+  });
+
+  it("cannot list other groups' ids: not through the tables, nor through the planner's statistics", async () => {
+    await superuser("ANALYZE");
+    const counted = await superuser("SELECT * FROM pg_stats WHERE tablename = 'agents' AND attname = 'group_id'");
+    expect(counted.rowCount).toBe(1); // there, for whoever may see it
+    for (const db of [app, readonly]) {
+      const ids = await withGroup(db, A, (tx) =>
+        tx.execute<{ id: string }>(
+          sql.raw(`SELECT id FROM groups UNION SELECT group_id FROM agents UNION SELECT group_id FROM api_keys
+                   UNION SELECT group_id FROM reports UNION SELECT group_id FROM audit_log`),
+        ),
+      );
+      expect(ids.rows.map((row) => row.id)).toEqual([A]);
+      const scoped = tables.map(({ table }) => `'${table}'`).join(", ");
+      expect(await inGroup(db, A, `SELECT * FROM pg_stats WHERE tablename IN (${scoped})`)).toBe("ok:0");
+    }
   });
 
   it("cannot turn row-level security off, nor become the admin role", async () => {
@@ -334,6 +360,8 @@ describe("the application role and the schema", () => {
     "TRUNCATE reports",
     "TRUNCATE audit_log",
     "CREATE FUNCTION stolen() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "CREATE VIEW stolen AS SELECT * FROM agents",
+    "CREATE TEMP VIEW stolen AS SELECT * FROM agents",
     "GRANT devtools_sync_admin TO CURRENT_USER",
     "CREATE ROLE stolen",
     "SELECT * FROM migrator.applied_migrations",
@@ -359,7 +387,7 @@ describe("the application role and the schema", () => {
     }
   });
 
-  it("the read-only role never reads a password hash", async () => {
+  it("refuses the read-only role a password hash", async () => {
     expect(await unbound(readonly, "SELECT password_hash FROM users")).toBe(RLS_REFUSED);
     expect(await unbound(readonly, "SELECT email FROM users")).toBe("ok:1");
   });
@@ -455,7 +483,7 @@ describe("the audit trail", () => {
     expect(await purgeRecords()).toEqual([{ by: logins.admin, cutoff_in_past: true }]);
   });
 
-  it("keeps the record of every purge through later purges, and lets no one change or remove one", async () => {
+  it("cannot erase the record of a purge, by a later purge or by changing or removing it", async () => {
     await admin.$client.query("SELECT purge_audit_log(now() - interval '10 days')");
     await admin.$client.query("SELECT purge_audit_log(now())");
     expect(await purgeRecords()).toHaveLength(3);
@@ -470,7 +498,7 @@ describe("the audit trail", () => {
     expect(await purgeRecords()).toHaveLength(3);
   });
 
-  it("takes a purge record from no service role, and from a superuser only with a past cutoff, filled in by the database", async () => {
+  it("refuses a purge record from every service role, and from a superuser with a future cutoff; the database fills it in", async () => {
     const insert =
       "INSERT INTO audit_log_purges (cutoff, purged_by, transaction_id) VALUES (now() - interval '1 day', 'someone else', 1)";
     for (const db of [app, readonly, admin]) expect(await unbound(db, insert)).toBe(RLS_REFUSED);
@@ -549,7 +577,7 @@ describe("credentials at rest", () => {
     expect(await findApiKey(app, `${key}x`)).toBeUndefined();
   });
 
-  it("findApiKey shows no other key: presenting one key's hash reveals only that row", async () => {
+  it("cannot see another key through findApiKey's binding: presenting one key's hash reveals only that row", async () => {
     const { key } = await createApiKey(app, { groupId: B });
     const seen = await attempt(() =>
       app.transaction(async (tx) => {
@@ -561,7 +589,7 @@ describe("credentials at rest", () => {
     expect(await unbound(app, `SELECT * FROM agents WHERE group_id = '${B}'`)).toBe("ok:0");
   });
 
-  it("withGroup's binding ends with its transaction: the next query on the same connection sees no group", async () => {
+  it("cannot carry withGroup's binding past its transaction: the next query on the same connection sees no group", async () => {
     const single = connectAs(logins.app as string, 1);
     expect(await inGroup(single, A, "SELECT * FROM agents")).toBe("ok:1");
     expect(await unbound(single, "SELECT * FROM agents")).toBe("ok:0");
@@ -588,8 +616,37 @@ describe("credentials at rest", () => {
     expect(await unbound(single, "SELECT * FROM agents")).toBe("ok:0");
   });
 
-  it("withGroup refuses a group id that is not a UUID before touching the database", async () => {
+  it("refuses withGroup a group id that is not a UUID, before touching the database", async () => {
     await expect(withGroup(app, `${A}' OR true --`, async () => 1)).rejects.toThrow(/must be a UUID/);
+  });
+});
+
+// What the README's threat model says the database does NOT enforce: pinned here, so the README
+// is told when a PostgreSQL release or a change here makes one of them untrue.
+describe("what the threat model leaves to the services", () => {
+  it("lets any holder of the application credential bind any group whose id it knows, even at connect", async () => {
+    const url = new URL(database.url);
+    url.username = logins.app as string;
+    url.password = password;
+    url.searchParams.set("options", `-c devtools_sync.group_id=${B}`);
+    const bound = createDb(url.toString(), { max: 1 });
+    dbs.push(bound);
+    expect(await unbound(bound, `SELECT * FROM agents WHERE group_id = '${B}'`)).toBe("ok:1");
+  });
+
+  it("lets EXPLAIN ANALYZE count the rows of other groups that the policy filtered out, never their contents", async () => {
+    const plan = await withGroup(app, A, (tx) =>
+      tx.execute<{ "QUERY PLAN": string }>(sql`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT * FROM agents`),
+    );
+    expect(plan.rows.map((row) => row["QUERY PLAN"]).join("\n")).toMatch(/Rows Removed by Filter: [1-9]/);
+  });
+
+  it("lets a login role change its own password, which no privilege can take away", async () => {
+    const name = `test_own_password_${suffix}`;
+    await withClient(database.url, (client) => ensureLoginRole(client, { name, kind: "readonly", password }));
+    logins.own = name;
+    const own = connectAs(name, 1);
+    expect(await unbound(own, "ALTER ROLE CURRENT_USER PASSWORD 'chosen-by-a-thief'")).toBe("ok:0");
   });
 });
 
@@ -621,5 +678,19 @@ describe("every function the migrations create", () => {
     for (const { function: name, config } of rows) {
       expect(config, name).toContain("search_path=pg_catalog, pg_temp");
     }
+  });
+});
+
+/** The names of every test in `suite`, at any depth (each row of an `it.each` is one). */
+function testNames(suite: { tasks: RunnerTask[] }): string[] {
+  return suite.tasks.flatMap((task) => (task.type === "suite" ? testNames(task) : [task.name]));
+}
+
+describe("the README", () => {
+  it("states how many attacks this file makes: its tests named 'refuses …' or 'cannot …'", async ({ task }) => {
+    const attacks = testNames(task.file).filter((name) => /^(refuses|cannot) /.test(name)).length;
+    const readme = await readFile(join(import.meta.dirname, "..", "..", "..", "README.md"), "utf8");
+    const stated = /(\d+) attack tests in `packages\/db\/src\/security\.test\.ts`/.exec(readme)?.[1];
+    expect(Number(stated), "the README's count of attack tests (write this number there)").toBe(attacks);
   });
 });
