@@ -116,14 +116,25 @@ describe(`a backup taken with pg_dump ${tools.major}`, () => {
       `--dbname=${url(restored, owner)}`,
       backup.file,
     ]);
-    // --no-owner made the restoring role own purge_audit_log too: the README's step hands it back.
+    const temporaryForEveryone = () =>
+      withClient(url(restored, owner), async (client) => {
+        const { rows } = await client.query(
+          "SELECT has_database_privilege('public', current_database(), 'TEMPORARY') AS open",
+        );
+        return rows[0].open as boolean;
+      });
+    expect(await temporaryForEveryone()).toBe(true); // pg_dump kept no privilege of the database
+    // --no-owner made the restoring role own purge_audit_log too, and 0013's REVOKE TEMPORARY is
+    // lost: the README's step hands the one back and does the other again.
     await withClient(url(restored, owner), (client) =>
       client.query(`BEGIN;
         GRANT CREATE ON SCHEMA public TO devtools_sync_audit_purger;
         ALTER FUNCTION purge_audit_log(timestamptz) OWNER TO devtools_sync_audit_purger;
         REVOKE CREATE ON SCHEMA public FROM devtools_sync_audit_purger;
+        REVOKE TEMPORARY ON DATABASE "${restored}" FROM PUBLIC;
         COMMIT`),
     );
+    expect(await temporaryForEveryone()).toBe(false);
 
     const before = await everyRow(source);
     for (const table of [

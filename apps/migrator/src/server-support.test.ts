@@ -144,3 +144,41 @@ describe("a schema public where every role may create objects (PostgreSQL's defa
     ).rejects.toThrow(/permission denied for schema public/);
   }, 60_000);
 });
+
+describe("a database the migrator's role does not own", () => {
+  it("up stops at 0013, whose REVOKE TEMPORARY would change nothing, and says which ALTER DATABASE lets it through", async () => {
+    const name = `not_owned_${suffix}`;
+    databases.push(name);
+    await withClient(server, async (client) => {
+      await client.query(`CREATE DATABASE "${name}"`);
+      await client.query(`GRANT CREATE ON DATABASE "${name}" TO "${owner}"`);
+    });
+    const admin = databaseUrl(server, name);
+    // Owning public (not the database) takes the migrator through 0000-0012.
+    await withClient(admin, (client) => client.query(`ALTER SCHEMA public OWNER TO "${owner}"`));
+    const url = new URL(admin);
+    url.username = owner;
+    url.password = password;
+    const temporaryForEveryone = () =>
+      withClient(admin, async (client) => {
+        const { rows } = await client.query(
+          "SELECT has_database_privilege('public', current_database(), 'TEMPORARY') AS open",
+        );
+        return rows[0].open as boolean;
+      });
+
+    const refused = await runCli(["up", ...target(url.toString()), ...noLoginRoles]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      `every role may still create temporary tables in database ${name}, which ${owner} does not own`,
+    );
+    expect(refused.stderr).toContain(`ALTER DATABASE ${name} OWNER TO ${owner}`);
+    expect(await temporaryForEveryone()).toBe(true);
+
+    await withClient(server, (client) => client.query(`ALTER DATABASE "${name}" OWNER TO "${owner}"`));
+    await withClient(admin, (client) => client.query("ALTER SCHEMA public OWNER TO pg_database_owner"));
+    const run = await runCli(["up", ...target(url.toString()), ...noLoginRoles]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await temporaryForEveryone()).toBe(false);
+  }, 60_000);
+});
