@@ -24,13 +24,14 @@ const commands: Record<string, () => Promise<Command>> = {
  * for the README.
  */
 export const exitCodes: Record<ExitCode, string> = {
-  [ExitCode.ok]: "done, or already up to date",
-  [ExitCode.failure]: "a migration or the database failed",
+  [ExitCode.ok]:
+    "done, or already up to date; up: also when it stopped before a held contract (it says which); status: nothing for up to do but a held contract",
+  [ExitCode.failure]: "a migration, a backfill or the database failed",
   [ExitCode.usage]:
-    "usage or configuration error (bad flag, bad or empty URL, unknown host, wrong password, missing database, read-only server, PostgreSQL older than 15, a schema public open to every role that the migrator cannot close); down refused (irreversible, unwritten or missing down migration, data loss without --allow-data-loss)",
-  [ExitCode.pending]: "status: migrations are pending",
+    "usage or configuration error (bad flag, bad or empty URL, unknown host, wrong password, missing database, read-only server, PostgreSQL older than 15, a schema public open to every role that the migrator cannot close); down refused (irreversible, unwritten or missing down migration, data loss without --allow-data-loss, a contract); up --contract naming a migration that is not a contract",
+  [ExitCode.pending]: "status: migrations are pending, or a backfill is unfinished (up applies or resumes them)",
   [ExitCode.integrity]:
-    "integrity: an applied migration (or its down file) was edited or is missing, or one is out of order; verify, baseline and up's comparison: the live schema differs from the migrations' (each difference listed)",
+    "integrity: an applied migration (or its down file) was edited or is missing, or one is out of order; expand/contract marker lines contradict each other, or a contract names no earlier expand; verify, baseline and up's comparison: the live schema differs from the migrations' (each difference listed)",
   [ExitCode.refused]:
     "up: refused by the lock gate before running anything (a statement would scan or rewrite a table over --max-blocking-rows under a lock that blocks reads or writes, or could not be measured); plan: up would refuse",
 };

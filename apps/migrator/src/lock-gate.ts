@@ -7,6 +7,7 @@ import {
   formatLockPlanTable,
   type GateOptions,
   gateRefusals,
+  type LockGateOptions,
   type LockPlan,
   lockGate,
   MigrateError,
@@ -59,7 +60,7 @@ export function gateOptionsFrom(values: FlagValues<typeof lockGateFlags>): GateO
 export async function passLockGate(
   client: pg.Client,
   folder: string,
-  gate: GateOptions & { to?: string },
+  gate: GateOptions & Pick<LockGateOptions, "to" | "hold">,
   reporter: Reporter,
 ): Promise<void> {
   const { blockers } = await lockGate({ client, folder, ...gate });

@@ -62,9 +62,21 @@ function humanLine(event: MigrationEvent): string | undefined {
       return undefined;
     case "blocker":
       return `In the way of the pending migrations: ${event.session}; up waits for it at most --lock-timeout per attempt, then retries.`;
+    case "held":
+      return `Held ${event.name} (contract of ${event.expand}): up stops here until migrator up --contract ${event.name}.`;
+    case "backfill-start":
+      return `  backfilling ${event.table} for ${event.migration}${event.resumeAfter > 0 ? ` (resuming after ${event.resumeAfter} rows)` : ""}${event.estimate === null ? "" : ` (~${event.estimate} rows)`}`;
+    case "backfill-progress":
+      return `  backfilling ${event.table}: ${event.rowsDone}${event.estimate === null ? "" : ` of ~${event.estimate}`} rows`;
+    case "backfill-done":
+      return `  backfilled ${event.table}: ${event.rows} rows in ${event.batches} batches, ${formatDuration(event.durationMs)} (${rate(event.rows, event.durationMs)} rows/s, longest batch ${formatDuration(event.longestBatchMs)})`;
     case "lock-timeout-retry":
       return `  ${event.name}: a table is locked by another transaction; retry ${event.attempt} in ${formatDuration(event.delayMs)}`;
   }
+}
+
+function rate(rows: number, ms: number): number {
+  return ms > 0 ? Math.round((rows * 1000) / ms) : rows;
 }
 
 export function formatDuration(ms: number): string {

@@ -9,6 +9,19 @@ export type MigrationEvent =
   | { type: "rollback-done"; name: string; durationMs: number }
   | { type: "nothing-to-roll-back" }
   | { type: "lock-timeout-retry"; name: string; attempt: number; delayMs: number }
+  /** `up` stopped before a contract: it waits for `up --contract <name>` (the previous version is gone). */
+  | { type: "held"; name: string; expand: string }
+  | { type: "backfill-start"; migration: string; table: string; resumeAfter: number; estimate: number | null }
+  | { type: "backfill-progress"; migration: string; table: string; rowsDone: number; estimate: number | null }
+  | {
+      type: "backfill-done";
+      migration: string;
+      table: string;
+      rows: number;
+      batches: number;
+      durationMs: number;
+      longestBatchMs: number;
+    }
   /** A session that holds what a pending migration needs (found before running): up waits for it under lock_timeout. */
   | { type: "blocker"; pid: number; session: string };
 

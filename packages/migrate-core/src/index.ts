@@ -1,4 +1,5 @@
 // The engine's public surface: what the migrator, the schema tooling, the bench and their tests use.
+export { type BackfillOptions, type BackfillResult, DEFAULT_BACKFILL_BATCH_SIZE } from "./backfill";
 export { baseline } from "./baseline";
 export { describeSchema, type Grant, type SchemaDescription } from "./catalog";
 export { ExitCode, MigrateError } from "./errors";
@@ -23,5 +24,5 @@ export { formatPendingSql, type PendingMigration, pendingMigrations } from "./pe
 export { checkRollbackRange, pendingRollback, rollback } from "./rollback";
 export { diffSchemas } from "./schema-diff";
 export { runsInTransaction, type Statement, splitStatements } from "./statements";
-export { status } from "./status";
+export { type MigrationStatus, status } from "./status";
 export { inTransaction } from "./transaction";

@@ -11,6 +11,8 @@ import type { Migration } from "./journal";
 export const DRIZZLE_LEDGER = '"drizzle"."__drizzle_migrations"';
 /** This migrator's ledger. */
 export const LEDGER = '"migrator"."applied_migrations"';
+/** The backfills applied expands asked for, and how far each got (see backfill.ts). */
+export const BACKFILLS = '"migrator"."backfills"';
 
 /** One row of our ledger. */
 export interface AppliedMigration {
@@ -44,6 +46,16 @@ export async function ensureLedger(client: pg.ClientBase): Promise<void> {
       finished boolean NOT NULL DEFAULT false,
       down_hash text,
       statements_reverted integer NOT NULL DEFAULT 0
+    );
+    CREATE TABLE IF NOT EXISTS ${BACKFILLS} (
+      migration text NOT NULL,
+      table_name text NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+      last_key text[],
+      rows_done bigint NOT NULL DEFAULT 0,
+      finished boolean NOT NULL DEFAULT false,
+      finished_at timestamptz,
+      PRIMARY KEY (migration, table_name)
     );
     DO $$ BEGIN
       -- Ledgers made before down migrations existed get their columns (skipped, with no lock, once present).
@@ -83,16 +95,20 @@ function toAppliedMigration(row: Record<string, unknown>): AppliedMigration {
  */
 export async function isUpToDate(client: pg.ClientBase, migrations: Migration[]): Promise<boolean> {
   const { rows: ledgers } = await client.query(
-    "SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS present",
-    [LEDGER, DRIZZLE_LEDGER],
+    "SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS present, to_regclass($3) IS NOT NULL AS backfills",
+    [LEDGER, DRIZZLE_LEDGER, BACKFILLS],
   );
   if (!ledgers[0].present || migrations.length === 0) return false;
+  // A backfill an interrupted run left unfinished is work to do, though every migration is applied.
+  const unfinished = ledgers[0].backfills ? `(SELECT count(*) FROM ${BACKFILLS} WHERE NOT finished)::int` : "0";
   const { rows } = await client.query(
-    `SELECT *, (SELECT count(*) FROM ${DRIZZLE_LEDGER})::int AS drizzle_rows FROM ${LEDGER} ORDER BY created_at`,
+    `SELECT *, (SELECT count(*) FROM ${DRIZZLE_LEDGER})::int AS drizzle_rows, ${unfinished} AS unfinished_backfills
+     FROM ${LEDGER} ORDER BY created_at`,
   );
   return (
     rows.length === migrations.length &&
     rows[0]?.drizzle_rows === migrations.length &&
+    rows[0]?.unfinished_backfills === 0 &&
     rows.map(toAppliedMigration).every((row, index) => {
       const migration = migrations[index];
       return (
@@ -188,10 +204,11 @@ export async function recordProgress(
   );
 }
 
-/** Removes a rolled-back migration from both ledgers; run it inside the transaction that rolled it back. */
+/** Removes a rolled-back migration (and its backfills) from the ledgers; run it inside the transaction that rolled it back. */
 export async function recordRolledBack(client: pg.ClientBase, migration: Migration): Promise<void> {
   await client.query(
-    `WITH ours AS (DELETE FROM ${LEDGER} WHERE name = $1) DELETE FROM ${DRIZZLE_LEDGER} WHERE created_at = $2`,
+    `WITH ours AS (DELETE FROM ${LEDGER} WHERE name = $1), backfills AS (DELETE FROM ${BACKFILLS} WHERE migration = $1)
+     DELETE FROM ${DRIZZLE_LEDGER} WHERE created_at = $2`,
     [migration.name, migration.createdAt],
   );
 }

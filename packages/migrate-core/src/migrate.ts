@@ -1,6 +1,8 @@
+import { type BackfillOptions, type BackfillResult, dueBackfills, recordBackfillsDue, runBackfill } from "./backfill";
 import { isEmptyDatabase } from "./catalog";
 import type { EventSink } from "./events";
 import { type ExecuteOptions, executeStep, type Step } from "./execute";
+import { type HoldOptions, splitAtHeldContract } from "./held";
 import { findMigration, type Migration, readMigrations } from "./journal";
 import { adoptDrizzleHistory, ensureLedger, isUpToDate, readLedger, recordFinished, recordProgress } from "./ledger";
 import { withMigrationLock } from "./lock";
@@ -12,6 +14,10 @@ export interface MigrateOptions extends ExecuteOptions {
   folder: string;
   /** Apply only up to and including this migration. */
   to?: string;
+  /** Hold contracts until released (as `up` does); without it, contracts apply like any migration. */
+  hold?: HoldOptions;
+  /** How expands' backfills run. */
+  backfill?: BackfillOptions;
   onEvent?: EventSink;
   /**
    * Called under the lock once the run knows it will apply something, before it applies anything:
@@ -23,6 +29,10 @@ export interface MigrateOptions extends ExecuteOptions {
 /** What a run did. */
 export interface MigrateResult {
   applied: string[];
+  /** The contract the run stopped before, waiting to be released, or null. */
+  held: string | null;
+  /** The backfills this run did (or finished), in order. */
+  backfilled: BackfillResult[];
   /**
    * Whether the database held nothing before this run (no history, nothing in `public`): then
    * what the run applied is, by construction, exactly the migrations' schema.
@@ -38,8 +48,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const { client, onEvent = () => {} } = options;
   const migrations = await readMigrations(options.folder);
   if (options.to === undefined && (await isUpToDate(client, migrations))) {
+    splitAtHeldContract([], migrations, options.hold); // refuses a bad --contract on the no-op path too
     onEvent({ type: "up-to-date", applied: migrations.length });
-    return { applied: [], startedEmpty: false };
+    return { applied: [], held: null, backfilled: [], startedEmpty: false };
   }
   return withMigrationLock(
     client,
@@ -51,17 +62,25 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       if (adopted.length > 0) onEvent({ type: "adopted", names: adopted });
       const ledger = await readLedger(client);
       const plan = planMigrations(migrations, ledger);
-      const pending = upTo(plan.pending, options.to, migrations);
+      const { runnable: pending, held } = splitAtHeldContract(
+        upTo(plan.pending, options.to, migrations),
+        migrations,
+        options.hold,
+      );
       if (pending.length > 0) {
         await options.beforeApplying?.({ pending: pending.map((migration) => migration.name), startedEmpty });
       }
+      // Backfills an interrupted run left unfinished come first: they belong to earlier expands.
+      const backfilled = await runDueBackfills(options);
       const applied: string[] = [];
       for (const migration of pending) {
         await executeStep(options, upStep(options, migration), onEvent);
         applied.push(migration.name);
+        if (migration.phase?.kind === "expand") backfilled.push(...(await runDueBackfills(options)));
       }
-      if (applied.length === 0) onEvent({ type: "up-to-date", applied: plan.applied.length });
-      return { applied, startedEmpty };
+      if (held?.phase?.kind === "contract") onEvent({ type: "held", name: held.name, expand: held.phase.expand });
+      else if (applied.length === 0) onEvent({ type: "up-to-date", applied: plan.applied.length });
+      return { applied, held: held?.name ?? null, backfilled, startedEmpty };
     },
   );
 }
@@ -81,6 +100,22 @@ function upStep(options: MigrateOptions, migration: Migration): Step {
     transactional: migration.transactional,
     resumeAt: async () => (await readLedger(client)).find((row) => row.name === migration.name)?.statementsDone ?? 0,
     recordProgress: (done) => recordProgress(client, migration, done),
-    recordDone: (durationMs) => recordFinished(client, migration, durationMs),
+    recordDone: async (durationMs) => {
+      await recordFinished(client, migration, durationMs);
+      await recordBackfillsDue(client, migration);
+    },
   };
+}
+
+async function runDueBackfills(options: MigrateOptions): Promise<BackfillResult[]> {
+  const done: BackfillResult[] = [];
+  const backfill = {
+    lockTimeoutMs: options.lockTimeoutMs,
+    lockRetries: options.lockRetries,
+    ...options.backfill,
+  };
+  for (const due of await dueBackfills(options.client)) {
+    done.push(await runBackfill(options.client, due, backfill, options.onEvent ?? (() => {})));
+  }
+  return done;
 }

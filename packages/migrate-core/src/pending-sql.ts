@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { type HoldOptions, splitAtHeldContract } from "./held";
 import { findMigration, type Migration, readMigrations } from "./journal";
 import { type AppliedMigration, drizzleOnlyHistory, readLedger } from "./ledger";
 import { type MigrationPlan, planMigrations } from "./plan";
@@ -19,6 +20,8 @@ export interface PendingOptions {
   folder: string;
   /** Stop after this migration, as `migrate({ to })` does. */
   to?: string;
+  /** Hold contracts, as `migrate({ hold })` does. */
+  hold?: HoldOptions;
 }
 
 /**
@@ -29,17 +32,16 @@ export interface PendingOptions {
 export async function pendingMigrations(options: PendingOptions): Promise<PendingMigration[]> {
   const { plan, ledger, migrations } = await readPlan(options.client, options.folder);
   const target = options.to === undefined ? undefined : findMigration(migrations, options.to);
-  return plan.pending
-    .filter((migration) => !target || migration.index <= target.index)
-    .map((migration) => {
-      const resumeAt = ledger.find((row) => row.name === migration.name)?.statementsDone ?? 0;
-      return {
-        name: migration.name,
-        transactional: migration.transactional,
-        statements: migration.statements.slice(resumeAt),
-        resumeAt,
-      };
-    });
+  const pending = plan.pending.filter((migration) => !target || migration.index <= target.index);
+  return splitAtHeldContract(pending, migrations, options.hold).runnable.map((migration) => {
+    const resumeAt = ledger.find((row) => row.name === migration.name)?.statementsDone ?? 0;
+    return {
+      name: migration.name,
+      transactional: migration.transactional,
+      statements: migration.statements.slice(resumeAt),
+      resumeAt,
+    };
+  });
 }
 
 /**

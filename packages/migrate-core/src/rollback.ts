@@ -88,6 +88,7 @@ function plannedRollback(
   options: Pick<RollbackOptions, "to" | "steps" | "allowDataLoss">,
 ): { migration: Migration; down: DownMigration }[] {
   const targets = rollbackTargets(migrations, ledger, options);
+  for (const migration of targets) refuseContract(migration);
   for (const migration of targets) checkDownUnchanged(migration, ledger);
   const downs = targets.map(runnableDown);
   refuseDataLoss(targets, downs, options.allowDataLoss ?? false);
@@ -152,6 +153,15 @@ function latestApplied(applied: Migration[], options: Pick<RollbackOptions, "to"
     );
   }
   return applied.slice(keep + 1).reverse();
+}
+
+/** A contract removed the previous version's shape for good: undoing it is a new expand, not a rollback. */
+function refuseContract({ name, phase }: Migration): void {
+  if (phase?.kind !== "contract") return;
+  throw usageError(
+    "contract-irreversible",
+    `Migration ${name} is the contract of ${phase.expand} and is not rolled back (the old shape's data is gone); nothing was rolled back: to bring the old shape back, write a new expand.`,
+  );
 }
 
 /** Refuses a down file that differs from the one recorded when its migration was applied. */

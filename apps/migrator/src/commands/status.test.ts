@@ -32,7 +32,16 @@ describe("migrator status", () => {
     expect(json.code).toBe(3);
     expect(json.stderr).toBe("");
     expect(parseJsonLines(json.stdout)).toEqual([
-      { type: "result", command: "status", applied: ["0000_users"], pending: ["0001_teams"], time: expect.any(String) },
+      {
+        type: "result",
+        command: "status",
+        applied: ["0000_users"],
+        pending: ["0001_teams"],
+        held: null,
+        waiting: [],
+        backfills: [],
+        time: expect.any(String),
+      },
     ]);
 
     expect((await runCli(["up", "--database-url", database.url, "--migrations-dir", folder])).code).toBe(0);

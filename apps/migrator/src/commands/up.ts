@@ -1,5 +1,8 @@
 import type { LoginRole } from "@devtools-sync/db/roles";
 import {
+  type BackfillOptions,
+  type BackfillResult,
+  DEFAULT_BACKFILL_BATCH_SIZE,
   DEFAULT_MAX_BLOCKING_ROWS,
   ExitCode,
   type GateOptions,
@@ -24,6 +27,10 @@ export type VerifyMode = (typeof verifyModes)[number];
 /** What `up` did. */
 export interface UpResult {
   applied: string[];
+  /** The contract `up` stopped before (it waits for `up --contract <name>`), or null. */
+  held: string | null;
+  /** The backfills this run did or resumed. */
+  backfilled: BackfillResult[];
   /** The login roles ensured after the migrations (none before the group roles exist). */
   loginRoles: EnsuredRole[];
   durationMs: number;
@@ -34,6 +41,9 @@ export interface UpResult {
 export interface UpOptions {
   /** Apply only up to and including this migration. */
   to?: string;
+  /** The contract to apply (the previous application version is gone); up stops before any other. */
+  contract?: string;
+  backfill?: BackfillOptions;
   verify?: VerifyMode;
   /** The services' login roles to ensure after migrating (see login-roles.ts). */
   loginRoles?: LoginRole[];
@@ -63,7 +73,8 @@ export async function up(config: MigratorConfig, reporter: Reporter, options: Up
       let compareAfterApplying = false;
       const to = options.to === undefined ? {} : { to: options.to };
       const gate = options.gate ?? { maxBlockingRows: DEFAULT_MAX_BLOCKING_ROWS, allowBlocking: [] };
-      const { applied } = await namingBlockers(client, config.migrationsDir, () =>
+      const hold = options.contract === undefined ? {} : { release: options.contract };
+      const { applied, held, backfilled } = await namingBlockers(client, config.migrationsDir, () =>
         migrate({
           client,
           folder: config.migrationsDir,
@@ -71,8 +82,10 @@ export async function up(config: MigratorConfig, reporter: Reporter, options: Up
           lockRetries: config.lockRetries,
           onEvent: (event) => reporter.event(event),
           ...to,
+          hold,
+          ...(options.backfill === undefined ? {} : { backfill: options.backfill }),
           beforeApplying: async ({ startedEmpty }) => {
-            await passLockGate(client, config.migrationsDir, { ...gate, ...to }, reporter);
+            await passLockGate(client, config.migrationsDir, { ...gate, ...to, hold }, reporter);
             if (verify !== "auto" || startedEmpty) return;
             compareAfterApplying = await mayCreateDatabases(client);
             if (!compareAfterApplying) {
@@ -87,7 +100,7 @@ export async function up(config: MigratorConfig, reporter: Reporter, options: Up
       const loginRoles = await ensureLoginRoles(client, options.loginRoles ?? []);
       const compare = verify === "always" || (verify === "auto" && compareAfterApplying && applied.length > 0);
       const verified = compare ? await compareAfter(client, config, reporter, applied) : null;
-      return { applied, loginRoles, durationMs: performance.now() - started, verified };
+      return { applied, held, backfilled, loginRoles, durationMs: performance.now() - started, verified };
     },
     { writes: "up applies migrations" },
   );
@@ -141,6 +154,22 @@ export const upCommand = defineCommand({
     "Apply pending migrations (the default command) unless the lock gate refuses one, then compare the schema with the migrations'.",
   flags: {
     to: { type: "string", value: "migration", help: "apply only up to and including this migration" },
+    contract: {
+      type: "string",
+      value: "migration",
+      help: "apply this held contract (once the previous application version is gone); up stops before any other contract",
+    },
+    "backfill-batch-size": {
+      type: "string",
+      value: "rows",
+      help: `rows per backfill batch, each its own short transaction (default ${DEFAULT_BACKFILL_BATCH_SIZE})`,
+    },
+    "backfill-pause": { type: "string", value: "ms", help: "pause between backfill batches (default 0)" },
+    "backfill-role": {
+      type: "string",
+      value: "role",
+      help: "role each backfill batch runs as (SET LOCAL ROLE), one that row-level security lets see every row",
+    },
     verify: {
       type: "string",
       value: "mode",
@@ -154,14 +183,19 @@ export const upCommand = defineCommand({
       verify: parseVerifyMode(values.verify),
       loginRoles: loginRolesFrom(values),
       gate: gateOptionsFrom(values),
+      backfill: backfillOptionsFrom(values),
       ...(values.to === undefined ? {} : { to: values.to }),
+      ...(values.contract === undefined ? {} : { contract: values.contract }),
     });
     const roles = result.loginRoles.map((role) => `${role.name} (${role.memberOf})`).join(", ");
     const summary =
       (result.applied.length === 0
         ? "Database is up to date; nothing to apply."
         : `Applied ${result.applied.length} migration(s) in ${formatDuration(result.durationMs)}.`) +
-      (roles ? ` Login roles: ${roles}.` : "");
+      (roles ? ` Login roles: ${roles}.` : "") +
+      (result.held
+        ? `\nHeld ${result.held}: a contract, applied by migrator up --contract ${result.held} once the previous application version is gone.`
+        : "");
     const data = { command: "up", ...result };
     if (!result.verified || result.verified.differences.length === 0) {
       reporter.result(summary, data);
@@ -171,6 +205,33 @@ export const upCommand = defineCommand({
     return ExitCode.integrity;
   },
 });
+
+function backfillOptionsFrom(values: {
+  "backfill-batch-size"?: string;
+  "backfill-pause"?: string;
+  "backfill-role"?: string;
+}): BackfillOptions {
+  const whole = (flag: string, value: string | undefined, min: number) => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min) {
+      throw new MigrateError(
+        "usage",
+        `--${flag} must be a whole number, ${min} or more, not "${value}".`,
+        ExitCode.usage,
+      );
+    }
+    return n;
+  };
+  const batchSize = whole("backfill-batch-size", values["backfill-batch-size"], 1);
+  const pauseMs = whole("backfill-pause", values["backfill-pause"], 0);
+  const role = values["backfill-role"];
+  return {
+    ...(batchSize === undefined ? {} : { batchSize }),
+    ...(pauseMs === undefined ? {} : { pauseMs }),
+    ...(role === undefined ? {} : { role }),
+  };
+}
 
 function parseVerifyMode(value: string | undefined): VerifyMode {
   if (value === undefined) return "auto";

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { MigrateError } from "../errors";
-import { pendingMigrations } from "../pending-sql";
+import type { HoldOptions } from "../held";
+import { type PendingMigration, pendingMigrations } from "../pending-sql";
 import type { LockPlan } from "./assess";
 import { enforceGate, type GateOptions } from "./gate";
 import { type LiveSession, readLiveTarget } from "./live-target";
@@ -12,6 +13,8 @@ export interface LockGateOptions extends GateOptions {
   client: pg.Client;
   folder: string;
   to?: string;
+  /** Contracts `up` holds (they are not applied, so not gated). */
+  hold?: HoldOptions;
   sampleRows?: number;
 }
 
@@ -34,6 +37,7 @@ export async function lockGate(options: LockGateOptions): Promise<LockGateResult
     client: options.client,
     folder: options.folder,
     ...(options.to === undefined ? {} : { to: options.to }),
+    ...(options.hold === undefined ? {} : { hold: options.hold }),
   });
   if (pending.length === 0) return { plan: null, blockers: [] };
   const judged = pending.filter((migration) => !options.allowBlocking.includes(migration.name));
@@ -52,7 +56,8 @@ export async function lockGate(options: LockGateOptions): Promise<LockGateResult
   }
   let plan: LockPlan;
   try {
-    plan = await planLocks(options);
+    // Up to the last migration `up` would apply: a held contract is measured when it is released.
+    plan = await planLocks({ ...options, to: (pending.at(-1) as PendingMigration).name });
   } catch (error) {
     if (error instanceof MigrateError && error.code === "createdb-denied") {
       throw new MigrateError(

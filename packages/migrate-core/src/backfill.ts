@@ -1,0 +1,224 @@
+import type pg from "pg";
+import { ExitCode, MigrateError } from "./errors";
+import type { EventSink } from "./events";
+import { DEFAULT_LOCK_TIMEOUT_MS, retryDelayMs } from "./execute";
+import type { Migration } from "./journal";
+import { BACKFILLS, tableExists } from "./ledger";
+import { inTransaction } from "./transaction";
+
+// The backfill an expand's `-- backfill: <table>` lines ask for: every row that existed before the
+// expand is touched once (`UPDATE t SET pk = pk`) so the expand's triggers fill the new shape for
+// it, as pgroll does. Rows go in primary-key order, a batch per short transaction under
+// lock_timeout that also records the last key in migrator.backfills, so an interrupted run resumes
+// after the last committed batch and a finished backfill is never run again. Each batch sets
+// `migrator.backfill = on` (SET LOCAL): triggers may read it to tell the touch from an
+// application's update (for instance to keep updated_at as it was).
+
+/** How a backfill runs. */
+export interface BackfillOptions {
+  /** Rows per batch (default 1000): each batch's row locks last as long as its transaction. */
+  batchSize?: number;
+  /** Pause between batches (default 0), leaving the server to the application. */
+  pauseMs?: number;
+  /** A role to SET LOCAL ROLE to in each batch, e.g. one that row-level security lets see every row. */
+  role?: string;
+  lockTimeoutMs?: number;
+  /** Retries of a batch that hit lock_timeout (a row locked by the application), with growing pauses. */
+  lockRetries?: number;
+}
+
+/** What one table's backfill did in this run. */
+export interface BackfillResult {
+  migration: string;
+  table: string;
+  /** Rows touched in this run. */
+  rows: number;
+  batches: number;
+  durationMs: number;
+  /** The longest batch transaction: the longest any row (and the table's ROW EXCLUSIVE lock) was held. */
+  longestBatchMs: number;
+}
+
+export const DEFAULT_BACKFILL_BATCH_SIZE = 1000;
+
+/** Records the backfills an expand asks for; run it inside the transaction that applies the expand. */
+export async function recordBackfillsDue(client: pg.ClientBase, migration: Migration): Promise<void> {
+  if (migration.phase?.kind !== "expand") return;
+  for (const table of migration.phase.backfill) {
+    await client.query(`INSERT INTO ${BACKFILLS} (migration, table_name) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+      migration.name,
+      table,
+    ]);
+  }
+}
+
+/** A backfill recorded and not finished. */
+export interface DueBackfill {
+  migration: string;
+  table: string;
+  rowsDone: number;
+  lastKey: string[] | null;
+}
+
+/** The backfills not finished yet, in the order their expands were applied. */
+export async function dueBackfills(client: pg.ClientBase): Promise<DueBackfill[]> {
+  if (!(await tableExists(client, BACKFILLS))) return []; // read-only commands on a database never migrated
+  const { rows } = await client.query(
+    `SELECT migration, table_name, rows_done, last_key FROM ${BACKFILLS} WHERE NOT finished ORDER BY created_at, table_name`,
+  );
+  return rows.map((row) => ({
+    migration: row.migration,
+    table: row.table_name,
+    rowsDone: Number(row.rows_done),
+    lastKey: row.last_key,
+  }));
+}
+
+/** Runs (or resumes) one due backfill to the end, reporting progress; returns what this run did. */
+export async function runBackfill(
+  client: pg.ClientBase,
+  due: DueBackfill,
+  options: BackfillOptions,
+  onEvent: EventSink,
+): Promise<BackfillResult> {
+  const batchSize = options.batchSize ?? DEFAULT_BACKFILL_BATCH_SIZE;
+  const key = await primaryKey(client, due.table);
+  const batch = batchStatement(due.table, key, batchSize);
+  const estimate = await estimatedRows(client, due.table);
+  onEvent({ type: "backfill-start", migration: due.migration, table: due.table, resumeAfter: due.rowsDone, estimate });
+  const started = performance.now();
+  let lastKey = due.lastKey;
+  let rowsDone = due.rowsDone;
+  let rows = 0;
+  let batches = 0;
+  let longestBatchMs = 0;
+  let reportedAt = started;
+  for (;;) {
+    const batchStarted = performance.now();
+    const result = await withLockRetries(options, due, () =>
+      inTransaction(client, async () => {
+        await client.query(
+          `SET LOCAL lock_timeout = '${Math.round(options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS)}ms'`,
+        );
+        await client.query("SET LOCAL migrator.backfill = 'on'");
+        if (options.role) await client.query(`SET LOCAL ROLE ${quoteIdentifier(options.role)}`);
+        const { rows: found } = await client.query(batch, [lastKey]);
+        const { touched, last } = found[0] as { touched: number; last: string[] | null };
+        if (options.role) await client.query("RESET ROLE");
+        await client.query(
+          `UPDATE ${BACKFILLS} SET last_key = coalesce($3, last_key), rows_done = rows_done + $4, finished = $5,
+             finished_at = CASE WHEN $5 THEN now() END
+           WHERE migration = $1 AND table_name = $2`,
+          [due.migration, due.table, last, touched, last === null],
+        );
+        return { touched, last };
+      }),
+    );
+    longestBatchMs = Math.max(longestBatchMs, performance.now() - batchStarted);
+    if (result.last === null) break;
+    batches++;
+    rows += result.touched;
+    rowsDone += result.touched;
+    lastKey = result.last;
+    if (performance.now() - reportedAt >= 1000) {
+      reportedAt = performance.now();
+      onEvent({ type: "backfill-progress", migration: due.migration, table: due.table, rowsDone, estimate });
+    }
+    if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
+  }
+  const done = {
+    migration: due.migration,
+    table: due.table,
+    rows,
+    batches,
+    durationMs: performance.now() - started,
+    longestBatchMs,
+  };
+  onEvent({ type: "backfill-done", ...done });
+  return done;
+}
+
+/**
+ * The batch: the next `batchSize` keys after `$1` (null: from the start), each row touched, and
+ * how many were touched with the batch's last key as text (null when no row is left).
+ */
+function batchStatement(table: string, key: KeyColumn[], batchSize: number): string {
+  const columns = key.map((column) => quoteIdentifier(column.name));
+  const list = columns.join(", ");
+  const after = key.map((column, index) => `($1::text[])[${index + 1}]::${column.type}`).join(", ");
+  const first = columns[0] as string;
+  return `WITH batch AS (
+      SELECT ${list} FROM ${quoteTable(table)}
+      WHERE $1::text[] IS NULL OR (${list}) > (${after})
+      ORDER BY ${list} LIMIT ${batchSize}
+    ), touched AS (
+      UPDATE ${quoteTable(table)} AS t SET ${first} = t.${first} FROM batch
+      WHERE (${columns.map((column) => `t.${column}`).join(", ")}) = (${columns.map((column) => `batch.${column}`).join(", ")})
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM touched)::int AS touched,
+      (SELECT ARRAY[${columns.map((column) => `${column}::text`).join(", ")}] FROM batch
+        ORDER BY ${columns.map((column) => `${column} DESC`).join(", ")} LIMIT 1) AS last`;
+}
+
+interface KeyColumn {
+  name: string;
+  type: string;
+}
+
+async function primaryKey(client: pg.ClientBase, table: string): Promise<KeyColumn[]> {
+  const { rows } = await client.query<KeyColumn>(
+    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
+     FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+     WHERE i.indrelid = to_regclass($1) AND i.indisprimary
+     ORDER BY array_position(i.indkey::int2[], a.attnum)`,
+    [quoteTable(table)],
+  );
+  if (rows.length === 0) {
+    throw new MigrateError(
+      "backfill-no-key",
+      `The backfill of ${table} needs a primary key to walk the table in batches, and ${table} has none (or does not exist): add one in an earlier migration, or fix the \`-- backfill:\` line.`,
+      ExitCode.failure,
+    );
+  }
+  return rows;
+}
+
+async function estimatedRows(client: pg.ClientBase, table: string): Promise<number | null> {
+  const { rows } = await client.query("SELECT reltuples::bigint AS n FROM pg_class WHERE oid = to_regclass($1)", [
+    quoteTable(table),
+  ]);
+  const n = Number(rows[0]?.n ?? -1);
+  return n >= 0 ? n : null;
+}
+
+const LOCK_NOT_AVAILABLE = "55P03";
+
+async function withLockRetries<T>(options: BackfillOptions, due: DueBackfill, batch: () => Promise<T>): Promise<T> {
+  const retries = options.lockRetries ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await batch();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === LOCK_NOT_AVAILABLE && attempt <= retries) {
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
+        continue;
+      }
+      throw new MigrateError(
+        "backfill-failed",
+        `The backfill of ${due.table} (after ${due.migration}) failed: ${(error as Error).message}${code ? ` (SQLSTATE ${code})` : ""}; the batches committed so far are kept and migrator up resumes after them.`,
+        ExitCode.failure,
+        { cause: error },
+      );
+    }
+  }
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function quoteTable(table: string): string {
+  return table.split(".").map(quoteIdentifier).join(".");
+}
