@@ -97,6 +97,8 @@ describe("rollback", () => {
       const events: MigrationEvent[] = [];
       expect(await migrate({ client, folder, onEvent: (event) => events.push(event) })).toEqual({
         applied: [],
+        held: null,
+        backfilled: [],
         startedEmpty: false,
       });
       expect(events).toContainEqual({ type: "adopted", names: [name.tag, emailIndex.tag] });
