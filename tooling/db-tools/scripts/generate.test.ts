@@ -143,7 +143,7 @@ describe("pnpm db:generate", () => {
         false,
       );
       const error = await refusal(() => rollback({ client, folder, steps: 1, allowDataLoss: true }));
-      expect(error).toMatchObject({ code: "irreversible", exitCode: 2 });
+      expect(error).toMatchObject({ code: "contract-irreversible", exitCode: 2 });
     });
   }, 120_000);
 
