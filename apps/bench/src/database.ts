@@ -97,3 +97,19 @@ export async function cloneDataDatabase(
       withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
   };
 }
+
+/**
+ * The scale's data, loaded now (anchored at `now`) unless an earlier load finished: the time its
+ * rows were generated around, and how the load went when it ran here.
+ */
+export async function ensureDataDatabase(
+  serverUrl: string,
+  plan: ScalePlan,
+  now: Date,
+  progress: (line: string) => void,
+): Promise<{ anchor: Date; load: TableLoad[] | null }> {
+  const anchor = await loadedAt(serverUrl, plan.scale);
+  if (anchor) return { anchor, load: null };
+  progress(`loading scale ${plan.scale}`);
+  return { anchor: now, load: await createDataDatabase(serverUrl, plan, now, progress) };
+}

@@ -7,8 +7,7 @@ import { withClient } from "@devtools-sync/local-postgres";
 import { type LockPlan, migrate, planLocks } from "@devtools-sync/migrate-core";
 import pg from "pg";
 import type { ScalePlan } from "./data/plan";
-import { type LoadSample, startLoad } from "./load-generator";
-import { type Percentiles, percentiles } from "./stats";
+import { type LoadSample, latencyBetween, type PhaseLatency, startLoad } from "./load-generator";
 
 const liveMigrationsFolder = fileURLToPath(new URL("../live-migrations", import.meta.url));
 
@@ -30,7 +29,7 @@ export interface LiveMigrationResult {
   lockPlan: LockPlan;
   migrations: MigrationWindow[];
   lockTimeoutRetries: number;
-  phases: Record<"before" | "during" | "after", Percentiles & { queries: number; failed: number }>;
+  phases: Record<"before" | "during" | "after", PhaseLatency>;
   /** p99 during the migrations divided by p99 before them (target: at most 2). */
   p99Ratio: number;
   /** Slowest application query during the migrations, against the migrator's lock_timeout. */
@@ -141,14 +140,7 @@ export async function runLiveMigration(options: LiveMigrationOptions): Promise<L
     await client.end();
     await rm(folder, { recursive: true, force: true });
   }
-  const phase = (from: number, to: number) => {
-    const inPhase = samples.filter((sample) => sample.at >= from && sample.at < to);
-    return {
-      ...percentiles(inPhase.map((sample) => sample.ms)),
-      queries: inPhase.length,
-      failed: inPhase.filter((sample) => sample.error).length,
-    };
-  };
+  const phase = (from: number, to: number) => latencyBetween(samples, from, to);
   const phases = {
     before: phase(0, migrationStart),
     during: phase(migrationStart, migrationEnd),

@@ -3,6 +3,7 @@ import { recordHeartbeat, upsertReportBatch } from "@devtools-sync/db/queries";
 import { groupOfAgent, type ScalePlan } from "./data/plan";
 import { below, randomFrom } from "./data/random";
 import { agentId, groupId, reportsOfAgent, userHashOf } from "./data/rows";
+import { type Percentiles, percentiles } from "./stats";
 
 /** One application query the generator sent. */
 export interface LoadSample {
@@ -86,5 +87,18 @@ export function startLoad(options: LoadOptions): RunningLoad {
       await Promise.all(workers);
       return samples.sort((a, b) => a.at - b.at);
     },
+  };
+}
+
+/** Latency of the application's queries in one phase of a run. */
+export type PhaseLatency = Percentiles & { queries: number; failed: number };
+
+/** The samples of queries started in [from, to) ms: percentiles, count and failures. */
+export function latencyBetween(samples: LoadSample[], from: number, to: number): PhaseLatency {
+  const inPhase = samples.filter((sample) => sample.at >= from && sample.at < to);
+  return {
+    ...percentiles(inPhase.map((sample) => sample.ms)),
+    queries: inPhase.length,
+    failed: inPhase.filter((sample) => sample.error).length,
   };
 }

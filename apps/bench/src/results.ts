@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, platform, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { formatLockPlanMarkdown } from "@devtools-sync/migrate-core";
+import type pg from "pg";
 import type { TableLoad } from "./data/load";
 import type { ScalePlan } from "./data/plan";
 import type { ExportResult } from "./export";
@@ -35,7 +36,19 @@ export interface BenchResults {
   liveMigration: Omit<LiveMigrationResult, "samples">;
 }
 
-export function machine(postgres: string, settings: Record<string, string>): BenchResults["machine"] {
+/** The machine this process runs on and the PostgreSQL server `client` is connected to. */
+export async function machineOf(client: pg.Pool | pg.ClientBase): Promise<BenchResults["machine"]> {
+  const { rows: settings } = await client.query(
+    "SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'random_page_cost') ORDER BY name",
+  );
+  const { rows: version } = await client.query("SELECT split_part(version(), ' on ', 1) AS v");
+  return machine(
+    version[0].v,
+    Object.fromEntries(settings.map((s) => [s.name, `${s.setting}${s.unit ? ` ${s.unit}` : ""}`])),
+  );
+}
+
+function machine(postgres: string, settings: Record<string, string>): BenchResults["machine"] {
   return {
     cpu: cpus()[0]?.model.trim() ?? "unknown",
     cores: cpus().length,
@@ -51,21 +64,26 @@ export function planRows(plan: ScalePlan): Record<string, number> {
   return { groups: plan.groups, agents: plan.agents, extensions: plan.extensions, auditEvents: plan.auditEvents };
 }
 
+/** "Machine: …": where a run ran, for the top of its page. */
+export function machineLine(m: BenchResults["machine"]): string {
+  const settings = Object.entries(m.settings).map(([k, v]) => `${k}=${v}`);
+  return `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, ${m.postgres} (${settings.join(", ")}).`;
+}
+
+export function rowsLine(rows: Record<string, number>): string {
+  return `Rows: ${Object.entries(rows)
+    .map(([table, n]) => `${table} ${n.toLocaleString("en")}`)
+    .join(", ")}.`;
+}
+
 /** The run as a markdown page: machine, hot paths, ingest, live migration. */
 export function markdown(results: BenchResults, chartFile: string): string {
-  const m = results.machine;
   const lines = [
     `# Bench, scale ${results.scale} (${results.startedAt})`,
     "",
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, ${m.postgres} (${Object.entries(
-      m.settings,
-    )
-      .map(([k, v]) => `${k}=${v}`)
-      .join(", ")}).`,
+    machineLine(results.machine),
     "",
-    `Rows: ${Object.entries(results.rows)
-      .map(([table, n]) => `${table} ${n.toLocaleString("en")}`)
-      .join(", ")}.`,
+    rowsLine(results.rows),
     "",
     `Migrations applied to the copy of the loaded data before measuring: ${results.migrated.join(", ") || "none"}.`,
     "",

@@ -1,15 +1,14 @@
 import { createDb } from "@devtools-sync/db/client";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "@devtools-sync/migrate-core";
 import { latencyChart } from "./chart";
-import type { TableLoad } from "./data/load";
 import { planFor } from "./data/plan";
 import { groupId } from "./data/rows";
-import { cloneDataDatabase, createDataDatabase, loadedAt } from "./database";
+import { cloneDataDatabase, ensureDataDatabase } from "./database";
 import { benchExport } from "./export";
 import { benchHotPaths } from "./hot-paths";
 import { benchIngest } from "./ingest";
 import { runLiveMigration } from "./live-migration";
-import { type BenchResults, machine, planRows, writeResults } from "./results";
+import { type BenchResults, machineOf, planRows, writeResults } from "./results";
 
 export interface BenchOptions {
   /** Superuser URL of the server (it needs CREATE DATABASE). */
@@ -35,20 +34,11 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
   const { serverUrl, scale, progress } = options;
   const plan = planFor(scale);
   const startedAt = new Date();
-  let load: TableLoad[] | null = null;
-  let anchor = await loadedAt(serverUrl, scale);
-  if (!anchor) {
-    progress(`loading scale ${scale}`);
-    anchor = startedAt;
-    load = await createDataDatabase(serverUrl, plan, anchor, progress);
-  }
+  const { anchor, load } = await ensureDataDatabase(serverUrl, plan, startedAt, progress);
   const clone = await cloneDataDatabase(serverUrl, scale);
   const db = createDb(clone.url, { max: 2 });
   try {
-    const { rows: settings } = await db.$client.query(
-      "SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'random_page_cost') ORDER BY name",
-    );
-    const { rows: version } = await db.$client.query("SELECT split_part(version(), ' on ', 1) AS v");
+    const server = await machineOf(db.$client);
     const { rows: counts } = await db.$client.query(
       "SELECT (SELECT count(*) FROM reports)::int AS reports, (SELECT count(*) FROM audit_log)::int AS audit_log",
     );
@@ -89,10 +79,7 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
     const results: BenchResults = {
       startedAt: startedAt.toISOString(),
       scale,
-      machine: machine(
-        version[0].v,
-        Object.fromEntries(settings.map((s) => [s.name, `${s.setting}${s.unit ? ` ${s.unit}` : ""}`])),
-      ),
+      machine: server,
       rows: { ...planRows(plan), reports: counts[0].reports, auditLog: counts[0].audit_log },
       load,
       migrated: clone.migrated,

@@ -18,7 +18,7 @@ export type { LiveSession, LiveTable } from "./lock-profile/live-target";
 export type { LockProfile, MigrationProfile, StatementProfile, TableWork } from "./lock-profile/measure";
 export { type LockPlanOptions, planLocks } from "./lock-profile/plan-locks";
 export { tablesNamedIn } from "./lock-profile/relation-name";
-export { describeSession, formatLockPlanMarkdown, formatLockPlanTable } from "./lock-profile/report";
+export { describeSession, formatLockPlanMarkdown, formatLockPlanTable, oneLine } from "./lock-profile/report";
 export { migrate } from "./migrate";
 export { formatPendingSql, type PendingMigration, pendingMigrations } from "./pending-sql";
 export { checkRollbackRange, pendingRollback, rollback } from "./rollback";

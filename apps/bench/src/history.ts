@@ -1,0 +1,155 @@
+import { migrationsFolder } from "@devtools-sync/db/migrations";
+import { type LockPlan, migrate, planLocks, readMigrations, rollback } from "@devtools-sync/migrate-core";
+import pg from "pg";
+import type { ScalePlan } from "./data/plan";
+import { latencyBetween, type PhaseLatency, startLoad } from "./load-generator";
+
+// The committed history's lock plan on real data, next to what the same migrations really took:
+// the copy is walked down to the first migration with the migrator's own down migrations, then
+// each later migration is, in turn, the pending one: `migrator plan` scores it against the copy
+// (as it is at the version before it: sizes, sessions), and the migrator applies it while the
+// load generator writes, as in the live-migration bench.
+
+/** One committed migration: its plan at the version before it, and its measured application. */
+export interface HistoryMigration {
+  name: string;
+  transactional: boolean;
+  /** `planLocks` against the copy just before applying it. */
+  lockPlan: LockPlan;
+  /** Sum of the plan's estimated scan/rewrite/index-build times of its statements. */
+  estimatedMs: number;
+  /** Of which, statements whose verdict is blocks reads / blocks writes. */
+  estimatedBlockingMs: number;
+  /** From the migrator's first start of it to its commit (lock-timeout retries and their pauses included). */
+  measuredMs: number;
+  lockTimeoutRetries: number;
+  /** The application's queries while it ran, and in the seconds of load just before it. */
+  during: PhaseLatency;
+  before: PhaseLatency;
+}
+
+export interface HistoryResult {
+  lockTimeoutMs: number;
+  connections: number;
+  ratePerSecond: number;
+  batchSize: number;
+  steadyMs: number;
+  sampleRows: number;
+  /** Rolled back (latest first) to reach the first migration, and how long that took. */
+  rolledBack: string[];
+  rollbackMs: number;
+  /** The first migration, the one the walk stops at (it creates the tables: nothing to measure). */
+  base: string;
+  migrations: HistoryMigration[];
+  failures: string[];
+}
+
+export interface HistoryOptions {
+  /** A throwaway database with the scale data at the latest migration: it is rolled back and migrated again. */
+  url: string;
+  plan: ScalePlan;
+  now: Date;
+  lockTimeoutMs: number;
+  /** Load before each migration, to compare its queries with those during it. */
+  steadyMs: number;
+  connections: number;
+  ratePerSecond: number;
+  batchSize: number;
+  /** Rows written into each table a migration names on its scratch database (the plan's default: 20,000). */
+  sampleRows?: number;
+  progress: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Replays the committed migrations on `url` (see above) and returns plan and measurement side by side. */
+export async function benchHistory(options: HistoryOptions): Promise<HistoryResult> {
+  const migrations = await readMigrations(migrationsFolder);
+  const base = migrations[0]?.name;
+  if (base === undefined) throw new Error(`no migration in ${migrationsFolder}`);
+  const client = new pg.Client({ connectionString: options.url, application_name: "bench-history" });
+  await client.connect();
+  const failures = new Set<string>();
+  try {
+    options.progress(`history: rolling back to ${base}`);
+    const started = performance.now();
+    const { rolledBack } = await rollback({ client, folder: migrationsFolder, to: base, allowDataLoss: true });
+    const rollbackMs = performance.now() - started;
+    // Fresh statistics for the sizes the plan reads (the down walk rebuilt indexes).
+    await client.query("ANALYZE");
+    const measured: HistoryMigration[] = [];
+    for (const migration of migrations.slice(1)) {
+      const lockPlan = await planLocks({
+        client,
+        folder: migrationsFolder,
+        to: migration.name,
+        sampleRows: options.sampleRows,
+      });
+      const applied = await applyUnderLoad(client, migration.name, options);
+      for (const failure of applied.failures) failures.add(failure);
+      const statements = lockPlan.statements;
+      const sum = (list: typeof statements) => list.reduce((total, s) => total + (s.estimatedHoldMs ?? 0), 0);
+      const row: HistoryMigration = {
+        name: migration.name,
+        transactional: migration.transactional,
+        lockPlan,
+        estimatedMs: sum(statements),
+        estimatedBlockingMs: sum(statements.filter((s) => s.verdict.startsWith("blocks"))),
+        ...applied,
+      };
+      options.progress(
+        `history: ${row.name}: estimated ${(row.estimatedMs / 1000).toFixed(2)} s, measured ${(row.measuredMs / 1000).toFixed(2)} s, slowest query during ${row.during.max} ms`,
+      );
+      measured.push(row);
+    }
+    return {
+      lockTimeoutMs: options.lockTimeoutMs,
+      connections: options.connections,
+      ratePerSecond: options.ratePerSecond,
+      batchSize: options.batchSize,
+      steadyMs: options.steadyMs,
+      sampleRows: options.sampleRows ?? 20_000,
+      rolledBack,
+      rollbackMs,
+      base,
+      migrations: measured,
+      failures: [...failures],
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+/** Applies `name` (the one pending migration) with the migrator while the load generator writes. */
+async function applyUnderLoad(client: pg.Client, name: string, options: HistoryOptions) {
+  const load = startLoad(options);
+  const since = () => performance.now() - load.startedAt;
+  let start = Number.NaN;
+  let end = Number.NaN;
+  let retries = 0;
+  let samples: Awaited<ReturnType<typeof load.stop>> = [];
+  try {
+    await sleep(options.steadyMs);
+    start = since();
+    await migrate({
+      client,
+      folder: migrationsFolder,
+      to: name,
+      lockTimeoutMs: options.lockTimeoutMs,
+      onEvent: (event) => {
+        if (event.type === "lock-timeout-retry") retries++;
+      },
+    });
+    end = since();
+  } finally {
+    samples = await load.stop();
+  }
+  const phase = (from: number, to: number) => latencyBetween(samples, from, to);
+  return {
+    measuredMs: end - start,
+    lockTimeoutRetries: retries,
+    before: phase(0, start),
+    during: phase(start, end),
+    failures: samples.flatMap((sample) => (sample.error ? [sample.error] : [])),
+  };
+}
