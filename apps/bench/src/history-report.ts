@@ -55,13 +55,13 @@ export function historyMarkdown(run: HistoryRun): string {
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...h.migrations.map((x) => {
       const verdicts = Object.entries(
-            x.lockPlan.statements.reduce<Record<string, number>>((count, s) => {
-              count[s.verdict] = (count[s.verdict] ?? 0) + 1;
-              return count;
-            }, {}),
-          )
-            .map(([verdict, n]) => `${n} ${verdict}`)
-            .join(", ");
+        x.lockPlan.statements.reduce<Record<string, number>>((count, s) => {
+          count[s.verdict] = (count[s.verdict] ?? 0) + 1;
+          return count;
+        }, {}),
+      )
+        .map(([verdict, n]) => `${n} ${verdict}`)
+        .join(", ");
       return `| ${x.name} | ${verdicts || "no statement"} | ${seconds(x.estimatedMs)} | ${seconds(x.estimatedBlockingMs)} | ${seconds(x.measuredMs)} | ${x.lockTimeoutRetries} | ${x.during.queries} (${x.during.failed}) | ${x.during.p99} / ${x.during.max} | ${x.before.max} |`;
     }),
     "",
