@@ -62,10 +62,13 @@ export function historyMarkdown(run: HistoryRun): string {
       )
         .map(([verdict, n]) => `${n} ${verdict}`)
         .join(", ");
-      return `| ${x.name} | ${verdicts || "no statement"} | ${seconds(x.estimatedMs)} | ${seconds(x.estimatedBlockingMs)} | ${seconds(x.measuredMs)} | ${x.lockTimeoutRetries} | ${x.during.queries} (${x.during.failed}) | ${x.during.p99} / ${x.during.max} | ${x.before.max} |`;
+      return `| ${x.name} | ${verdicts || "no statement"} | ${seconds(x.estimatedMs)} | ${seconds(x.estimatedBlockingMs)} | ${x.failedUnderLoad ? `failed after ${seconds(x.measuredMs)} s; ${seconds(x.quietMs ?? 0)} with no load` : seconds(x.measuredMs)} | ${x.lockTimeoutRetries} | ${x.during.queries} (${x.during.failed}) | ${x.during.p99} / ${x.during.max} | ${x.before.max} |`;
     }),
     "",
     `Failed application queries: ${h.failures.length === 0 ? "none" : h.failures.join("; ")}.`,
+    ...h.migrations.flatMap((x) =>
+      x.failedUnderLoad ? ["", `${x.name} failed under load: ${x.failedUnderLoad}`] : [],
+    ),
   ];
   const plan = mergedPlan(h);
   if (plan) {

@@ -3,14 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { withClient } from "@devtools-sync/local-postgres";
-import { createTestDatabase } from "@devtools-sync/local-postgres/testing";
+import { createTestDatabase, databaseUrl, testServerUrl } from "@devtools-sync/local-postgres/testing";
 import { migrate, readMigrations } from "@devtools-sync/migrate-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadScaleData } from "./data/load";
 import { planFor } from "./data/plan";
 import { benchHistory, type HistoryResult } from "./history";
 import { writeHistoryResults } from "./history-report";
-import { machineOf, planRows } from "./results";
+import { compareLockTimeouts, writeLockTimeoutResults } from "./lock-timeouts";
+import { describeRun } from "./results";
 
 // The history step, same code as `pnpm --filter @devtools-sync/bench history --scale 1`, on the
 // pipeline's scale 0.001 in a database of its own. Timings are only recorded.
@@ -45,8 +46,7 @@ beforeAll(async () => {
   markdownPath = await writeHistoryResults(outDir, {
     startedAt: new Date().toISOString(),
     scale: SCALE,
-    machine: await withClient(url, (client) => machineOf(client)),
-    rows: planRows(plan),
+    ...(await withClient(url, (client) => describeRun(client, plan))),
     history,
   });
   // Twelve scratch databases, one per migration: longer than the bench project's 120 s hook bound on a busy machine.
@@ -107,5 +107,65 @@ describe("the committed migrations' lock plan next to their measured durations, 
     expect(markdown).toContain("### Lock plan of every committed migration, each at the version before it");
     const json = JSON.parse(await readFile(markdownPath.replace(/\.md$/, ".json"), "utf8"));
     expect(json.history.migrations).toHaveLength(history.migrations.length);
+  });
+});
+
+describe("the live migration at two lock_timeouts, side by side, at scale 0.001", () => {
+  let comparison: Awaited<ReturnType<typeof compareLockTimeouts>>;
+  let comparisonPath: string;
+
+  beforeAll(async () => {
+    // Copies of the loaded (and, by then, migrated again) database of this file.
+    let copies = 0;
+    const copy = async () => {
+      const name = `${database.name}_copy_${copies++}`;
+      await withClient(testServerUrl(), (client) =>
+        client.query(`CREATE DATABASE "${name}" TEMPLATE "${database.name}"`),
+      );
+      return {
+        url: databaseUrl(testServerUrl(), name),
+        drop: async () => {
+          await withClient(testServerUrl(), (client) => client.query(`DROP DATABASE "${name}" WITH (FORCE)`));
+        },
+      };
+    };
+    comparison = await compareLockTimeouts({
+      copy,
+      scale: SCALE,
+      plan,
+      now: new Date(),
+      lockTimeouts: [500, 5000],
+      steadySeconds: 1,
+      blockerMs: 1500,
+      progress: () => {},
+    });
+    comparisonPath = await writeLockTimeoutResults(outDir, {
+      startedAt: new Date().toISOString(),
+      scale: SCALE,
+      ...comparison,
+    });
+  }, 300_000);
+
+  it("retries under 500 ms behind the 1.5 s report, and waits it out at 5 s without a retry", () => {
+    expect(comparison.runs.map((run) => run.live.lockTimeoutMs)).toEqual([500, 5000]);
+    expect(comparison.runs[0]?.live.lockTimeoutRetries).toBeGreaterThan(0);
+    expect(comparison.runs[1]?.live.lockTimeoutRetries).toBe(0);
+    for (const run of comparison.runs) {
+      expect(run.live.failures).toEqual([]);
+      expect(run.live.phases.during.queries).toBeGreaterThan(0);
+    }
+  });
+
+  it("writes both runs side by side, with a chart each", async () => {
+    const markdown = await readFile(comparisonPath, "utf8");
+    expect(markdown).toContain("| | lock_timeout 500 ms | lock_timeout 5000 ms |");
+    expect(markdown).toMatch(
+      /\| \*\*slowest query during the migrations, ms\*\* \| \*\*[\d.]+\*\* \| \*\*[\d.]+\*\* \|/,
+    );
+    expect(markdown).toMatch(/\| queries slower than the lock_timeout before \/ during \| \d+ \/ \d+ \| \d+ \/ \d+ \|/);
+    for (const ms of [500, 5000]) {
+      const svg = await readFile(comparisonPath.replace(/\.md$/, `-${ms}ms.svg`), "utf8");
+      expect(svg).toMatch(/^<svg /);
+    }
   });
 });

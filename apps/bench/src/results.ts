@@ -36,8 +36,22 @@ export interface BenchResults {
   liveMigration: Omit<LiveMigrationResult, "samples">;
 }
 
+/** The machine, and the rows of a loaded scale (plan's counts plus the tables' real ones), for a run's header. */
+export async function describeRun(
+  client: pg.Pool | pg.ClientBase,
+  plan: ScalePlan,
+): Promise<Pick<BenchResults, "machine" | "rows">> {
+  const { rows } = await client.query(
+    "SELECT (SELECT count(*) FROM reports)::int AS reports, (SELECT count(*) FROM audit_log)::int AS audit_log",
+  );
+  return {
+    machine: await machineOf(client),
+    rows: { ...planRows(plan), reports: rows[0].reports, auditLog: rows[0].audit_log },
+  };
+}
+
 /** The machine this process runs on and the PostgreSQL server `client` is connected to. */
-export async function machineOf(client: pg.Pool | pg.ClientBase): Promise<BenchResults["machine"]> {
+async function machineOf(client: pg.Pool | pg.ClientBase): Promise<BenchResults["machine"]> {
   const { rows: settings } = await client.query(
     "SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'random_page_cost') ORDER BY name",
   );
@@ -60,7 +74,7 @@ function machine(postgres: string, settings: Record<string, string>): BenchResul
   };
 }
 
-export function planRows(plan: ScalePlan): Record<string, number> {
+function planRows(plan: ScalePlan): Record<string, number> {
   return { groups: plan.groups, agents: plan.agents, extensions: plan.extensions, auditEvents: plan.auditEvents };
 }
 

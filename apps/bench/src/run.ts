@@ -8,7 +8,7 @@ import { benchExport } from "./export";
 import { benchHotPaths } from "./hot-paths";
 import { benchIngest } from "./ingest";
 import { runLiveMigration } from "./live-migration";
-import { type BenchResults, machineOf, planRows, writeResults } from "./results";
+import { type BenchResults, describeRun, writeResults } from "./results";
 
 export interface BenchOptions {
   /** Superuser URL of the server (it needs CREATE DATABASE). */
@@ -38,10 +38,7 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
   const clone = await cloneDataDatabase(serverUrl, scale);
   const db = createDb(clone.url, { max: 2 });
   try {
-    const server = await machineOf(db.$client);
-    const { rows: counts } = await db.$client.query(
-      "SELECT (SELECT count(*) FROM reports)::int AS reports, (SELECT count(*) FROM audit_log)::int AS audit_log",
-    );
+    const about = await describeRun(db.$client, plan);
     // The copy's statistics and visibility map, as autovacuum keeps them on a live table.
     await db.$client.query("VACUUM ANALYZE");
     progress("hot paths");
@@ -79,8 +76,7 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
     const results: BenchResults = {
       startedAt: startedAt.toISOString(),
       scale,
-      machine: server,
-      rows: { ...planRows(plan), reports: counts[0].reports, auditLog: counts[0].audit_log },
+      ...about,
       load,
       migrated: clone.migrated,
       hotPaths,
@@ -90,7 +86,7 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
       liveMigration,
     };
     const chart = latencyChart(
-      `Application latency while migrating reports (scale ${scale}, ${counts[0].reports.toLocaleString("en")} reports)`,
+      `Application latency while migrating reports (scale ${scale}, ${(about.rows.reports ?? 0).toLocaleString("en")} reports)`,
       samples,
       liveMigration.migrations,
       liveMigration.lockTimeoutMs,
