@@ -2,6 +2,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { developmentTarget } from "./commands/seed";
+import { parseTarget } from "./target";
 
 // docker-compose.yml and the Dockerfile cannot be run here (no Docker engine), so they are read
 // and checked for what makes them work: the pieces that must agree with each other and with the repo.
@@ -56,6 +58,11 @@ describe("docker-compose.yml", () => {
     });
     expect(migrator.build?.context).toBe(".");
     expect(existsSync(join(root, migrator.build?.dockerfile ?? "missing"))).toBe(true);
+  });
+
+  it("is a development stack: the migrator seeds and resets its database without --force", () => {
+    const env = migrator.environment ?? {};
+    expect(developmentTarget(parseTarget(env.DATABASE_URL ?? ""), env)).toMatchObject({ development: true });
   });
 
   it("names only defined services and declared volumes", () => {
