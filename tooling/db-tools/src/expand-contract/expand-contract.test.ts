@@ -1,5 +1,9 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { searchPathOption } from "@devtools-sync/db/client";
 import { createTestDatabase } from "@devtools-sync/local-postgres/testing";
+import { migrate } from "@devtools-sync/migrate-core";
+import { temporaryFolder } from "@devtools-sync/migrate-core/testing";
 import { type DrizzleSnapshotJSON, generateDrizzleJson, generateMigration } from "drizzle-kit/api";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
@@ -10,7 +14,8 @@ import type { Fixture } from "../../test/fixtures/expand-contract/fixture";
 import { renameColumn } from "../../test/fixtures/expand-contract/rename-column";
 import { renameTable } from "../../test/fixtures/expand-contract/rename-table";
 import { setNotNull } from "../../test/fixtures/expand-contract/set-not-null";
-import { planExpandContract, type Snapshot } from "./plan";
+import { type PairPlan, planExpandContract, type Snapshot } from "./plan";
+import { contractText, expandText } from "./write-pair";
 
 // The proof of each generated pair, on a real PostgreSQL: the previous version (its TypeScript
 // schema, on the tables) and the new one (its schema, through the expand's version schema) both
@@ -29,46 +34,79 @@ const kinds: [string, Fixture][] = [
   ["drop a column", dropColumn],
 ];
 
+const BEFORE = "0000_before";
+const GATE = 4242;
+const CONTRACT = "0002_change_contract";
+
+/**
+ * A migrations folder as pnpm db:generate leaves it: the previous version's table, then the pair
+ * (journal and SQL; the migrator reads no snapshot).
+ */
+async function pairFolder(beforeSql: string[], plan: PairPlan): Promise<string> {
+  const folder = join(await temporaryFolder(), "migrations");
+  await mkdir(join(folder, "meta"), { recursive: true });
+  const files: [string, string][] = [
+    [BEFORE, beforeSql.join("\n--> statement-breakpoint\n")],
+    [EXPAND, expandText(plan, EXPAND, CONTRACT)],
+    [CONTRACT, contractText(plan, EXPAND)],
+  ];
+  const entries = files.map(([tag], idx) => ({
+    idx,
+    version: "7",
+    when: 1_700_000_000_000 + idx,
+    tag,
+    breakpoints: true,
+  }));
+  await writeFile(
+    join(folder, "meta", "_journal.json"),
+    JSON.stringify({ version: "7", dialect: "postgresql", entries }),
+  );
+  for (const [tag, text] of files) await writeFile(join(folder, `${tag}.sql`), text);
+  return folder;
+}
+
 /** A database holding the previous version's table with one row it wrote, and both versions' connections. */
 async function setUp(fixture: Fixture) {
   const database = await createTestDatabase();
   const before = snapshotOf(fixture.before);
   const after = snapshotOf(fixture.after, before.id);
   const statements = fixture.renamed ?? (await generateMigration(before, after));
+  const plan = planExpandContract({
+    expandTag: EXPAND,
+    statements,
+    before: before as unknown as Snapshot,
+    after: after as unknown as Snapshot,
+  });
+  const folder = await pairFolder(await generateMigration(snapshotOf({}) as DrizzleSnapshotJSON, before), plan);
+  const migrator = new pg.Client({ connectionString: database.url });
+  await migrator.connect();
   const admin = new pg.Pool({ connectionString: database.url, max: 1 });
   const previousPool = new pg.Pool({ connectionString: database.url, max: 1 });
   const nextPool = new pg.Pool({ connectionString: database.url, max: 1, options: searchPathOption(EXPAND) });
-  const run = async (sqls: string[]) => {
-    await admin.query("BEGIN");
-    for (const sql of sqls) await admin.query(sql);
-    await admin.query("COMMIT");
-  };
-  await run(await generateMigration(snapshotOf({}) as DrizzleSnapshotJSON, before));
+  await migrate({ client: migrator, folder, to: BEFORE });
   const previous = drizzle(previousPool, { casing: "snake_case" });
   expect(await fixture.previous(previous, "p0")).toEqual(expected(fixture, [["p0", "previous"]], "previous"));
   return {
     statements,
-    plan: () =>
-      planExpandContract({
-        expandTag: EXPAND,
-        statements,
-        before: before as unknown as Snapshot,
-        after: after as unknown as Snapshot,
-      }),
+    plan,
+    /** Applies migrations up to `to` as `migrator up` does (backfills included), one row per batch. */
+    migrate: (to: string) =>
+      migrate({ client: migrator, folder, to, lockTimeoutMs: 60_000, backfill: { batchSize: 1 } }),
     admin,
-    run,
     previous,
     next: drizzle(nextPool, { casing: "snake_case" }),
-    end: () => Promise.all([admin.end(), previousPool.end(), nextPool.end()]),
+    end: () => Promise.all([migrator.end(), admin.end(), previousPool.end(), nextPool.end()]),
   };
 }
 
 describe.each(kinds)("the expand/contract pair generated to %s", (_, fixture) => {
   it("is needed: drizzle-kit's one migration breaks the previous version's typed queries", async () => {
-    const { statements, run, previous, end } = await setUp(fixture);
+    const { statements, admin, previous, end } = await setUp(fixture);
     try {
       // Either the migration fails on the rows the previous version wrote, or its queries do.
-      const outcome = await run(statements)
+      const outcome = await (async () => {
+        for (const statement of statements) await admin.query(statement);
+      })()
         .then(() => fixture.previous(previous, "p1"))
         .catch((error: Error) => error.message);
       expect(outcome).not.toEqual(
@@ -87,11 +125,22 @@ describe.each(kinds)("the expand/contract pair generated to %s", (_, fixture) =>
   }, 120_000);
 
   it("keeps both versions' typed queries working through expand and backfill, and the new one's after the contract", async () => {
-    const { plan: planOf, admin, run, previous, next, end } = await setUp(fixture);
-    const plan = planOf();
+    const { plan, migrate: migrateTo, admin, previous, next, end } = await setUp(fixture);
     try {
-      await run(plan.expand);
-      const written: Array<[string, "previous" | "next"]> = [["p0", "previous"]];
+      expect(await fixture.previous(previous, "p1")).toEqual(
+        expected(
+          fixture,
+          [
+            ["p0", "previous"],
+            ["p1", "previous"],
+          ],
+          "previous",
+        ),
+      );
+      const written: Array<[string, "previous" | "next"]> = [
+        ["p0", "previous"],
+        ["p1", "previous"],
+      ];
       const phase = async (label: string, backfilled: boolean) => {
         written.push([`p-${label}`, "previous"]);
         const seenByPrevious = await fixture.previous(previous, `p-${label}`);
@@ -99,24 +148,48 @@ describe.each(kinds)("the expand/contract pair generated to %s", (_, fixture) =>
         let seenByNext = await fixture.next(next, `n-${label}`);
         // A shadow column (type change) holds nothing for a row written before the expand until the
         // backfill reaches it: the new version reads NULL there, then the converted value.
-        if (!backfilled) seenByNext = seenByNext.map((row) => row.replace(/^p0:object:null$/, "p0:number:7"));
+        if (!backfilled) seenByNext = seenByNext.map((row) => row.replace(/^(p[01]):object:null$/, "$1:number:7"));
         // Each version reads every row, the other's included (the new one after its own write).
         expect(seenByPrevious).toEqual(expected(fixture, written.slice(0, -1), "previous"));
         expect(seenByNext).toEqual(expected(fixture, written, "next"));
       };
-      await phase("expanded", false);
 
-      // The backfill as the `-- backfill:` lines ask: rows touched in key order, one per batch.
-      for (const table of plan.backfill) {
-        const { rows } = await admin.query(`SELECT id FROM "${table}" ORDER BY id`);
-        for (const [index, row] of rows.entries()) {
-          await admin.query(`UPDATE "${table}" SET id = id WHERE id = $1`, [row.id]);
-          if (index === 0) await phase(`backfilling-${table}`, false);
-        }
+      const [table] = plan.backfill;
+      if (table === undefined) {
+        await migrateTo(EXPAND);
+        await phase("expanded", true);
+      } else {
+        // The migrator's backfill, caught halfway: a test trigger makes its touch of the last row in
+        // key order wait for an advisory lock this test holds, so the rows before it are done and
+        // that one is not while both versions run their queries.
+        const { rows } = await admin.query(`SELECT id FROM "${table}" ORDER BY id DESC LIMIT 1`);
+        await admin.query(`CREATE FUNCTION backfill_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('migrator.backfill', true) = 'on' AND OLD.id = '${rows[0].id}' THEN
+    PERFORM pg_advisory_xact_lock_shared(${GATE});
+  END IF;
+  RETURN NEW;
+END $$`);
+        await admin.query(
+          `CREATE TRIGGER backfill_gate BEFORE UPDATE ON "${table}" FOR EACH ROW EXECUTE FUNCTION backfill_gate()`,
+        );
+        const holder = await admin.connect();
+        await holder.query(`SELECT pg_advisory_lock(${GATE})`);
+        let settled = false;
+        const expanding = migrateTo(EXPAND).finally(() => {
+          settled = true;
+        });
+        while (!settled && !(await backfillWaits(holder))) await new Promise((resolve) => setTimeout(resolve, 50));
+        await phase("backfilling", false);
+        expect(settled).toBe(false);
+        await holder.query(`SELECT pg_advisory_unlock(${GATE})`);
+        holder.release();
+        const result = await expanding;
+        expect(result.backfilled.map((done) => done.table)).toEqual([table]);
+        await phase("backfilled", true);
       }
-      await phase("backfilled", true);
 
-      await run(plan.contract);
+      await migrateTo(CONTRACT);
       written.push(["n-contracted", "next"]);
       expect(await fixture.next(next, "n-contracted")).toEqual(expected(fixture, written, "next"));
     } finally {
@@ -124,6 +197,14 @@ describe.each(kinds)("the expand/contract pair generated to %s", (_, fixture) =>
     }
   }, 120_000);
 });
+
+/** Whether another session of this database waits for the gate's advisory lock (the backfill, at the gated row). */
+async function backfillWaits(client: pg.PoolClient): Promise<boolean> {
+  const { rows } = await client.query(
+    "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory' AND pid <> pg_backend_pid()",
+  );
+  return rows[0].waiting > 0;
+}
 
 /**
  * What version `reader` reads of the rows `written`: the label, and for the type change the value

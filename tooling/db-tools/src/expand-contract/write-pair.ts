@@ -82,7 +82,7 @@ export async function replaceWithPair(folder: string, tag: string): Promise<{ ex
   return { expand, contract };
 }
 
-function expandText(plan: PairPlan, expand: string, contract: string): string {
+export function expandText(plan: PairPlan, expand: string, contract: string): string {
   return [
     ...plan.changes.map((change) => `-- expand: ${change}`),
     ...plan.backfill.map((table) => `-- backfill: ${table}`),
@@ -92,7 +92,7 @@ function expandText(plan: PairPlan, expand: string, contract: string): string {
   ].join("\n");
 }
 
-function contractText(plan: PairPlan, expand: string): string {
+export function contractText(plan: PairPlan, expand: string): string {
   return [
     `-- contract: ${expand}`,
     ...(plan.dropsData.length > 0 ? [`-- drops-data: ${plan.dropsData.join(", ")}`] : []),
