@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { searchPathOption } from "@devtools-sync/db/client";
 import { createTestDatabase } from "@devtools-sync/local-postgres/testing";
-import { migrate } from "@devtools-sync/migrate-core";
+import { describeSchema, migrate, rollback } from "@devtools-sync/migrate-core";
 import { temporaryFolder } from "@devtools-sync/migrate-core/testing";
 import { type DrizzleSnapshotJSON, generateDrizzleJson, generateMigration } from "drizzle-kit/api";
 import { drizzle } from "drizzle-orm/node-postgres";
@@ -15,7 +15,7 @@ import { renameColumn } from "../../test/fixtures/expand-contract/rename-column"
 import { renameTable } from "../../test/fixtures/expand-contract/rename-table";
 import { setNotNull } from "../../test/fixtures/expand-contract/set-not-null";
 import { type PairPlan, planExpandContract, type Snapshot } from "./plan";
-import { contractText, expandText } from "./write-pair";
+import { contractText, expandDownText, expandText } from "./write-pair";
 
 // The proof of each generated pair, on a real PostgreSQL: the previous version (its TypeScript
 // schema, on the tables) and the new one (its schema, through the expand's version schema) both
@@ -62,6 +62,7 @@ async function pairFolder(beforeSql: string[], plan: PairPlan): Promise<string> 
     JSON.stringify({ version: "7", dialect: "postgresql", entries }),
   );
   for (const [tag, text] of files) await writeFile(join(folder, `${tag}.sql`), text);
+  await writeFile(join(folder, `${EXPAND}.down.sql`), expandDownText(plan, EXPAND, []));
   return folder;
 }
 
@@ -89,6 +90,9 @@ async function setUp(fixture: Fixture) {
   return {
     statements,
     plan,
+    /** Rolls back the latest migration with its down file, as `migrator down --steps 1` does. */
+    down: () => rollback({ client: migrator, folder, steps: 1 }),
+    describe: () => describeSchema(migrator),
     /** Applies migrations up to `to` as `migrator up` does (backfills included), one row per batch. */
     migrate: (to: string) =>
       migrate({ client: migrator, folder, to, lockTimeoutMs: 60_000, backfill: { batchSize: 1 } }),
@@ -110,6 +114,28 @@ describe.each(kinds)("the expand/contract pair generated to %s", (_, fixture) =>
         .then(() => fixture.previous(previous, "p1"))
         .catch((error: Error) => error.message);
       expect(outcome).not.toEqual(
+        expected(
+          fixture,
+          [
+            ["p0", "previous"],
+            ["p1", "previous"],
+          ],
+          "previous",
+        ),
+      );
+    } finally {
+      await end();
+    }
+  }, 120_000);
+
+  it("has an expand whose down migration gives back the schema before it, the previous version's rows intact", async () => {
+    const { migrate: migrateTo, down, describe: describeNow, previous, end } = await setUp(fixture);
+    try {
+      const before = await describeNow();
+      await migrateTo(EXPAND);
+      await down();
+      expect(await describeNow()).toEqual(before);
+      expect(await fixture.previous(previous, "p1")).toEqual(
         expected(
           fixture,
           [

@@ -102,7 +102,7 @@ export function contractText(plan: PairPlan, expand: string): string {
   ].join("\n");
 }
 
-function expandDownText(plan: PairPlan, expand: string, carried: string[]): string {
+export function expandDownText(plan: PairPlan, expand: string, carried: string[]): string {
   const header =
     carried.length > 0
       ? [
