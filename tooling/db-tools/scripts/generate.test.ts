@@ -33,18 +33,22 @@ let copies = 0;
 /** Runs `pnpm db:generate <args>` on a fresh copy of the committed folder with `schema`; returns the copy. */
 async function generate(schema: string, args: string[]): Promise<string> {
   const dir = join(workDir, String(copies++));
-  const folder = join(dir, "migrations");
-  await cp(migrationsFolder, folder, { recursive: true });
-  await writeFile(join(dir, "schema.ts"), schema);
-  // Relative paths: drizzle-kit 0.31 prefixes "./" to an absolute --out.
-  const flags = ["--dialect", "postgresql", "--schema", relative(packageDir, join(dir, "schema.ts"))];
-  flags.push("--out", relative(packageDir, folder), "--casing", "snake_case");
-  const { code, output } = await runScript("generate.ts", [...flags, ...args]);
+  await cp(migrationsFolder, join(dir, "migrations"), { recursive: true });
+  const { code, output } = await generateIn(dir, schema, args);
   // drizzle-kit exits 0 even when it fails, so success is the wrapper's line naming the down file.
   if (code !== 0 || !output.includes("Down migration:")) {
     throw new Error(`pnpm db:generate ${args.join(" ")} exited ${code} without a down migration:\n${output}`);
   }
-  return folder;
+  return join(dir, "migrations");
+}
+
+/** Runs `pnpm db:generate <args>` on `dir`/migrations with `schema`; returns its exit code and output. */
+async function generateIn(dir: string, schema: string, args: string[]) {
+  await writeFile(join(dir, "schema.ts"), schema);
+  // Relative paths: drizzle-kit 0.31 prefixes "./" to an absolute --out.
+  const flags = ["--dialect", "postgresql", "--schema", relative(packageDir, join(dir, "schema.ts"))];
+  flags.push("--out", relative(packageDir, join(dir, "migrations")), "--casing", "snake_case");
+  return runScript("generate.ts", [...flags, ...args]);
 }
 
 const generateDown = (folder: string, tag: string) => runScript("generate-down.ts", [tag], { MIGRATIONS_DIR: folder });
@@ -145,6 +149,35 @@ describe("pnpm db:generate", () => {
       const error = await refusal(() => rollback({ client, folder, steps: 1, allowDataLoss: true }));
       expect(error).toMatchObject({ code: "contract-irreversible", exitCode: 2 });
     });
+  }, 120_000);
+
+  it("refuses a breaking change it has no safe pair for in one line, exit 1, leaving the folder as it was", async () => {
+    const folder = await generate(WIDGETS, ["--name", "add_widgets"]);
+    const dir = join(folder, "..");
+    const journal = await readFile(join(folder, "meta", "_journal.json"), "utf8");
+    const required = WIDGETS.replace("label: text().notNull()", "label: text().notNull(), note: text()").replace(
+      "note: text()",
+      "note: text().notNull()",
+    );
+    // First a nullable column (compatible), then the same column NOT NULL without a default.
+    expect(
+      (
+        await generateIn(dir, WIDGETS.replace("label: text().notNull()", "label: text().notNull(), note: text()"), [
+          "--name",
+          "add_note",
+        ])
+      ).code,
+    ).toBe(0);
+    const withNote = await readFile(join(folder, "meta", "_journal.json"), "utf8");
+    expect(withNote).not.toBe(journal);
+    const refused = await generateIn(dir, required, ["--name", "require_note"]);
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain("breaking (set-not-null): the previous version may write NULL to widgets.note");
+    expect(refused.output).toMatch(
+      /_require_note was not written: widgets\.note becomes NOT NULL without a default, so nothing can fill the NULLs the previous version still writes: give it a default in the TypeScript table \(\.default\(\.\.\.\)\) and run pnpm db:generate again\n/,
+    );
+    expect(await readFile(join(folder, "meta", "_journal.json"), "utf8")).toBe(withNote);
+    expect((await readMigrations(folder)).at(-1)?.name).toMatch(/_add_note$/);
   }, 120_000);
 
   it("writes a template for a --custom migration that the migrator refuses until it is written", async () => {
