@@ -4,7 +4,8 @@ import type { LoadSample } from "./load-generator";
 const WIDTH = 960;
 const HEIGHT = 420;
 const MARGIN = { left: 64, right: 16, top: 36, bottom: 44 };
-const COLORS = { heartbeat: "#2b6cb0", report: "#dd6b20" };
+const COLORS = { heartbeat: "#2b6cb0", report: "#dd6b20", previous: "#805ad5", next: "#2f855a" };
+const LABELS = { heartbeat: "heartbeat", report: "report batch", previous: "previous version", next: "new version" };
 
 const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
@@ -76,11 +77,8 @@ export function latencyChart(
     points.push(`${x(second * 1000 + 500).toFixed(1)},${y(p99).toFixed(1)}`);
   }
   parts.push(`<polyline points="${points.join(" ")}" fill="none" stroke="#1a202c" stroke-width="1.5"/>`);
-  const legend = [
-    ["heartbeat", COLORS.heartbeat],
-    ["report batch", COLORS.report],
-    ["p99 per second", "#1a202c"],
-  ];
+  const kinds = (Object.keys(LABELS) as LoadSample["kind"][]).filter((kind) => samples.some((s) => s.kind === kind));
+  const legend = [...kinds.map((kind) => [LABELS[kind], COLORS[kind]]), ["p99 per second", "#1a202c"]];
   for (const [i, [label, color]] of legend.entries()) {
     const lx = MARGIN.left + i * 130;
     parts.push(`<rect x="${lx}" y="${HEIGHT - 18}" width="10" height="10" fill="${color}"/>`);

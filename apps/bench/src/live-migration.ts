@@ -52,8 +52,8 @@ export interface LiveMigrationOptions {
   blockerMs: number;
 }
 
-/** `packages/db/migrations` plus the bench's live migrations appended to its journal, in a temp folder. */
-async function migrationsWithLiveOnes(): Promise<string> {
+/** `packages/db/migrations` plus the `.sql` files of `extraFolder` appended to its journal, in a temp folder. */
+export async function migrationsWith(extraFolder: string): Promise<string> {
   const folder = await mkdtemp(join(tmpdir(), "bench-migrations-"));
   await cp(migrationsFolder, folder, { recursive: true });
   const journalPath = join(folder, "meta", "_journal.json");
@@ -61,9 +61,9 @@ async function migrationsWithLiveOnes(): Promise<string> {
     entries: { idx: number; version: string; when: number; tag: string; breakpoints: boolean }[];
   };
   const last = journal.entries.at(-1);
-  const files = (await readdir(liveMigrationsFolder)).filter((file) => file.endsWith(".sql")).sort();
+  const files = (await readdir(extraFolder)).filter((file) => file.endsWith(".sql")).sort();
   for (const [i, file] of files.entries()) {
-    await cp(join(liveMigrationsFolder, file), join(folder, file));
+    await cp(join(extraFolder, file), join(folder, file));
     journal.entries.push({
       idx: journal.entries.length,
       version: "7",
@@ -101,7 +101,7 @@ async function holdReports(url: string, ms: number): Promise<{ released: Promise
  * while it keeps writing, then lets it run `steadySeconds` more; returns the latencies by phase.
  */
 export async function runLiveMigration(options: LiveMigrationOptions): Promise<LiveMigrationResult> {
-  const folder = await migrationsWithLiveOnes();
+  const folder = await migrationsWith(liveMigrationsFolder);
   const lockPlan = await withClient(options.url, (client) => planLocks({ client, folder }));
   const load = startLoad(options);
   const since = () => performance.now() - load.startedAt;

@@ -10,7 +10,7 @@ export interface LoadSample {
   /** Start, in ms since the generator started. */
   at: number;
   ms: number;
-  kind: "heartbeat" | "report";
+  kind: "heartbeat" | "report" | "previous" | "next";
   error?: string;
 }
 
