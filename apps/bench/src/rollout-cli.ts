@@ -13,8 +13,8 @@ import { DEFAULT_LOCK_TIMEOUT_MS } from "@devtools-sync/migrate-core";
 import { latencyChart } from "./chart";
 import { runMain } from "./cli-main";
 import { planFor, scaleFlag } from "./data/plan";
-import { benchServer, cloneDataDatabase, createDataDatabase, loadedAt } from "./database";
-import { machine } from "./results";
+import { benchServer, cloneDataDatabase, ensureDataDatabase } from "./database";
+import { type BenchResults, describeRun, machineLine, rowsLine } from "./results";
 import { type RolloutResult, runRollout } from "./rollout";
 
 runMain(async () => {
@@ -30,14 +30,11 @@ runMain(async () => {
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const server = await benchServer(values["database-url"] ?? process.env.BENCH_DATABASE_URL);
   try {
-    let anchor = await loadedAt(server.url, scale);
-    if (!anchor) {
-      anchor = new Date();
-      await createDataDatabase(server.url, plan, anchor, progress);
-    }
+    const { anchor } = await ensureDataDatabase(server.url, plan, new Date(), progress);
     const clone = await cloneDataDatabase(server.url, scale);
     try {
       const startedAt = new Date();
+      const about = await withClient(clone.url, (client) => describeRun(client, plan));
       progress("rollout: previous version alone, expand + backfill, both versions, contract, new version alone");
       const { samples, ...result } = await runRollout({
         url: clone.url,
@@ -50,15 +47,7 @@ runMain(async () => {
         backfillBatchSize: 1000,
         backfillPauseMs: 0,
       });
-      const { rows } = await withClient(clone.url, (client) =>
-        client.query("SELECT split_part(version(), ' on ', 1) AS v, current_setting('shared_buffers') AS sb"),
-      );
-      const results = {
-        startedAt: startedAt.toISOString(),
-        scale,
-        machine: machine(rows[0].v, { shared_buffers: rows[0].sb }),
-        ...result,
-      };
+      const results = { startedAt: startedAt.toISOString(), scale, ...about, ...result };
       const name = `rollout-scale-${scale}-${results.startedAt.replace(/[:.]/g, "").slice(0, 15)}`;
       await mkdir(values.out, { recursive: true });
       await writeFile(join(values.out, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
@@ -85,17 +74,22 @@ runMain(async () => {
 });
 
 function rolloutMarkdown(
-  results: Omit<RolloutResult, "samples"> & { startedAt: string; scale: number; machine: ReturnType<typeof machine> },
+  results: Omit<RolloutResult, "samples"> & { startedAt: string; scale: number } & Pick<
+      BenchResults,
+      "machine" | "rows"
+    >,
   chartFile: string,
 ): string {
   const ms = (value: number) => `${Math.round(value * 10) / 10} ms`;
   const row = (version: string, window: string, s: RolloutResult["latency"]["previous"]["before"]) =>
     `| ${version} | ${window} | ${s.queries} | ${s.failed} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} |`;
-  const { machine: m, backfill: b } = results;
+  const { backfill: b } = results;
   return [
     `# Rollout under live load, scale ${results.scale} (${results.startedAt})`,
     "",
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, ${m.postgres}, shared_buffers ${m.settings.shared_buffers} (shared with other jobs while it ran).`,
+    `${machineLine(results.machine)} Shared with other jobs while it ran.`,
+    "",
+    rowsLine(results.rows),
     "",
     "reports.installed_version renamed to version_installed: the previous application version (committed hot-path queries: heartbeats, report batches) and the new one (reads and writes version_installed) run concurrently; the migrator applies the expand, backfills reports, holds the contract, and applies it once the previous version is stopped.",
     "",
