@@ -205,7 +205,7 @@ function changeType(
   const shadow = SHADOW(column);
   const [oldType, newType] = [typeOf(old), typeOf(next)];
   const fn = `${q(schema)}.${q(`sync_${table}_${column}`)}`;
-  const trigger = q(`${schema}_sync_${column}`.slice(0, 63));
+  const trigger = lastTrigger(table, `sync_${column}`);
   const check = q(`${table}_${shadow}_not_null`.slice(0, 63));
   plan.expand.push(
     `ALTER TABLE ${q(table)} ADD COLUMN ${q(shadow)} ${newType};`,
@@ -220,7 +220,7 @@ BEGIN
     NEW.${q(column)} := NEW.${q(shadow)}::${oldType};
   ELSIF NEW.${q(column)} IS DISTINCT FROM OLD.${q(column)} OR NEW.${q(shadow)} IS NULL THEN
     NEW.${q(shadow)} := NEW.${q(column)}::${newType};
-  END IF;
+  END IF;${keepUpdatedAt(tableOf(before, table))}
   RETURN NEW;
 END $$;`,
     `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${q(table)} FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
@@ -266,13 +266,13 @@ function setNotNull(
     );
   }
   const fn = `${q(schema)}.${q(`fill_${table}_${column}`)}`;
-  const trigger = q(`${schema}_fill_${column}`.slice(0, 63));
+  const trigger = lastTrigger(table, `fill_${column}`);
   const check = q(`${table}_${column}_check_not_null`.slice(0, 63));
   plan.expand.push(
     // The previous version may still write NULL: such rows take the default instead.
     `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
 BEGIN
-  IF NEW.${q(column)} IS NULL THEN NEW.${q(column)} := ${fill}; END IF;
+  IF NEW.${q(column)} IS NULL THEN NEW.${q(column)} := ${fill}; END IF;${keepUpdatedAt(tableOf(before, table))}
   RETURN NEW;
 END $$;`,
     `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${q(table)} FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
@@ -287,6 +287,22 @@ END $$;`,
     `ALTER TABLE ${q(table)} DROP CONSTRAINT ${check};`,
   );
   plan.changes.push(`make ${table}.${column} NOT NULL (NULLs written by the previous version take ${fill})`);
+}
+
+/**
+ * Statements for a trigger body that give back `updated_at` when the migrator's backfill touches
+ * the row (it sets migrator.backfill): a touch is no change, and <table>_set_updated_at (0003),
+ * which fires before (triggers fire in name order), has just moved it.
+ */
+function keepUpdatedAt(table: SnapshotTable): string {
+  if (!table.columns.updated_at) return "";
+  return `
+  IF TG_OP = 'UPDATE' AND current_setting('migrator.backfill', true) = 'on' THEN NEW."updated_at" := OLD."updated_at"; END IF;`;
+}
+
+/** A trigger name that sorts after the table's own triggers (`<table>_set_updated_at`), so it fires last. */
+function lastTrigger(table: string, what: string): string {
+  return q(`${table}_zz_${what}`.slice(0, 63));
 }
 
 /** Copies the table's privileges (and USAGE on the version schema) to the view, grantee by grantee. */
