@@ -37,7 +37,7 @@ export interface Classification {
 
 const NAME = String.raw`(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)`;
 const QUALIFIED = String.raw`(?:${NAME}\.)?(${NAME})`;
-const ALTER_TABLE = new RegExp(String.raw`^ALTER TABLE (?:ONLY )?(?:IF EXISTS )?${QUALIFIED} (.*)$`, "is");
+const ALTER_TABLE = new RegExp(`^ALTER TABLE (?:ONLY )?(?:IF EXISTS )?${QUALIFIED} (.*)$`, "is");
 
 /** An identifier as PostgreSQL reads it: quoted keeps its case, unquoted folds to lower case. */
 export function unquote(name: string): string {
@@ -58,7 +58,7 @@ export function classifyStatement(sql: string, createdHere: ReadonlySet<string> 
     column,
   });
 
-  const create = new RegExp(String.raw`^CREATE (?:UNLOGGED )?TABLE (?:IF NOT EXISTS )?${QUALIFIED}`, "i").exec(sql);
+  const create = new RegExp(`^CREATE (?:UNLOGGED )?TABLE (?:IF NOT EXISTS )?${QUALIFIED}`, "i").exec(sql);
   if (create) return ok("adds a table the previous version does not use", unquote(create[1] as string));
 
   const alter = ALTER_TABLE.exec(sql);
@@ -69,10 +69,7 @@ export function classifyStatement(sql: string, createdHere: ReadonlySet<string> 
     return verdicts.find((verdict) => verdict.verdict === "breaking") ?? (verdicts[0] as Classification);
   }
 
-  const index = new RegExp(
-    String.raw`^CREATE (UNIQUE )?INDEX (CONCURRENTLY )?.*? ON (?:ONLY )?${QUALIFIED}`,
-    "is",
-  ).exec(sql);
+  const index = new RegExp(`^CREATE (UNIQUE )?INDEX (CONCURRENTLY )?.*? ON (?:ONLY )?${QUALIFIED}`, "is").exec(sql);
   if (index) {
     const table = unquote(index[3] as string);
     if (index[1] && !createdHere.has(table)) {
@@ -81,7 +78,7 @@ export function classifyStatement(sql: string, createdHere: ReadonlySet<string> 
     return ok("adds an index; reads and writes of the previous version are unchanged", table);
   }
 
-  const dropTable = new RegExp(String.raw`^DROP TABLE (?:IF EXISTS )?${QUALIFIED}`, "i").exec(sql);
+  const dropTable = new RegExp(`^DROP TABLE (?:IF EXISTS )?${QUALIFIED}`, "i").exec(sql);
   if (dropTable) {
     return breaking("drop-table", "the previous version's queries of this table fail", unquote(dropTable[1] as string));
   }
@@ -117,7 +114,7 @@ function classifyAlterTable(
   ok: (reason: string, table?: string) => Classification,
   breaking: (kind: BreakingKind, reason: string, table?: string, column?: string) => Classification,
 ): Classification {
-  const renameColumn = new RegExp(String.raw`^RENAME (?:COLUMN )?(${NAME}) TO (${NAME})$`, "i").exec(action);
+  const renameColumn = new RegExp(`^RENAME (?:COLUMN )?(${NAME}) TO (${NAME})$`, "i").exec(action);
   if (renameColumn) {
     const column = unquote(renameColumn[1] as string);
     return breaking(
@@ -127,18 +124,15 @@ function classifyAlterTable(
       column,
     );
   }
-  if (new RegExp(String.raw`^RENAME TO ${NAME}$`, "i").test(action)) {
+  if (new RegExp(`^RENAME TO ${NAME}$`, "i").test(action)) {
     return breaking("rename-table", `the previous version's queries name ${table}, which no longer exists`, table);
   }
-  const dropColumn = new RegExp(
-    String.raw`^DROP (?:COLUMN )?(?:IF EXISTS )?(${NAME})(?: CASCADE| RESTRICT)?$`,
-    "i",
-  ).exec(action);
+  const dropColumn = new RegExp(`^DROP (?:COLUMN )?(?:IF EXISTS )?(${NAME})(?: CASCADE| RESTRICT)?$`, "i").exec(action);
   if (dropColumn && !/^DROP CONSTRAINT\b/i.test(action)) {
     const column = unquote(dropColumn[1] as string);
     return breaking("drop-column", `the previous version reads and writes ${table}.${column}`, table, column);
   }
-  const alterColumn = new RegExp(String.raw`^ALTER (?:COLUMN )?(${NAME}) (.*)$`, "is").exec(action);
+  const alterColumn = new RegExp(`^ALTER (?:COLUMN )?(${NAME}) (.*)$`, "is").exec(action);
   if (alterColumn) {
     const column = unquote(alterColumn[1] as string);
     const change = alterColumn[2] as string;
@@ -163,7 +157,7 @@ function classifyAlterTable(
     }
     return ok("relaxes or re-defaults a column; the previous version's queries still succeed", table);
   }
-  const addColumn = new RegExp(String.raw`^ADD (?:COLUMN )?(?:IF NOT EXISTS )?(${NAME}) (.*)$`, "is").exec(action);
+  const addColumn = new RegExp(`^ADD (?:COLUMN )?(?:IF NOT EXISTS )?(${NAME}) (.*)$`, "is").exec(action);
   if (addColumn && !/^ADD (CONSTRAINT|CHECK|FOREIGN|UNIQUE|PRIMARY|EXCLUDE)\b/i.test(action)) {
     const column = unquote(addColumn[1] as string);
     const definition = addColumn[2] as string;
