@@ -1,6 +1,6 @@
 import { check, foreignKey, index, pgTable, unique, uuid, varchar } from "drizzle-orm/pg-core";
 import { groupPolicies } from "./access";
-import { id, oneOf, timestamptz } from "./columns";
+import { id, notBlank, oneOf, timestamptz } from "./columns";
 import { groups } from "./groups";
 
 /** Operating systems an agent runs on, as Node's `process.platform` names them. */
@@ -34,6 +34,7 @@ export const agents = pgTable(
     foreignKey({ name: "agents_group_id_fkey", columns: [t.groupId], foreignColumns: [groups.id] }).onDelete("cascade"),
     check("agents_platform_check", oneOf(t.platform, agentPlatforms)),
     check("agents_status_check", oneOf(t.status, agentStatuses)),
+    check("agents_display_name_check", notBlank(t.displayName)),
     // idx_agents_group_id was dropped: it is the leading column of agents_group_id_machine_id_key,
     // which also walks a group's agents in machine-id order for the violation pages.
     // Hot path "a group's agents not seen for N minutes" reads this range directly.

@@ -1,16 +1,14 @@
 import { sql } from "drizzle-orm";
 import { check, foreignKey, index, pgPolicy, pgTable, uuid, varchar } from "drizzle-orm/pg-core";
 import { appRole, groupPolicies, KEY_HASH_SETTING, SHA256_HEX_PATTERN } from "./access";
-import { commaSeparatedSubsetOf, id, matches, timestamptz } from "./columns";
+import { commaSeparatedSubsetOf, id, matches, notBlank, timestamptz } from "./columns";
+import { API_KEY_PREFIX_LENGTH, KEY_PREFIX_PATTERN } from "./formats";
 import { groups } from "./groups";
 import { users } from "./users";
 
 /** What an API key may be used for; a key holds a comma-separated subset, e.g. `agent,read`. */
 export const apiKeyScopes = ["agent", "read", "admin"] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
-
-/** Characters of a raw API key stored (and shown) to recognise it: `key_prefix`. */
-export const API_KEY_PREFIX_LENGTH = 8;
 
 export const apiKeys = pgTable(
   "api_keys",
@@ -19,7 +17,7 @@ export const apiKeys = pgTable(
     groupId: uuid().notNull(),
     createdBy: uuid(),
     keyHash: varchar({ length: 64 }).notNull().unique("api_keys_key_hash_key"),
-    keyPrefix: varchar({ length: 8 }).notNull(),
+    keyPrefix: varchar({ length: API_KEY_PREFIX_LENGTH }).notNull(),
     name: varchar({ length: 255 }),
     scopes: varchar({ length: 255 }).notNull().default("agent"),
     expiresAt: timestamptz(),
@@ -36,6 +34,8 @@ export const apiKeys = pgTable(
     ),
     check("api_keys_scopes_check", commaSeparatedSubsetOf(t.scopes, apiKeyScopes)),
     check("api_keys_key_hash_check", matches(t.keyHash, SHA256_HEX_PATTERN)),
+    check("api_keys_key_prefix_check", matches(t.keyPrefix, KEY_PREFIX_PATTERN)),
+    check("api_keys_name_check", notBlank(t.name)),
     index("idx_api_keys_group_id").on(t.groupId),
     // idx_api_keys_key_hash was dropped: api_keys_key_hash_key is already a unique index on it.
     ...groupPolicies("api_keys", t.groupId),

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { check, foreignKey, index, inet, jsonb, pgPolicy, pgTable, text, uuid, varchar } from "drizzle-orm/pg-core";
 import { auditPurgerRole, groupPolicies } from "./access";
-import { id, oneOf, timestamptz } from "./columns";
+import { id, isJsonObject, oneOf, timestamptz } from "./columns";
 import { groups } from "./groups";
 
 /** Who caused an audited event. */
@@ -28,6 +28,7 @@ export const auditLog = pgTable(
       "set null",
     ),
     check("audit_log_actor_type_check", oneOf(t.actorType, auditActorTypes)),
+    check("audit_log_details_check", isJsonObject(t.details)),
     index("idx_audit_log_event_type").on(t.eventType),
     index("idx_audit_log_actor").on(t.actorType, t.actorId),
     // Hot path "a group's audit trail, newest first, keyset-paginated on (created_at, id)";

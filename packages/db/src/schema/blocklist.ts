@@ -1,5 +1,5 @@
-import { boolean, check, foreignKey, index, pgTable, text, uuid, varchar } from "drizzle-orm/pg-core";
-import { id, oneOf, timestamptz } from "./columns";
+import { boolean, check, foreignKey, index, pgTable, text, uniqueIndex, uuid, varchar } from "drizzle-orm/pg-core";
+import { id, notBlank, oneOf, timestamptz } from "./columns";
 import { users } from "./users";
 
 /** How a blocklist pattern matches an extension id (`publisher.name`). */
@@ -23,7 +23,11 @@ export const blocklist = pgTable(
       "set null",
     ),
     check("blocklist_pattern_type_check", oneOf(t.patternType, blocklistPatternTypes)),
-    index("idx_blocklist_pattern_type").on(t.patternType),
+    // A blank pattern blocks nothing (exact, publisher) or everything (an empty regex matches every id).
+    check("blocklist_pattern_check", notBlank(t.pattern)),
+    // One entry per pattern: a second would be a twin whose is_active could contradict the first.
+    // It also serves lookups by pattern_type alone, so 0015 dropped idx_blocklist_pattern_type.
+    uniqueIndex("blocklist_pattern_type_pattern_key").on(t.patternType, t.pattern).concurrently(),
     index("idx_blocklist_is_active").on(t.isActive),
   ],
 );

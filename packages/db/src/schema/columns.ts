@@ -26,6 +26,20 @@ export function matches(column: AnyPgColumn, pattern: string): SQL {
   return sql`${column} ~ ${sql.raw(literal(pattern))}`;
 }
 
+/**
+ * SQL for "`column` is not blank": not empty and not only spaces (`btrim` strips spaces). The API
+ * asks more of a name (no surrounding white space, no control characters); this is what every
+ * writer, psql included, must meet. NULL passes, so a nullable name may still be absent.
+ */
+export function notBlank(column: AnyPgColumn): SQL {
+  return sql`btrim(${column}) <> ''`;
+}
+
+/** SQL for "the jsonb `column` holds an object" (not an array, string, number, boolean or null). */
+export function isJsonObject(column: AnyPgColumn): SQL {
+  return sql`jsonb_typeof(${column}) = 'object'`;
+}
+
 function literal(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }

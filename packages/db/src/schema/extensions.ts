@@ -1,5 +1,6 @@
-import { boolean, index, pgTable, text, varchar } from "drizzle-orm/pg-core";
-import { id, timestamptz } from "./columns";
+import { boolean, check, index, pgTable, text, varchar } from "drizzle-orm/pg-core";
+import { id, matches, notBlank, timestamptz } from "./columns";
+import { EXTENSION_ID_PATTERN } from "./formats";
 
 export const extensions = pgTable(
   "extensions",
@@ -17,6 +18,9 @@ export const extensions = pgTable(
     deletedAt: timestamptz(),
   },
   (t) => [
+    check("extensions_extension_id_check", matches(t.extensionId, EXTENSION_ID_PATTERN)),
+    check("extensions_name_check", notBlank(t.name)),
+    check("extensions_publisher_check", notBlank(t.publisher)),
     // idx_extensions_extension_id was dropped: extensions_extension_id_key already indexes it.
     index("idx_extensions_publisher").on(t.publisher),
   ],

@@ -1,6 +1,6 @@
-import { jsonb, pgTable, text, varchar } from "drizzle-orm/pg-core";
+import { check, jsonb, pgTable, text, varchar } from "drizzle-orm/pg-core";
 import { groupPolicies } from "./access";
-import { id, timestamptz } from "./columns";
+import { id, isJsonObject, notBlank, timestamptz } from "./columns";
 
 export const groups = pgTable(
   "groups",
@@ -14,6 +14,8 @@ export const groups = pgTable(
     deletedAt: timestamptz(),
   },
   (t) => [
+    check("groups_name_check", notBlank(t.name)),
+    check("groups_settings_check", isJsonObject(t.settings)),
     // idx_groups_name was dropped: groups_name_key is already a unique index on name.
     // A group is its own tenant: without this, deleting another group would cascade to its data.
     ...groupPolicies("groups", t.id),

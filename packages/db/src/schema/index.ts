@@ -5,6 +5,7 @@ export * from "./audit-log";
 export * from "./audit-log-purges";
 export * from "./blocklist";
 export * from "./extensions";
+export * from "./formats";
 export * from "./group-extensions";
 export * from "./groups";
 export * from "./relations";

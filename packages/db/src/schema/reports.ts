@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
-import { boolean, foreignKey, index, inet, pgTable, unique, uuid, varchar } from "drizzle-orm/pg-core";
+import { boolean, check, foreignKey, index, inet, pgTable, unique, uuid, varchar } from "drizzle-orm/pg-core";
 import { groupPolicies } from "./access";
 import { agents } from "./agents";
-import { id, timestamptz } from "./columns";
+import { id, matches, timestamptz } from "./columns";
+import { EXTENSION_ID_PATTERN } from "./formats";
 import { groups } from "./groups";
 
 /**
@@ -26,6 +27,7 @@ export const reports = pgTable(
   },
   (t) => [
     unique("reports_user_hash_group_id_extension_id_key").on(t.userHash, t.groupId, t.extensionId),
+    check("reports_extension_id_check", matches(t.extensionId, EXTENSION_ID_PATTERN)),
     foreignKey({ name: "reports_agent_id_fkey", columns: [t.agentId], foreignColumns: [agents.id] }).onDelete(
       "cascade",
     ),

@@ -1,6 +1,8 @@
-import { boolean, check, index, pgTable, varchar } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { boolean, check, index, pgTable, uniqueIndex, varchar } from "drizzle-orm/pg-core";
 import { PASSWORD_HASH_PATTERN } from "./access";
-import { id, matches, oneOf, timestamptz } from "./columns";
+import { id, matches, notBlank, oneOf, timestamptz } from "./columns";
+import { EMAIL_PATTERN } from "./formats";
 
 /** What a dashboard user may do. */
 export const userRoles = ["admin", "viewer"] as const;
@@ -23,6 +25,12 @@ export const users = pgTable(
   (t) => [
     check("users_role_check", oneOf(t.role, userRoles)),
     check("users_password_hash_check", matches(t.passwordHash, PASSWORD_HASH_PATTERN)),
+    check("users_email_check", matches(t.email, EMAIL_PATTERN)),
+    check("users_display_name_check", notBlank(t.displayName)),
+    // One account per address whatever its case: Ada@Example.com cannot sign up beside ada@example.com.
+    uniqueIndex("users_email_lower_key")
+      .on(sql`lower(${t.email})`)
+      .concurrently(),
     // idx_users_email was dropped: users_email_key is already a unique index on email.
     index("idx_users_role").on(t.role),
   ],
