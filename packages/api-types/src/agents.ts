@@ -1,10 +1,11 @@
 import { agents } from "@devtools-sync/db/schema";
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from "drizzle-zod";
 import { z } from "zod";
-import { isoTimestamp, MACHINE_ID, matching, SHA256_HEX, singleLine, VERSION } from "./common";
+import { isoTimestamp, MACHINE_ID, matching, notBlank, SHA256_HEX, singleLine, VERSION } from "./common";
 import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, updateSchemaOf, wire } from "./derive";
 
 const rules = columnRules(agents, {
+  checks: { displayName: notBlank },
   domain: {
     machineId: matching(MACHINE_ID, "must be a machine id: 1-64 characters of A-Z a-z 0-9 . _ : -"),
     userHash: matching(SHA256_HEX, "must be the SHA-256 of the user identity: 64 lowercase hex characters"),

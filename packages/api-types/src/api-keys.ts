@@ -1,7 +1,7 @@
-import { API_KEY_PREFIX_LENGTH, apiKeyScopes, apiKeys } from "@devtools-sync/db/schema";
+import { API_KEY_PREFIX_LENGTH, apiKeyScopes, apiKeys, KEY_PREFIX_PATTERN } from "@devtools-sync/db/schema";
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from "drizzle-zod";
 import { z } from "zod";
-import { matching, SHA256_HEX, singleLine } from "./common";
+import { matching, notBlank, SHA256_HEX, singleLine } from "./common";
 import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, updateSchemaOf, wire } from "./derive";
 
 const scopeList = (scopes: string): string[] => scopes.split(",");
@@ -25,14 +25,17 @@ function distinctScopes(stored: z.ZodString): z.ZodString {
 export { API_KEY_PREFIX_LENGTH };
 /** A raw API key: 32-128 URL-safe characters, shown to its creator once and never stored. */
 export const API_KEY = /^[A-Za-z0-9_-]{32,128}$/;
-/** A key prefix: the first {@link API_KEY_PREFIX_LENGTH} characters of a raw key. */
-export const KEY_PREFIX = new RegExp(`^[A-Za-z0-9_-]{${API_KEY_PREFIX_LENGTH}}$`);
+/** A key prefix: the first {@link API_KEY_PREFIX_LENGTH} characters of a raw key (`api_keys_key_prefix_check`). */
+export const KEY_PREFIX = new RegExp(KEY_PREFIX_PATTERN);
 
 const rules = columnRules(apiKeys, {
-  checks: { scopes: scopesCheck },
+  checks: {
+    scopes: scopesCheck,
+    keyPrefix: matching(KEY_PREFIX, `must be the key's first ${API_KEY_PREFIX_LENGTH} characters`),
+    name: notBlank,
+  },
   domain: {
     keyHash: matching(SHA256_HEX, "must be the SHA-256 of the key: 64 lowercase hex characters"),
-    keyPrefix: matching(KEY_PREFIX, `must be the key's first ${API_KEY_PREFIX_LENGTH} characters`),
     name: singleLine,
     scopes: distinctScopes,
   },

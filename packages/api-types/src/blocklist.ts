@@ -1,10 +1,13 @@
 import { type BlocklistPatternType, blocklist } from "@devtools-sync/db/schema";
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from "drizzle-zod";
 import type { z } from "zod";
-import { EXTENSION_ID, freeText, PUBLISHER_ID, singleLine } from "./common";
+import { EXTENSION_ID, freeText, notBlank, PUBLISHER_ID, singleLine } from "./common";
 import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, updateSchemaOf, wire } from "./derive";
 
-const rules = columnRules(blocklist, { domain: { pattern: singleLine, reason: freeText } });
+const rules = columnRules(blocklist, {
+  checks: { pattern: notBlank },
+  domain: { pattern: singleLine, reason: freeText },
+});
 
 /** A `blocklist` row as stored. */
 export const selectBlocklistSchema = createSelectSchema(blocklist, rules.stored);

@@ -40,6 +40,24 @@ const notOfType: Record<string, { value: unknown; sqlstate: string }> = {
   text: { value: "a\u0000b", sqlstate: "22021" },
 };
 
+/**
+ * A value each CHECK refuses, where "not-a-member" (outside every value set, and no hash, e-mail
+ * address, extension id or object) would pass: a name of spaces only, a key prefix of 8 characters
+ * with one outside the URL-safe set.
+ */
+const outsideCheck: Record<string, unknown> = {
+  agents_display_name_check: "   ",
+  api_keys_name_check: "   ",
+  api_keys_key_prefix_check: "dts.abcd",
+  blocklist_pattern_check: " ",
+  extensions_name_check: "",
+  extensions_publisher_check: "  ",
+  groups_name_check: " ",
+  users_display_name_check: "",
+  audit_log_details_check: ["an", "array"],
+  groups_settings_check: ["an", "array"],
+};
+
 const hasValueSet = (tableCase: TableCase, key: string) =>
   Boolean(getTableColumns(tableCase.table)[key]?.enumValues?.length);
 
@@ -79,7 +97,7 @@ const violations: Violation[] = [
         tableCase: caseOfTable(constraint.table),
         key,
         constraint: constraint.name,
-        value: "not-a-member",
+        value: constraint.name in outsideCheck ? outsideCheck[constraint.name] : "not-a-member",
         sqlstate: "23514",
       };
     }),

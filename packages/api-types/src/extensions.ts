@@ -1,7 +1,7 @@
 import { extensions } from "@devtools-sync/db/schema";
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from "drizzle-zod";
 import { z } from "zod";
-import { EXTENSION_ID, matching, SHA256_HEX, singleLine, VERSION } from "./common";
+import { EXTENSION_ID, matching, notBlank, SHA256_HEX, singleLine, VERSION } from "./common";
 import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, updateSchemaOf, wire } from "./derive";
 
 /** Longest marketplace URL the API takes. */
@@ -15,8 +15,12 @@ function httpsUrl(stored: z.ZodString): z.ZodString {
 }
 
 const rules = columnRules(extensions, {
-  domain: {
+  checks: {
     extensionId: matching(EXTENSION_ID, "must be an extension id: publisher.name"),
+    name: notBlank,
+    publisher: notBlank,
+  },
+  domain: {
     name: singleLine,
     publisher: singleLine,
     pinnedVersion: matching(VERSION, "must be a version: major.minor.patch"),

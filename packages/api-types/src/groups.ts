@@ -1,10 +1,11 @@
 import { groups } from "@devtools-sync/db/schema";
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from "drizzle-zod";
 import type { z } from "zod";
-import { freeText, singleLine, writableJson } from "./common";
+import { freeText, notBlank, singleLine, writableJson } from "./common";
 import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, updateSchemaOf, wire } from "./derive";
 
 const rules = columnRules(groups, {
+  checks: { name: notBlank },
   domain: { name: singleLine, description: freeText, settings: writableJson },
 });
 

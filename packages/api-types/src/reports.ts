@@ -5,8 +5,8 @@ import { EXTENSION_ID, hostAddress, matching, SHA256_HEX, VERSION } from "./comm
 import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, updateSchemaOf, wire } from "./derive";
 
 const rules = columnRules(reports, {
+  checks: { extensionId: matching(EXTENSION_ID, "must be an extension id: publisher.name") },
   domain: {
-    extensionId: matching(EXTENSION_ID, "must be an extension id: publisher.name"),
     userHash: matching(SHA256_HEX, "must be the SHA-256 of the user identity: 64 lowercase hex characters"),
     installedVersion: matching(VERSION, "must be a version: major.minor.patch"),
     extensionSha256: matching(SHA256_HEX, "must be a SHA-256 digest: 64 lowercase hex characters"),

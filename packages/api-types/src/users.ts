@@ -1,7 +1,7 @@
 import { PASSWORD_HASH_PATTERN, users } from "@devtools-sync/db/schema";
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from "drizzle-zod";
 import type { z } from "zod";
-import { EMAIL, matching, singleLine, storableText } from "./common";
+import { EMAIL, matching, notBlank, singleLine, storableText } from "./common";
 import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, updateSchemaOf, wire } from "./derive";
 
 /**
@@ -11,8 +11,8 @@ import { columnRules, type InsertRow, insertSchemaOf, nonEmptyPatch, type Same, 
 export const PASSWORD_HASH = new RegExp(PASSWORD_HASH_PATTERN);
 
 const rules = columnRules(users, {
+  checks: { email: matching(EMAIL, "must be an e-mail address"), displayName: notBlank },
   domain: {
-    email: matching(EMAIL, "must be an e-mail address"),
     passwordHash: matching(PASSWORD_HASH, "must be a bcrypt or argon2id password hash"),
     displayName: singleLine,
   },

@@ -1,4 +1,4 @@
-import { SHA256_HEX_PATTERN } from "@devtools-sync/db/schema";
+import { EMAIL_PATTERN, EXTENSION_ID_PATTERN, SHA256_HEX_PATTERN } from "@devtools-sync/db/schema";
 import { z } from "zod";
 
 // Formats of the identifiers, digests and versions the tables keep as plain text.
@@ -23,9 +23,10 @@ export const MACHINE_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /**
  * An extension id `publisher.name`, exactly VS Code's `EXTENSION_IDENTIFIER_PATTERN`
- * (`ms-python.python`, `esbenp.prettier-vscode`, `GitHub.copilot`).
+ * (`ms-python.python`, `esbenp.prettier-vscode`, `GitHub.copilot`); the database's
+ * `extensions_extension_id_check` and `reports_extension_id_check` hold the same pattern.
  */
-export const EXTENSION_ID = /^[a-zA-Z0-9][a-zA-Z0-9-]*\.[a-zA-Z0-9][a-zA-Z0-9-]*$/;
+export const EXTENSION_ID = new RegExp(EXTENSION_ID_PATTERN);
 
 /** A publisher id: the part of an extension id before the dot. */
 export const PUBLISHER_ID = /^[a-zA-Z0-9][a-zA-Z0-9-]*$/;
@@ -37,8 +38,11 @@ export const PUBLISHER_ID = /^[a-zA-Z0-9][a-zA-Z0-9-]*$/;
 export const VERSION =
   /^(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
-/** An e-mail address, by zod's practical rule (ASCII local part and domain, dotted TLD). */
-export const EMAIL = z.regexes.email;
+/**
+ * An e-mail address: dot-separated local part of letters, digits and `_ ' + -`, `@`, DNS labels,
+ * a top-level domain of two or more letters. The pattern of the database's `users_email_check`.
+ */
+export const EMAIL = new RegExp(EMAIL_PATTERN);
 
 /** Lowercase dotted identifier, as in audit event types: `api_key.created`, `agent.registered`. */
 export const DOTTED_IDENTIFIER = /^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*$/;

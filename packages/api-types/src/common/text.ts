@@ -65,6 +65,15 @@ export function withoutControlCharacters(text: z.ZodString): z.ZodString {
   });
 }
 
+/**
+ * Not blank as the database's `*_name_check` constraints say it (`btrim(name) <> ''`): not empty,
+ * not only spaces. Their twin, so select schemas refuse what PostgreSQL refuses; the API's
+ * {@link singleLine} asks more.
+ */
+export function notBlank(stored: z.ZodString): z.ZodString {
+  return stored.refine((value) => /[^ ]/.test(value), { message: "must not be empty or only spaces" });
+}
+
 /** A name shown on one line: not blank, no surrounding white space, no control characters. */
 export function singleLine(text: z.ZodString): z.ZodString {
   return withoutControlCharacters(

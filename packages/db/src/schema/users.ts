@@ -28,9 +28,7 @@ export const users = pgTable(
     check("users_email_check", matches(t.email, EMAIL_PATTERN)),
     check("users_display_name_check", notBlank(t.displayName)),
     // One account per address whatever its case: Ada@Example.com cannot sign up beside ada@example.com.
-    uniqueIndex("users_email_lower_key")
-      .on(sql`lower(${t.email})`)
-      .concurrently(),
+    uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`).concurrently(),
     // idx_users_email was dropped: users_email_key is already a unique index on email.
     index("idx_users_role").on(t.role),
   ],
