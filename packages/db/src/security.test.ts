@@ -650,6 +650,100 @@ describe("what the threat model leaves to the services", () => {
   });
 });
 
+describe("data rules every writer meets, psql included, not only the validators", () => {
+  const UNIQUE_REFUSED = "23505";
+  const agentA = ids("a", 1);
+  const keyA = ids("a", 2);
+  const report = (extensionId: string) =>
+    `INSERT INTO reports (agent_id, group_id, extension_id, user_hash, installed) VALUES ('${agentA}', '${A}', '${extensionId}', '${hashApiKey("r")}', true)`;
+  const newKey = (prefix: string) =>
+    `INSERT INTO api_keys (group_id, key_hash, key_prefix) VALUES ('${A}', '${hashApiKey(randomBytes(8).toString("hex"))}', '${prefix}')`;
+  const newUser = (email: string) => `INSERT INTO users (email, password_hash) VALUES ('${email}', '${BCRYPT}')`;
+
+  // Per rule: statements the application role (bound to group A) may otherwise run, which the admin
+  // role is refused too, and statements on what only the admin role writes.
+  it.each([
+    {
+      rule: "a blank name",
+      app: [
+        `UPDATE groups SET name = '   ' WHERE id = '${A}'`,
+        `UPDATE agents SET display_name = '' WHERE id = '${agentA}'`,
+        `UPDATE api_keys SET name = ' ' WHERE id = '${keyA}'`,
+      ],
+      admin: [
+        `UPDATE users SET display_name = ' ' WHERE id = '${USER}'`,
+        `UPDATE extensions SET name = '' WHERE id = '${EXTENSION}'`,
+        `UPDATE extensions SET publisher = '  ' WHERE id = '${EXTENSION}'`,
+        `INSERT INTO groups (name) VALUES ('  ')`,
+        `INSERT INTO blocklist (pattern_type, pattern) VALUES ('regex', '')`,
+      ],
+    },
+    {
+      rule: "a malformed e-mail address",
+      app: [],
+      admin: [
+        newUser("not an address"),
+        newUser("eve@localhost"),
+        newUser("eve..x@example.com"),
+        `UPDATE users SET email = 'ada' WHERE id = '${USER}'`,
+      ],
+    },
+    {
+      rule: "an extension id that is not publisher.name",
+      app: [
+        report("python"),
+        report("ms_python.python"),
+        `UPDATE reports SET extension_id = 'a.b.c' WHERE agent_id = '${agentA}'`,
+      ],
+      admin: [
+        `INSERT INTO extensions (extension_id, name, publisher) VALUES ('.python', 'Python', 'Microsoft')`,
+        `UPDATE extensions SET extension_id = 'ms-python' WHERE id = '${EXTENSION}'`,
+        report("-a.b"),
+      ],
+    },
+    {
+      rule: "a key prefix that is not 8 URL-safe characters",
+      app: [newKey("short"), newKey("dts abcd"), `UPDATE api_keys SET key_prefix = 'dts.abcd' WHERE id = '${keyA}'`],
+      admin: [newKey("dts+abcd"), `UPDATE api_keys SET key_prefix = 'dts' WHERE id = '${keyA}'`],
+    },
+    {
+      rule: "a jsonb value that is not an object",
+      app: [
+        `UPDATE groups SET settings = '[]' WHERE id = '${A}'`,
+        `INSERT INTO audit_log (event_type, actor_type, group_id, details) VALUES ('test.event', 'system', '${A}', '"text"')`,
+      ],
+      admin: [
+        `UPDATE groups SET settings = 'null' WHERE id = '${B}'`,
+        `INSERT INTO audit_log (event_type, actor_type, details) VALUES ('test.event', 'system', '[1]')`,
+      ],
+    },
+  ])("refuses $rule, as the application role and as the admin role", async ({ app: asApp, admin: asAdmin }) => {
+    for (const statement of asApp) expect(await inGroup(app, A, statement), statement).toBe(CHECK_REFUSED);
+    for (const statement of [...asApp, ...asAdmin]) {
+      expect(await unbound(admin, statement), statement).toBe(CHECK_REFUSED);
+    }
+  });
+
+  it("refuses the admin role an e-mail address already taken in another case", async () => {
+    expect(await unbound(admin, newUser("ADA@Example.COM"))).toBe(UNIQUE_REFUSED);
+    expect(await unbound(admin, newUser("grace@example.com"))).toBe("ok:1");
+    expect(await unbound(admin, `UPDATE users SET email = 'Grace@example.com' WHERE id = '${USER}'`)).toBe(
+      UNIQUE_REFUSED,
+    );
+    expect(await unbound(admin, `DELETE FROM users WHERE email = 'grace@example.com'`)).toBe("ok:1");
+  });
+
+  it("refuses the admin role a blocklist pattern listed twice for its type", async () => {
+    expect(
+      await unbound(admin, `INSERT INTO blocklist (pattern_type, pattern) VALUES ('publisher', 'evil-corp')`),
+    ).toBe(UNIQUE_REFUSED);
+    expect(await unbound(admin, `INSERT INTO blocklist (pattern_type, pattern) VALUES ('exact', 'evil-corp.x')`)).toBe(
+      "ok:1",
+    );
+    expect(await unbound(admin, `DELETE FROM blocklist WHERE pattern = 'evil-corp.x'`)).toBe("ok:1");
+  });
+});
+
 describe("every group-scoped table", () => {
   it("has row-level security enabled and forced", async () => {
     const { rows } = await superuser(`
