@@ -132,7 +132,13 @@ async function store(fleet: Fleet) {
     exact !== null && { patternType: "exact" as const, pattern: extensionId(exact) },
     blockedPublisher !== null && { patternType: "publisher" as const, pattern: `${tag}p${blockedPublisher}` },
     regexPublisher !== null && { patternType: "regex" as const, pattern: `^${tag}p[${regexPublisher}]\\.` },
-    inactiveExact !== null && { patternType: "exact" as const, pattern: extensionId(inactiveExact), isActive: false },
+    // A pattern is listed once (blocklist_pattern_type_pattern_key): no inactive twin of the active entry.
+    inactiveExact !== null &&
+      inactiveExact !== exact && {
+        patternType: "exact" as const,
+        pattern: extensionId(inactiveExact),
+        isActive: false,
+      },
   ].filter((p) => p !== false);
   if (patterns.length > 0) await db.insert(blocklist).values(patterns);
   // One report per (user, extension), as the unique key keeps them; sent by existing agents.
