@@ -228,6 +228,8 @@ CREATE TABLE "users" (
   "deleted_at" timestamp with time zone
 );
 
+ALTER TABLE "agents" ADD CONSTRAINT "agents_display_name_check" CHECK ((btrim((display_name)::text) <> ''::text));
+
 ALTER TABLE "agents" ADD CONSTRAINT "agents_group_id_machine_id_key" UNIQUE (group_id, machine_id);
 
 ALTER TABLE "agents" ADD CONSTRAINT "agents_pkey" PRIMARY KEY (id);
@@ -240,35 +242,59 @@ ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_key_hash_check" CHECK (((key_has
 
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_key_hash_key" UNIQUE (key_hash);
 
+ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_key_prefix_check" CHECK (((key_prefix)::text ~ '^[A-Za-z0-9_-]{8}$'::text));
+
+ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_name_check" CHECK ((btrim((name)::text) <> ''::text));
+
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_pkey" PRIMARY KEY (id);
 
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_scopes_check" CHECK (((cardinality(string_to_array((scopes)::text, ','::text)) > 0) AND (string_to_array((scopes)::text, ','::text) <@ ARRAY['agent'::text, 'read'::text, 'admin'::text])));
 
 ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_actor_type_check" CHECK ((actor_type IN ('user'::character varying, 'agent'::character varying, 'api_key'::character varying, 'system'::character varying)));
 
+ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_details_check" CHECK ((jsonb_typeof(details) = 'object'::text));
+
 ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_pkey" PRIMARY KEY (id);
 
 ALTER TABLE "audit_log_purges" ADD CONSTRAINT "audit_log_purges_pkey" PRIMARY KEY (id);
+
+ALTER TABLE "blocklist" ADD CONSTRAINT "blocklist_pattern_check" CHECK ((btrim((pattern)::text) <> ''::text));
 
 ALTER TABLE "blocklist" ADD CONSTRAINT "blocklist_pattern_type_check" CHECK ((pattern_type IN ('exact'::character varying, 'publisher'::character varying, 'regex'::character varying)));
 
 ALTER TABLE "blocklist" ADD CONSTRAINT "blocklist_pkey" PRIMARY KEY (id);
 
+ALTER TABLE "extensions" ADD CONSTRAINT "extensions_extension_id_check" CHECK (((extension_id)::text ~ '^[a-zA-Z0-9][a-zA-Z0-9-]*\.[a-zA-Z0-9][a-zA-Z0-9-]*$'::text));
+
 ALTER TABLE "extensions" ADD CONSTRAINT "extensions_extension_id_key" UNIQUE (extension_id);
 
+ALTER TABLE "extensions" ADD CONSTRAINT "extensions_name_check" CHECK ((btrim((name)::text) <> ''::text));
+
 ALTER TABLE "extensions" ADD CONSTRAINT "extensions_pkey" PRIMARY KEY (id);
+
+ALTER TABLE "extensions" ADD CONSTRAINT "extensions_publisher_check" CHECK ((btrim((publisher)::text) <> ''::text));
 
 ALTER TABLE "group_extensions" ADD CONSTRAINT "group_extensions_group_id_extension_id_key" UNIQUE (group_id, extension_id);
 
 ALTER TABLE "group_extensions" ADD CONSTRAINT "group_extensions_pkey" PRIMARY KEY (id);
 
+ALTER TABLE "groups" ADD CONSTRAINT "groups_name_check" CHECK ((btrim((name)::text) <> ''::text));
+
 ALTER TABLE "groups" ADD CONSTRAINT "groups_name_key" UNIQUE (name);
 
 ALTER TABLE "groups" ADD CONSTRAINT "groups_pkey" PRIMARY KEY (id);
 
+ALTER TABLE "groups" ADD CONSTRAINT "groups_settings_check" CHECK ((jsonb_typeof(settings) = 'object'::text));
+
+ALTER TABLE "reports" ADD CONSTRAINT "reports_extension_id_check" CHECK (((extension_id)::text ~ '^[a-zA-Z0-9][a-zA-Z0-9-]*\.[a-zA-Z0-9][a-zA-Z0-9-]*$'::text));
+
 ALTER TABLE "reports" ADD CONSTRAINT "reports_pkey" PRIMARY KEY (id);
 
 ALTER TABLE "reports" ADD CONSTRAINT "reports_user_hash_group_id_extension_id_key" UNIQUE (user_hash, group_id, extension_id);
+
+ALTER TABLE "users" ADD CONSTRAINT "users_display_name_check" CHECK ((btrim((display_name)::text) <> ''::text));
+
+ALTER TABLE "users" ADD CONSTRAINT "users_email_check" CHECK (((email)::text ~ '^[A-Za-z0-9_''+-]+(\.[A-Za-z0-9_''+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$'::text));
 
 ALTER TABLE "users" ADD CONSTRAINT "users_email_key" UNIQUE (email);
 
@@ -310,9 +336,9 @@ CREATE INDEX idx_audit_log_created_at ON public.audit_log USING btree (created_a
 
 CREATE INDEX idx_audit_log_event_type ON public.audit_log USING btree (event_type);
 
-CREATE INDEX idx_blocklist_is_active ON public.blocklist USING btree (is_active);
+CREATE UNIQUE INDEX blocklist_pattern_type_pattern_key ON public.blocklist USING btree (pattern_type, pattern);
 
-CREATE INDEX idx_blocklist_pattern_type ON public.blocklist USING btree (pattern_type);
+CREATE INDEX idx_blocklist_is_active ON public.blocklist USING btree (is_active);
 
 CREATE INDEX idx_extensions_publisher ON public.extensions USING btree (publisher);
 
@@ -323,6 +349,8 @@ CREATE INDEX idx_reports_agent_id ON public.reports USING btree (agent_id);
 CREATE INDEX reports_group_id_extension_id_idx ON public.reports USING btree (group_id, extension_id, installed, installed_version, user_hash, agent_id);
 
 CREATE INDEX idx_users_role ON public.users USING btree (role);
+
+CREATE UNIQUE INDEX users_email_lower_key ON public.users USING btree (lower((email)::text));
 
 CREATE TRIGGER agents_set_updated_at BEFORE UPDATE ON public.agents FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { openTestDatabase } from "./testing/database";
 import { caseOfTable, insertParents } from "./testing/tables";
 
-// The data rules PostgreSQL holds for every writer (0013-0014) and their twins here: for each
+// The data rules PostgreSQL holds for every writer (add_data_rules_not_valid, validate_data_rules) and their twins here: for each
 // CHECK, PostgreSQL stores a value exactly when the select schema accepts it, and the insert
 // schema (the API's narrower rules on top) refuses every value PostgreSQL refuses.
 

@@ -26,7 +26,7 @@ export const blocklist = pgTable(
     // A blank pattern blocks nothing (exact, publisher) or everything (an empty regex matches every id).
     check("blocklist_pattern_check", notBlank(t.pattern)),
     // One entry per pattern: a second would be a twin whose is_active could contradict the first.
-    // It also serves lookups by pattern_type alone, so 0015 dropped idx_blocklist_pattern_type.
+    // It also serves lookups by pattern_type alone, so add_unique_email_and_blocklist_pattern dropped idx_blocklist_pattern_type.
     uniqueIndex("blocklist_pattern_type_pattern_key").on(t.patternType, t.pattern).concurrently(),
     index("idx_blocklist_is_active").on(t.isActive),
   ],

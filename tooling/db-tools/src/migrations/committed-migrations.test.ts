@@ -108,7 +108,7 @@ describe("the committed migrations", () => {
           "blocklist_pattern_type_check on blocklist",
           "users_password_hash_check on users",
           "users_role_check on users",
-          // The data rules of 0013-0014.
+          // The data rules (add_data_rules_not_valid, validate_data_rules).
           "agents_display_name_check on agents",
           "api_keys_key_prefix_check on api_keys",
           "api_keys_name_check on api_keys",

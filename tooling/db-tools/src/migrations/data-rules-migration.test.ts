@@ -5,7 +5,7 @@ import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/te
 import { migrate } from "@devtools-sync/migrate-core";
 import { describe, expect, it } from "vitest";
 
-// The data rules (0013-0015) on databases that already hold rows breaking them: each migration
+// The data rules (add_data_rules_not_valid, validate_data_rules, add_unique_email_and_blocklist_pattern) on databases that already hold rows breaking them: each migration
 // names the rows and stops, and goes through once they are cleaned up.
 
 const BCRYPT = "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZRGdjGj/n3.QWHKjNC.5RILXPnZGW";
@@ -50,7 +50,7 @@ describe("validate_data_rules", () => {
     const { tag } = await tagsAround("validate_data_rules");
     await expect(migrateAll(database.url)).rejects.toThrow(
       new RegExp(
-        `rows break the data rules 0013 added: extensions_extension_id_check \\(extensions rows, first 20 ids: ${ids(4)}\\); ` +
+        `rows break the data rules: extensions_extension_id_check \\(extensions rows, first 20 ids: ${ids(4)}\\); ` +
           `users_display_name_check \\(users rows, first 20 ids: ${ids(2)}\\); users_email_check \\(users rows, first 20 ids: ${ids(1)}\\).*Fix or delete those rows`,
       ),
     );
