@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
@@ -100,9 +101,8 @@ const accepts = (schema: z.ZodObject, key: string, value: unknown) =>
 
 describe.each(rules)("$constraint", ({ constraint, table, key, values }) => {
   it("is in the migrated database, validated", async () => {
-    const { rows } = await database.db.$client.query(
-      "SELECT convalidated FROM pg_constraint WHERE conname = $1 AND conrelid = $2::regclass",
-      [constraint, table],
+    const { rows } = await database.db.execute(
+      sql`SELECT convalidated FROM pg_constraint WHERE conname = ${constraint} AND conrelid = ${table}::regclass`,
     );
     expect(rows).toEqual([{ convalidated: true }]);
   });
