@@ -113,6 +113,35 @@ describe("migrator up's lock gate", () => {
   }, 120_000);
 });
 
+describe("the lock gate and expand/contract pairs", () => {
+  it("judges an expand like any migration, and a held contract only once it is released", async () => {
+    const database = await createTestDatabase();
+    await withAccounts(database.url);
+    const expand = { tag: "0001_note_expand", sql: `-- expand: add accounts.note\n${note.sql}` };
+    const contract = { tag: "0002_widen_contract", sql: `-- contract: 0001_note_expand\n${widen.sql}` };
+    const up = async (migrations: { tag: string; sql: string }[], ...flags: string[]) => {
+      const dir = await tempDir();
+      await writeMigrations(dir, [accounts, ...migrations]);
+      return runCli(["up", "--database-url", database.url, "--migrations-dir", dir, "--verify", "never", ...flags]);
+    };
+
+    // An expand that rewrites the large table is refused like any migration.
+    const rewriting = await up([{ tag: "0001_note_expand", sql: `-- expand: widen balance\n${widen.sql}` }]);
+    expect(rewriting.code).toBe(5);
+    expect((await ledgers(database.url)).names).toEqual(["0000_accounts"]);
+
+    // The contract that would be refused is held, so up applies the expand and stops before it.
+    const held = await up([expand, contract]);
+    expect(held.code, held.stderr).toBe(0);
+    expect((await ledgers(database.url)).names).toEqual(["0000_accounts", "0001_note_expand"]);
+    // Released, it is judged, and refused before running.
+    const released = await up([expand, contract], "--contract", contract.tag);
+    expect(released.code).toBe(5);
+    expect(released.stderr).toContain("0002_widen_contract would block the application");
+    expect((await ledgers(database.url)).names).toEqual(["0000_accounts", "0001_note_expand"]);
+  }, 120_000);
+});
+
 describe("migrator plan's lock report", () => {
   it("prints each statement's measured locks and verdict, writes Markdown, gives them with --json, and exits 5 when up would refuse", async () => {
     const dir = await folderWith({
