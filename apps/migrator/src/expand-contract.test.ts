@@ -127,6 +127,14 @@ describe("expand, backfill and contract through migrator up", () => {
       `  held     ${contract.tag} (contract of ${expand.tag}; apply with up --contract ${contract.tag})`,
     ]);
 
+    // plan shows what up would run: nothing while the contract is held, the contract once released.
+    const planHeld = await cli("plan", "--locks", "never");
+    expect(planHeld.code).toBe(0);
+    expect(planHeld.stdout).toBe("");
+    const planReleased = await cli("plan", "--locks", "never", "--contract", contract.tag);
+    expect(planReleased.stdout).toContain(`-- Migration ${contract.tag}`);
+    expect(planReleased.stdout).toContain("ALTER TABLE agents DROP COLUMN hostname;");
+
     // A re-run is a no-op: no row is touched again.
     const again = await cli("up");
     expect(again.code).toBe(0);

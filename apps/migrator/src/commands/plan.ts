@@ -30,7 +30,8 @@ export interface PlanResult {
 export const lockModes = ["auto", "never"] as const;
 
 /**
- * Reads what `up` would apply (or up to `to`), without running it, taking the lock or writing
+ * Reads what `up` would apply (or up to `to`; stopping before a held contract unless `contract`
+ * releases it, as `up --contract` would), without running it, taking the lock or writing
  * anything; with `locks` "auto", measures what it would lock on a scratch copy (needs CREATEDB).
  */
 export async function plan(
@@ -38,10 +39,18 @@ export async function plan(
   reporter: Reporter,
   to?: string,
   locks: (typeof lockModes)[number] = "auto",
+  contract?: string,
 ): Promise<PlanResult> {
   return withConnection(config, reporter, async (client, { target, readOnly }) => {
-    const upTo = to === undefined ? {} : { to };
-    const pending = await pendingMigrations({ client, folder: config.migrationsDir, ...upTo });
+    const hold = contract === undefined ? {} : { release: contract };
+    const pending = await pendingMigrations({
+      client,
+      folder: config.migrationsDir,
+      hold,
+      ...(to === undefined ? {} : { to }),
+    });
+    // Measured up to the last migration up would apply: a held contract is not.
+    const upTo = pending.length === 0 ? {} : { to: (pending.at(-1) as PendingMigration).name };
     let measure = locks === "auto" && (await tablesNamedIn(client, pending)).length > 0;
     if (measure && readOnly) {
       // The measurement builds a scratch database on the same server, which a read-only one refuses.
@@ -65,6 +74,11 @@ export const planCommand = defineCommand({
     "Print the SQL that up would run (pending migrations, in order) to stdout, without running it, and what each statement would lock on this database (measured on a scratch copy; needs CREATEDB); exit 5 when up's lock gate would refuse.",
   flags: {
     to: { type: "string", value: "migration", help: "stop after this migration, as up --to would" },
+    contract: {
+      type: "string",
+      value: "migration",
+      help: "include this held contract, as up --contract would (without it, plan stops before a held contract, as up does)",
+    },
     locks: {
       type: "string",
       value: "mode",
@@ -79,7 +93,7 @@ export const planCommand = defineCommand({
   },
   async run(config, reporter, values) {
     const gate = gateOptionsFrom(values);
-    const result = await plan(config, reporter, values.to, parseLocks(values.locks));
+    const result = await plan(config, reporter, values.to, parseLocks(values.locks), values.contract);
     if (result.sql !== "") reporter.print(result.sql);
     const { refused } = result.locks
       ? await reportLockPlan(result.locks, reporter, { ...gate, markdownFile: values.markdown })
