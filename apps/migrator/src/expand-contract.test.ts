@@ -221,3 +221,41 @@ describe("expand, backfill and contract through migrator up", () => {
     expect(lines((await cli("status")).stderr)[0]).toBe("3 applied, 0 pending.");
   }, 120_000);
 });
+
+describe("the backfill's role", () => {
+  it("runs each batch as --backfill-role, and records its progress as the migrator's own role", async () => {
+    const other = await createTestDatabase();
+    const role = `backfiller_${process.pid}`;
+    const notes = {
+      tag: "0000_notes",
+      sql: "CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL, touched_by text);",
+    };
+    const touch = {
+      tag: "0001_touch_expand",
+      sql: `-- expand: record who touched each note
+-- backfill: notes
+CREATE FUNCTION notes_touched_by() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched_by := current_user; RETURN NEW; END $$;
+--> statement-breakpoint
+CREATE TRIGGER notes_touched_by BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION notes_touched_by();`,
+    };
+    const dir = await writeMigrations(await tempDir(), [notes, touch]);
+    const up = (...flags: string[]) =>
+      runCli(["up", "--database-url", other.url, "--migrations-dir", dir, "--verify", "never", ...flags]);
+    expect((await up("--to", notes.tag)).code).toBe(0);
+    await withClient(other.url, (client) =>
+      client.query(
+        `INSERT INTO notes (id, body) SELECT g, 'note ' || g FROM generate_series(1, 50) g;
+         DO $$ BEGIN CREATE ROLE ${role}; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+         GRANT SELECT, UPDATE ON notes TO ${role};`,
+      ),
+    );
+    const run = await up("--backfill-role", role, "--backfill-batch-size", "20");
+    expect(run.code, run.stderr).toBe(0);
+    const rows = await withClient(other.url, async (client) => ({
+      touchedBy: (await client.query("SELECT DISTINCT touched_by FROM notes")).rows.map((row) => row.touched_by),
+      backfill: (await client.query("SELECT rows_done::int AS done, finished FROM migrator.backfills")).rows,
+    }));
+    expect(rows).toEqual({ touchedBy: [role], backfill: [{ done: 50, finished: true }] });
+    await withClient(other.url, (client) => client.query(`REVOKE ALL ON notes FROM ${role}; DROP ROLE ${role}`));
+  }, 60_000);
+});
