@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { searchPathOption } from "@devtools-sync/db/client";
@@ -14,6 +15,8 @@ import type { Fixture } from "../../test/fixtures/expand-contract/fixture";
 import { renameColumn } from "../../test/fixtures/expand-contract/rename-column";
 import { renameTable } from "../../test/fixtures/expand-contract/rename-table";
 import { setNotNull } from "../../test/fixtures/expand-contract/set-not-null";
+import { formatFinding } from "../lint/finding";
+import { lintMigrations } from "../lint/lint-migrations";
 import { type PairPlan, planExpandContract, type Snapshot } from "./plan";
 import { contractText, expandDownText, expandText } from "./write-pair";
 
@@ -44,7 +47,11 @@ const CONTRACT = "0002_change_contract";
  * A migrations folder as pnpm db:generate leaves it: the previous version's table, then the pair
  * (journal and SQL; the migrator reads no snapshot).
  */
-async function pairFolder(beforeSql: string[], plan: PairPlan): Promise<string> {
+async function pairFolder(
+  beforeSql: string[],
+  plan: PairPlan,
+  snapshots: [DrizzleSnapshotJSON, DrizzleSnapshotJSON],
+): Promise<string> {
   const folder = join(await temporaryFolder(), "migrations");
   await mkdir(join(folder, "meta"), { recursive: true });
   const files: [string, string][] = [
@@ -64,6 +71,11 @@ async function pairFolder(beforeSql: string[], plan: PairPlan): Promise<string> 
     JSON.stringify({ version: "7", dialect: "postgresql", entries }),
   );
   for (const [tag, text] of files) await writeFile(join(folder, `${tag}.sql`), text);
+  const [before, after] = snapshots;
+  const chain = [before, after, { ...after, id: randomUUID(), prevId: after.id }];
+  for (const [index, snapshot] of chain.entries()) {
+    await writeFile(join(folder, "meta", `000${index}_snapshot.json`), JSON.stringify(snapshot));
+  }
   await writeFile(join(folder, `${EXPAND}.down.sql`), expandDownText(plan, EXPAND, []));
   return folder;
 }
@@ -84,7 +96,7 @@ async function setUp(fixture: Fixture) {
   const keepsUpdatedAt = "updated_at" in (before.tables["public.agents"]?.columns ?? {});
   const beforeSql = await generateMigration(snapshotOf({}) as DrizzleSnapshotJSON, before);
   if (keepsUpdatedAt) beforeSql.push(SET_UPDATED_AT);
-  const folder = await pairFolder(beforeSql, plan);
+  const folder = await pairFolder(beforeSql, plan, [before, after]);
   const migrator = new pg.Client({ connectionString: database.url });
   await migrator.connect();
   const admin = new pg.Pool({ connectionString: database.url, max: 1 });
@@ -96,6 +108,7 @@ async function setUp(fixture: Fixture) {
   return {
     statements,
     plan,
+    folder,
     keepsUpdatedAt,
     /** Rolls back the latest migration with its down file, as `migrator down --steps 1` does. */
     down: () => rollback({ client: migrator, folder, steps: 1 }),
@@ -130,6 +143,16 @@ describe.each(kinds)("the expand/contract pair generated to %s", (_, fixture) =>
           "previous",
         ),
       );
+    } finally {
+      await end();
+    }
+  }, 120_000);
+
+  it("passes pnpm db:check's migration lint, down files included", async () => {
+    const { folder, end } = await setUp(fixture);
+    try {
+      const findings = await lintMigrations({ folder, databaseUrl: (await createTestDatabase()).url });
+      expect(findings.map(formatFinding)).toEqual([]);
     } finally {
       await end();
     }
@@ -245,7 +268,7 @@ async function backfillWaits(client: pg.PoolClient): Promise<boolean> {
 
 /**
  * What version `reader` reads of the rows `written`: the label, and for the type change the value
- * its writer set, as the reader's type (text for the previous version, integer for the new one).
+ * its writer set, as the reader's type (text for the previous version, double precision for the new one).
  */
 function expected(fixture: Fixture, written: Array<[string, "previous" | "next"]>, reader: "previous" | "next") {
   const type = reader === "previous" ? "string" : "number";
