@@ -64,6 +64,369 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.compliance_build_group(target uuid)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  PERFORM pg_advisory_xact_lock(1668246272, hashtext(target::text));
+  INSERT INTO public.compliance_groups (group_id) VALUES (target) ON CONFLICT DO NOTHING;
+  DELETE FROM public.compliance_violations WHERE group_id = target;
+  DELETE FROM public.compliance_extensions WHERE group_id = target;
+  INSERT INTO public.compliance_violations SELECT * FROM public.compliance_violations_now WHERE group_id = target;
+  INSERT INTO public.compliance_extensions SELECT * FROM public.compliance_extensions_now WHERE group_id = target;
+  UPDATE public.compliance_groups c SET live_agents = n.live_agents, problem_agents = n.problem_agents
+  FROM public.compliance_groups_now n WHERE n.group_id = target AND c.group_id = target;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION public.compliance_follow_agents()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  changed jsonb;
+  scopes jsonb;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT jsonb_agg(jsonb_build_object('id', id, 'g', group_id, 'u', user_hash, 'n', 1)) INTO changed
+    FROM new_rows WHERE deleted_at IS NULL AND status <> 'disabled';
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT jsonb_agg(jsonb_build_object('id', id, 'g', group_id, 'u', user_hash, 'n', -1)) INTO changed
+    FROM old_rows WHERE deleted_at IS NULL AND status <> 'disabled';
+  ELSE
+    SELECT jsonb_agg(w) INTO changed FROM (
+      SELECT o.id, o.group_id AS g, o.user_hash AS u, -1 AS n
+      FROM old_rows o JOIN new_rows w ON w.id = o.id
+      WHERE o.deleted_at IS NULL AND o.status <> 'disabled'
+        AND (w.group_id, w.machine_id, w.user_hash, w.deleted_at IS NULL AND w.status <> 'disabled')
+          IS DISTINCT FROM (o.group_id, o.machine_id, o.user_hash, true)
+      UNION ALL
+      SELECT w.id, w.group_id, w.user_hash, 1
+      FROM old_rows o JOIN new_rows w ON w.id = o.id
+      WHERE w.deleted_at IS NULL AND w.status <> 'disabled'
+        AND (o.group_id, o.machine_id, o.user_hash, o.deleted_at IS NULL AND o.status <> 'disabled')
+          IS DISTINCT FROM (w.group_id, w.machine_id, w.user_hash, true)
+    ) w;
+  END IF;
+  IF changed IS NULL THEN
+    RETURN NULL;
+  END IF;
+  -- The agents' users' required extensions, and the reports the agents sent.
+  SELECT jsonb_agg(s) INTO scopes FROM (
+    SELECT c.g, q.extension_id AS e, c.u
+    FROM jsonb_to_recordset(changed) AS c(g uuid, u varchar)
+    JOIN public.compliance_required_now q ON q.group_id = c.g
+    UNION
+    SELECT r.group_id, r.extension_id, r.user_hash
+    FROM jsonb_to_recordset(changed) AS c(id uuid)
+    CROSS JOIN LATERAL (SELECT r.* FROM public.reports r WHERE r.agent_id = c.id OFFSET 0) r
+  ) s;
+  PERFORM public.compliance_lock(array_agg(g), array_agg(u)) FROM (
+    SELECT c.g, c.u FROM jsonb_to_recordset(changed) AS c(g uuid, u varchar)
+    UNION ALL SELECT s.g, s.u FROM jsonb_to_recordset(coalesce(scopes, '[]')) AS s(g uuid, u varchar)
+  ) l;
+  UPDATE public.compliance_groups x SET live_agents = x.live_agents + d.n
+  FROM (SELECT c.g, sum(c.n)::int AS n FROM jsonb_to_recordset(changed) AS c(g uuid, n int) GROUP BY c.g) d
+  WHERE x.group_id = d.g AND d.n <> 0;
+  PERFORM public.compliance_refresh(array_agg(s.g), array_agg(s.e), array_agg(s.u))
+  FROM jsonb_to_recordset(coalesce(scopes, '[]')) AS s(g uuid, e varchar, u varchar);
+  RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION public.compliance_follow_groups()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  INSERT INTO public.compliance_groups (group_id) SELECT id FROM new_rows ON CONFLICT DO NOTHING;
+  RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION public.compliance_follow_reports()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  written jsonb;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT jsonb_agg(jsonb_build_object('g', group_id, 'e', extension_id, 'u', user_hash, 'n', 1)) INTO written FROM new_rows;
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT jsonb_agg(jsonb_build_object('g', group_id, 'e', extension_id, 'u', user_hash, 'n', -1)) INTO written FROM old_rows;
+  ELSE
+    SELECT jsonb_agg(jsonb_build_object('g', group_id, 'e', extension_id, 'u', user_hash, 'n', n)) INTO written
+    FROM (SELECT group_id, extension_id, user_hash, -1 AS n FROM old_rows
+          UNION ALL SELECT group_id, extension_id, user_hash, 1 FROM new_rows) w;
+  END IF;
+  IF written IS NULL THEN
+    RETURN NULL;
+  END IF;
+  PERFORM public.compliance_lock(array_agg(w.g), array_agg(w.u))
+  FROM jsonb_to_recordset(written) AS w(g uuid, u varchar);
+  INSERT INTO public.compliance_extensions AS x (group_id, extension_id, reports, is_required, is_blocked, pinned_version)
+  SELECT d.g, d.e, d.n, EXISTS (SELECT FROM public.compliance_required_now q WHERE q.group_id = d.g AND q.extension_id = d.e),
+    v.is_blocked, v.pinned_version
+  FROM (
+    SELECT w.g, w.e, sum(w.n)::int AS n FROM jsonb_to_recordset(written) AS w(g uuid, e varchar, n int)
+    GROUP BY w.g, w.e HAVING sum(w.n) <> 0
+  ) d
+  CROSS JOIN LATERAL public.compliance_verdict(d.e) v
+  WHERE EXISTS (SELECT FROM public.compliance_groups c WHERE c.group_id = d.g)
+    AND EXISTS (SELECT FROM public.groups k WHERE k.id = d.g)
+  ORDER BY d.g, d.e
+  ON CONFLICT (group_id, extension_id) DO UPDATE SET reports = x.reports + excluded.reports;
+  PERFORM public.compliance_refresh(array_agg(w.g), array_agg(w.e), array_agg(w.u))
+  FROM jsonb_to_recordset(written) AS w(g uuid, e varchar, u varchar);
+  -- A pair no report names any more, and not required, has nothing to show.
+  DELETE FROM public.compliance_extensions x USING jsonb_to_recordset(written) AS w(g uuid, e varchar)
+  WHERE x.group_id = w.g AND x.extension_id = w.e AND x.reports = 0 AND NOT x.is_required;
+  RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION public.compliance_follow_rules()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  rule_rows jsonb;
+  pairs jsonb;
+BEGIN
+  -- The written rows (both versions of an updated one), as JSON: one code path for every table and event.
+  IF TG_OP = 'INSERT' THEN
+    SELECT jsonb_agg(to_jsonb(w)) INTO rule_rows FROM new_rows w;
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT jsonb_agg(to_jsonb(o)) INTO rule_rows FROM old_rows o;
+  ELSE
+    SELECT jsonb_agg(r) INTO rule_rows FROM (
+      SELECT to_jsonb(o) - 'updated_at' AS r FROM old_rows o
+      UNION
+      SELECT to_jsonb(w) - 'updated_at' FROM new_rows w
+    ) changed
+    -- A row whose versions differ appears twice; an unchanged one once, and concerns nothing.
+    WHERE (SELECT count(*) FROM old_rows o WHERE o.id = (changed.r ->> 'id')::uuid AND to_jsonb(o) - 'updated_at' = changed.r)
+      + (SELECT count(*) FROM new_rows w WHERE w.id = (changed.r ->> 'id')::uuid AND to_jsonb(w) - 'updated_at' = changed.r) = 1;
+  END IF;
+  IF rule_rows IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF TG_TABLE_NAME = 'group_extensions' THEN
+    SELECT jsonb_agg(DISTINCT jsonb_build_object('g', r ->> 'group_id', 'e', e.extension_id)) INTO pairs
+    FROM jsonb_array_elements(rule_rows) r JOIN public.extensions e ON e.id = (r ->> 'extension_id')::uuid;
+  ELSE
+    -- The extension ids the change may concern: the catalog rows' own, or those a pattern matches.
+    WITH ids AS (
+      SELECT r ->> 'extension_id' AS extension_id FROM jsonb_array_elements(rule_rows) r
+      WHERE TG_TABLE_NAME = 'extensions'
+      UNION
+      SELECT x.extension_id FROM (
+        SELECT DISTINCT extension_id FROM public.compliance_extensions
+        UNION SELECT extension_id FROM public.extensions
+      ) x
+      WHERE TG_TABLE_NAME = 'blocklist' AND EXISTS (
+        SELECT FROM jsonb_array_elements(rule_rows) b
+        WHERE CASE b ->> 'pattern_type'
+          WHEN 'exact' THEN b ->> 'pattern' = x.extension_id
+          WHEN 'publisher' THEN b ->> 'pattern' = split_part(x.extension_id, '.', 1)
+          WHEN 'regex' THEN x.extension_id ~ (b ->> 'pattern')
+        END)
+    )
+    SELECT jsonb_agg(jsonb_build_object('g', p.group_id, 'e', p.extension_id)) INTO pairs FROM (
+      SELECT x.group_id, x.extension_id FROM public.compliance_groups c
+      JOIN public.compliance_extensions x ON x.group_id = c.group_id
+      WHERE x.extension_id IN (SELECT extension_id FROM ids)
+      UNION
+      SELECT q.group_id, q.extension_id FROM public.compliance_required_now q
+      WHERE q.extension_id IN (SELECT extension_id FROM ids)
+    ) p;
+  END IF;
+  PERFORM public.compliance_rebuild(array_agg(p.g), array_agg(p.e))
+  FROM jsonb_to_recordset(coalesce(pairs, '[]')) AS p(g uuid, e varchar);
+  RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION public.compliance_lock(scope_groups uuid[], scope_users character varying[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  IF (SELECT count(DISTINCT (g, u)) FROM unnest(scope_groups, scope_users) AS s(g, u)) > 64 THEN
+    PERFORM pg_advisory_xact_lock(1668246272, hashtext(g::text))
+    FROM (SELECT DISTINCT g FROM unnest(scope_groups) AS s(g) ORDER BY g) s;
+  ELSE
+    PERFORM pg_advisory_xact_lock_shared(1668246272, hashtext(g::text))
+    FROM (SELECT DISTINCT g FROM unnest(scope_groups) AS s(g) ORDER BY g) s;
+    PERFORM pg_advisory_xact_lock(hashtextextended(g::text || u, 1668246272))
+    FROM (SELECT DISTINCT g, u FROM unnest(scope_groups, scope_users) AS s(g, u) ORDER BY g, u) s;
+  END IF;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION public.compliance_rebuild(scope_groups uuid[], scope_extensions character varying[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  built uuid[];
+BEGIN
+  PERFORM pg_advisory_xact_lock(1668246272, hashtext(g::text))
+  FROM (SELECT DISTINCT g FROM unnest(scope_groups) AS s(g) ORDER BY g) s;
+  SELECT array_agg(c.group_id) INTO built FROM public.compliance_groups c
+  WHERE c.group_id = ANY (scope_groups) AND EXISTS (SELECT FROM public.groups k WHERE k.id = c.group_id);
+  IF built IS NULL THEN
+    RETURN;
+  END IF;
+  DELETE FROM public.compliance_violations t USING unnest(scope_groups, scope_extensions) AS s(g, e)
+  WHERE t.group_id = s.g AND t.extension_id = s.e;
+  INSERT INTO public.compliance_violations
+  SELECT v.* FROM (SELECT DISTINCT s.g, s.e FROM unnest(scope_groups, scope_extensions) AS s(g, e) WHERE s.g = ANY (built)) p
+  CROSS JOIN LATERAL (
+    SELECT v.* FROM public.compliance_violations_now v WHERE v.group_id = p.g AND v.extension_id = p.e OFFSET 0
+  ) v;
+  DELETE FROM public.compliance_extensions x USING unnest(scope_groups, scope_extensions) AS s(g, e)
+  WHERE x.group_id = s.g AND x.extension_id = s.e;
+  INSERT INTO public.compliance_extensions
+  SELECT n.*
+  FROM (SELECT DISTINCT s.g, s.e FROM unnest(scope_groups, scope_extensions) AS s(g, e) WHERE s.g = ANY (built)) p
+  CROSS JOIN LATERAL (
+    SELECT n.* FROM public.compliance_extensions_now n WHERE n.group_id = p.g AND n.extension_id = p.e OFFSET 0
+  ) n;
+  UPDATE public.compliance_groups c SET live_agents = n.live_agents, problem_agents = n.problem_agents
+  FROM unnest(built) AS b(g)
+  CROSS JOIN LATERAL (SELECT n.* FROM public.compliance_groups_now n WHERE n.group_id = b.g OFFSET 0) n
+  WHERE c.group_id = b.g;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION public.compliance_refresh(scope_groups uuid[], scope_extensions character varying[], scope_users character varying[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  gone jsonb;
+  added jsonb;
+BEGIN
+  WITH scope AS (
+    SELECT DISTINCT s.g, s.e, s.u FROM unnest(scope_groups, scope_extensions, scope_users) AS s(g, e, u)
+    WHERE EXISTS (SELECT FROM public.compliance_groups c WHERE c.group_id = s.g)
+      AND EXISTS (SELECT FROM public.groups k WHERE k.id = s.g)
+  ),
+  deleted AS (
+    DELETE FROM public.compliance_violations t USING scope s
+    WHERE t.group_id = s.g AND t.user_hash = s.u AND t.extension_id = s.e
+      AND NOT EXISTS (
+        SELECT FROM (
+          SELECT v.* FROM public.compliance_violations_now v
+          WHERE v.group_id = s.g AND v.extension_id = s.e AND v.user_hash = s.u OFFSET 0
+        ) v
+        WHERE v.problem = t.problem AND v.machine_id = t.machine_id AND v.agent_id = t.agent_id
+          AND v.installed_version IS NOT DISTINCT FROM t.installed_version
+          AND v.pinned_version IS NOT DISTINCT FROM t.pinned_version)
+    RETURNING t.group_id, t.extension_id, t.problem, t.agent_id
+  )
+  SELECT jsonb_agg(deleted) INTO gone FROM deleted;
+  WITH scope AS (
+    SELECT DISTINCT s.g, s.e, s.u FROM unnest(scope_groups, scope_extensions, scope_users) AS s(g, e, u)
+    WHERE EXISTS (SELECT FROM public.compliance_groups c WHERE c.group_id = s.g)
+      AND EXISTS (SELECT FROM public.groups k WHERE k.id = s.g)
+  ),
+  inserted AS (
+    INSERT INTO public.compliance_violations
+    SELECT v.* FROM scope s
+    CROSS JOIN LATERAL (
+      SELECT v.* FROM public.compliance_violations_now v
+      WHERE v.group_id = s.g AND v.extension_id = s.e AND v.user_hash = s.u OFFSET 0
+    ) v
+    WHERE NOT EXISTS (
+      SELECT FROM public.compliance_violations t
+      WHERE t.group_id = v.group_id AND t.extension_id = v.extension_id AND t.problem = v.problem
+        AND t.machine_id = v.machine_id AND t.user_hash = v.user_hash)
+    RETURNING group_id, extension_id, problem, agent_id
+  )
+  SELECT jsonb_agg(inserted) INTO added FROM inserted;
+  IF gone IS NULL AND added IS NULL THEN
+    RETURN;
+  END IF;
+  -- What changed, +1 per violation added and -1 per violation gone, then the counts it moves.
+  WITH changed AS (
+    SELECT c.*, -1 AS n FROM jsonb_to_recordset(coalesce(gone, '[]')) AS c(group_id uuid, extension_id varchar, problem varchar, agent_id uuid)
+    UNION ALL
+    SELECT c.*, 1 FROM jsonb_to_recordset(coalesce(added, '[]')) AS c(group_id uuid, extension_id varchar, problem varchar, agent_id uuid)
+  ),
+  -- An agent counts once per extension: it became a problem agent when it had no violation of it before.
+  agent_extension AS (
+    SELECT c.group_id, c.extension_id, sum(c.n) AS n,
+      (SELECT count(*) FROM public.compliance_violations t
+       WHERE t.group_id = c.group_id AND t.agent_id = c.agent_id AND t.extension_id = c.extension_id) AS now
+    FROM changed c GROUP BY c.group_id, c.extension_id, c.agent_id
+  ),
+  per_extension AS (
+    SELECT group_id, extension_id,
+      sum((now > 0)::int - (now - n > 0)::int) AS problem_agents
+    FROM agent_extension GROUP BY group_id, extension_id
+  ),
+  counts AS (
+    SELECT c.group_id, c.extension_id,
+      sum(c.n) FILTER (WHERE c.problem = 'missing_required') AS missing,
+      sum(c.n) FILTER (WHERE c.problem = 'blocked') AS blocked,
+      sum(c.n) FILTER (WHERE c.problem = 'wrong_version') AS wrong_version
+    FROM changed c GROUP BY c.group_id, c.extension_id
+  )
+  UPDATE public.compliance_extensions x SET
+    missing = x.missing + coalesce(c.missing, 0),
+    blocked = x.blocked + coalesce(c.blocked, 0),
+    wrong_version = x.wrong_version + coalesce(c.wrong_version, 0),
+    problem_agents = x.problem_agents + p.problem_agents
+  FROM counts c JOIN per_extension p USING (group_id, extension_id)
+  WHERE x.group_id = c.group_id AND x.extension_id = c.extension_id;
+  WITH changed AS (
+    SELECT c.*, -1 AS n FROM jsonb_to_recordset(coalesce(gone, '[]')) AS c(group_id uuid, agent_id uuid)
+    UNION ALL
+    SELECT c.*, 1 FROM jsonb_to_recordset(coalesce(added, '[]')) AS c(group_id uuid, agent_id uuid)
+  ),
+  per_agent AS (
+    SELECT c.group_id, sum(c.n) AS n,
+      (SELECT count(*) FROM public.compliance_violations t WHERE t.group_id = c.group_id AND t.agent_id = c.agent_id) AS now
+    FROM changed c GROUP BY c.group_id, c.agent_id
+  )
+  UPDATE public.compliance_groups g SET problem_agents = g.problem_agents + d.problem_agents
+  FROM (SELECT group_id, sum((now > 0)::int - (now - n > 0)::int) AS problem_agents FROM per_agent GROUP BY group_id) d
+  WHERE g.group_id = d.group_id AND d.problem_agents <> 0;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION public.compliance_verdict(extension_id character varying)
+ RETURNS TABLE(pinned_version character varying, is_blocked boolean)
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  RETURN QUERY
+  SELECT e.pinned_version,
+    coalesce(e.is_blocked, false) OR EXISTS (
+      SELECT FROM public.blocklist b
+      WHERE b.is_active AND CASE b.pattern_type
+        WHEN 'exact' THEN b.pattern = $1
+        WHEN 'publisher' THEN b.pattern = split_part($1, '.', 1)
+        WHEN 'regex' THEN $1 ~ b.pattern
+      END)
+  FROM (SELECT) one LEFT JOIN public.extensions e ON e.extension_id = $1 AND e.deleted_at IS NULL;
+END
+$function$;
+
 CREATE OR REPLACE FUNCTION public.purge_audit_log(before timestamp with time zone)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -169,6 +532,36 @@ CREATE TABLE "blocklist" (
   "updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE "compliance_extensions" (
+  "group_id" uuid NOT NULL,
+  "extension_id" character varying(255) NOT NULL,
+  "reports" integer DEFAULT 0 NOT NULL,
+  "is_required" boolean DEFAULT false NOT NULL,
+  "is_blocked" boolean DEFAULT false NOT NULL,
+  "pinned_version" character varying(50),
+  "missing" integer DEFAULT 0 NOT NULL,
+  "blocked" integer DEFAULT 0 NOT NULL,
+  "wrong_version" integer DEFAULT 0 NOT NULL,
+  "problem_agents" integer DEFAULT 0 NOT NULL
+);
+
+CREATE TABLE "compliance_groups" (
+  "group_id" uuid NOT NULL,
+  "live_agents" integer DEFAULT 0 NOT NULL,
+  "problem_agents" integer DEFAULT 0 NOT NULL
+);
+
+CREATE TABLE "compliance_violations" (
+  "group_id" uuid NOT NULL,
+  "extension_id" character varying(255) NOT NULL,
+  "problem" character varying(20) NOT NULL,
+  "machine_id" character varying(64) NOT NULL,
+  "user_hash" character varying(64) NOT NULL,
+  "agent_id" uuid NOT NULL,
+  "installed_version" character varying(50),
+  "pinned_version" character varying(50)
+);
+
 CREATE TABLE "extensions" (
   "id" uuid DEFAULT gen_random_uuid() NOT NULL,
   "extension_id" character varying(255) NOT NULL,
@@ -264,6 +657,12 @@ ALTER TABLE "blocklist" ADD CONSTRAINT "blocklist_pattern_type_check" CHECK ((pa
 
 ALTER TABLE "blocklist" ADD CONSTRAINT "blocklist_pkey" PRIMARY KEY (id);
 
+ALTER TABLE "compliance_extensions" ADD CONSTRAINT "compliance_extensions_pkey" PRIMARY KEY (group_id, extension_id);
+
+ALTER TABLE "compliance_groups" ADD CONSTRAINT "compliance_groups_pkey" PRIMARY KEY (group_id);
+
+ALTER TABLE "compliance_violations" ADD CONSTRAINT "compliance_violations_pkey" PRIMARY KEY (group_id, extension_id, problem, machine_id, user_hash);
+
 ALTER TABLE "extensions" ADD CONSTRAINT "extensions_extension_id_check" CHECK (((extension_id)::text ~ '^[a-zA-Z0-9][a-zA-Z0-9-]*\.[a-zA-Z0-9][a-zA-Z0-9-]*$'::text));
 
 ALTER TABLE "extensions" ADD CONSTRAINT "extensions_extension_id_key" UNIQUE (extension_id);
@@ -314,6 +713,12 @@ ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_group_id_fkey" FOREIGN KEY (gr
 
 ALTER TABLE "blocklist" ADD CONSTRAINT "blocklist_created_by_fkey" FOREIGN KEY (created_by) REFERENCES users(id) ON DELETE SET NULL;
 
+ALTER TABLE "compliance_extensions" ADD CONSTRAINT "compliance_extensions_group_id_fkey" FOREIGN KEY (group_id) REFERENCES groups(id) ON DELETE CASCADE;
+
+ALTER TABLE "compliance_groups" ADD CONSTRAINT "compliance_groups_group_id_fkey" FOREIGN KEY (group_id) REFERENCES groups(id) ON DELETE CASCADE;
+
+ALTER TABLE "compliance_violations" ADD CONSTRAINT "compliance_violations_group_id_fkey" FOREIGN KEY (group_id) REFERENCES groups(id) ON DELETE CASCADE;
+
 ALTER TABLE "group_extensions" ADD CONSTRAINT "group_extensions_added_by_fkey" FOREIGN KEY (added_by) REFERENCES users(id) ON DELETE SET NULL;
 
 ALTER TABLE "group_extensions" ADD CONSTRAINT "group_extensions_extension_id_fkey" FOREIGN KEY (extension_id) REFERENCES extensions(id) ON DELETE CASCADE;
@@ -325,6 +730,8 @@ ALTER TABLE "reports" ADD CONSTRAINT "reports_agent_id_fkey" FOREIGN KEY (agent_
 ALTER TABLE "reports" ADD CONSTRAINT "reports_group_id_fkey" FOREIGN KEY (group_id) REFERENCES groups(id) ON DELETE CASCADE;
 
 CREATE INDEX agents_group_id_last_heartbeat_idx ON public.agents USING btree (group_id, last_heartbeat);
+
+CREATE INDEX agents_group_id_user_hash_idx ON public.agents USING btree (group_id, user_hash);
 
 CREATE INDEX idx_api_keys_group_id ON public.api_keys USING btree (group_id);
 
@@ -340,17 +747,29 @@ CREATE UNIQUE INDEX blocklist_pattern_type_pattern_key ON public.blocklist USING
 
 CREATE INDEX idx_blocklist_is_active ON public.blocklist USING btree (is_active);
 
+CREATE INDEX compliance_violations_agent_idx ON public.compliance_violations USING btree (group_id, agent_id, extension_id);
+
+CREATE INDEX compliance_violations_problem_idx ON public.compliance_violations USING btree (group_id, problem, extension_id, machine_id, user_hash);
+
+CREATE INDEX compliance_violations_user_idx ON public.compliance_violations USING btree (group_id, user_hash, extension_id);
+
 CREATE INDEX idx_extensions_publisher ON public.extensions USING btree (publisher);
 
 CREATE INDEX idx_group_extensions_extension_id ON public.group_extensions USING btree (extension_id);
 
 CREATE INDEX idx_reports_agent_id ON public.reports USING btree (agent_id);
 
-CREATE INDEX reports_group_id_extension_id_idx ON public.reports USING btree (group_id, extension_id, installed, installed_version, user_hash, agent_id);
+CREATE INDEX reports_group_id_extension_id_narrow_idx ON public.reports USING btree (group_id, extension_id);
 
 CREATE INDEX idx_users_role ON public.users USING btree (role);
 
 CREATE UNIQUE INDEX users_email_lower_key ON public.users USING btree (lower((email)::text));
+
+CREATE TRIGGER agents_compliance_delete AFTER DELETE ON public.agents REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance_follow_agents();
+
+CREATE TRIGGER agents_compliance_insert AFTER INSERT ON public.agents REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance_follow_agents();
+
+CREATE TRIGGER agents_compliance_update AFTER UPDATE ON public.agents REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance_follow_agents();
 
 CREATE TRIGGER agents_set_updated_at BEFORE UPDATE ON public.agents FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 
@@ -364,11 +783,37 @@ CREATE TRIGGER audit_log_purges_permanent BEFORE DELETE OR UPDATE ON public.audi
 
 CREATE TRIGGER audit_log_purges_record BEFORE INSERT ON public.audit_log_purges FOR EACH ROW EXECUTE FUNCTION audit_log_purges_guard();
 
+CREATE TRIGGER blocklist_compliance_delete AFTER DELETE ON public.blocklist REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance_follow_rules();
+
+CREATE TRIGGER blocklist_compliance_insert AFTER INSERT ON public.blocklist REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance_follow_rules();
+
+CREATE TRIGGER blocklist_compliance_update AFTER UPDATE ON public.blocklist REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance_follow_rules();
+
 CREATE TRIGGER blocklist_set_updated_at BEFORE UPDATE ON public.blocklist FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+
+CREATE TRIGGER extensions_compliance_delete AFTER DELETE ON public.extensions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance_follow_rules();
+
+CREATE TRIGGER extensions_compliance_insert AFTER INSERT ON public.extensions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance_follow_rules();
+
+CREATE TRIGGER extensions_compliance_update AFTER UPDATE ON public.extensions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance_follow_rules();
 
 CREATE TRIGGER extensions_set_updated_at BEFORE UPDATE ON public.extensions FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 
+CREATE TRIGGER group_extensions_compliance_delete AFTER DELETE ON public.group_extensions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance_follow_rules();
+
+CREATE TRIGGER group_extensions_compliance_insert AFTER INSERT ON public.group_extensions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance_follow_rules();
+
+CREATE TRIGGER group_extensions_compliance_update AFTER UPDATE ON public.group_extensions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance_follow_rules();
+
+CREATE TRIGGER groups_compliance_insert AFTER INSERT ON public.groups REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance_follow_groups();
+
 CREATE TRIGGER groups_set_updated_at BEFORE UPDATE ON public.groups FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+
+CREATE TRIGGER reports_compliance_delete AFTER DELETE ON public.reports REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance_follow_reports();
+
+CREATE TRIGGER reports_compliance_insert AFTER INSERT ON public.reports REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance_follow_reports();
+
+CREATE TRIGGER reports_compliance_update AFTER UPDATE ON public.reports REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION compliance_follow_reports();
 
 CREATE TRIGGER users_set_updated_at BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 
@@ -383,6 +828,18 @@ ALTER TABLE "api_keys" FORCE ROW LEVEL SECURITY;
 ALTER TABLE "audit_log" ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE "audit_log" FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE "compliance_extensions" ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE "compliance_extensions" FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE "compliance_groups" ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE "compliance_groups" FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE "compliance_violations" ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE "compliance_violations" FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE "group_extensions" ENABLE ROW LEVEL SECURITY;
 
@@ -425,6 +882,30 @@ CREATE POLICY "audit_log_owner_refused" ON "audit_log" AS PERMISSIVE FOR ALL TO 
 CREATE POLICY "audit_log_purge" ON "audit_log" AS PERMISSIVE FOR ALL TO "devtools_sync_audit_purger" USING ((created_at < ( SELECT max(audit_log_purges.cutoff) AS max
    FROM audit_log_purges
   WHERE (audit_log_purges.transaction_id = ((pg_current_xact_id_if_assigned())::text)::bigint)))) WITH CHECK (false);
+
+CREATE POLICY "compliance_extensions_all_groups" ON "compliance_extensions" AS PERMISSIVE FOR ALL TO "devtools_sync_admin" USING (true) WITH CHECK (true);
+
+CREATE POLICY "compliance_extensions_backup_reads_all" ON "compliance_extensions" AS PERMISSIVE FOR SELECT TO "devtools_sync_backup" USING (true);
+
+CREATE POLICY "compliance_extensions_own_group" ON "compliance_extensions" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid));
+
+CREATE POLICY "compliance_extensions_owner_refused" ON "compliance_extensions" AS PERMISSIVE FOR ALL TO "pg_database_owner" USING (refuse_owner_row_access()) WITH CHECK (refuse_owner_row_access());
+
+CREATE POLICY "compliance_groups_all_groups" ON "compliance_groups" AS PERMISSIVE FOR ALL TO "devtools_sync_admin" USING (true) WITH CHECK (true);
+
+CREATE POLICY "compliance_groups_backup_reads_all" ON "compliance_groups" AS PERMISSIVE FOR SELECT TO "devtools_sync_backup" USING (true);
+
+CREATE POLICY "compliance_groups_own_group" ON "compliance_groups" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid));
+
+CREATE POLICY "compliance_groups_owner_refused" ON "compliance_groups" AS PERMISSIVE FOR ALL TO "pg_database_owner" USING (refuse_owner_row_access()) WITH CHECK (refuse_owner_row_access());
+
+CREATE POLICY "compliance_violations_all_groups" ON "compliance_violations" AS PERMISSIVE FOR ALL TO "devtools_sync_admin" USING (true) WITH CHECK (true);
+
+CREATE POLICY "compliance_violations_backup_reads_all" ON "compliance_violations" AS PERMISSIVE FOR SELECT TO "devtools_sync_backup" USING (true);
+
+CREATE POLICY "compliance_violations_own_group" ON "compliance_violations" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid));
+
+CREATE POLICY "compliance_violations_owner_refused" ON "compliance_violations" AS PERMISSIVE FOR ALL TO "pg_database_owner" USING (refuse_owner_row_access()) WITH CHECK (refuse_owner_row_access());
 
 CREATE POLICY "group_extensions_all_groups" ON "group_extensions" AS PERMISSIVE FOR ALL TO "devtools_sync_admin" USING (true) WITH CHECK (true);
 
@@ -516,6 +997,30 @@ GRANT SELECT ON TABLE "blocklist" TO "devtools_sync_app";
 GRANT SELECT ON TABLE "blocklist" TO "devtools_sync_backup";
 
 GRANT SELECT ON TABLE "blocklist" TO "devtools_sync_readonly";
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "compliance_extensions" TO "devtools_sync_admin";
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "compliance_extensions" TO "devtools_sync_app";
+
+GRANT SELECT ON TABLE "compliance_extensions" TO "devtools_sync_backup";
+
+GRANT SELECT ON TABLE "compliance_extensions" TO "devtools_sync_readonly";
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "compliance_groups" TO "devtools_sync_admin";
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "compliance_groups" TO "devtools_sync_app";
+
+GRANT SELECT ON TABLE "compliance_groups" TO "devtools_sync_backup";
+
+GRANT SELECT ON TABLE "compliance_groups" TO "devtools_sync_readonly";
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "compliance_violations" TO "devtools_sync_admin";
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "compliance_violations" TO "devtools_sync_app";
+
+GRANT SELECT ON TABLE "compliance_violations" TO "devtools_sync_backup";
+
+GRANT SELECT ON TABLE "compliance_violations" TO "devtools_sync_readonly";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "extensions" TO "devtools_sync_admin";
 

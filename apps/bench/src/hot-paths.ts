@@ -16,7 +16,7 @@ import { capture, explain, explained, type PlanSummary } from "./explain";
 import { type Percentiles, percentiles } from "./stats";
 
 /** Tables large enough that a sequential scan of one on a hot path is a defect. */
-export const LARGE_TABLES = ["agents", "reports", "audit_log"];
+export const LARGE_TABLES = ["agents", "reports", "audit_log", "compliance_violations", "compliance_extensions"];
 
 export interface HotPathResult {
   name: string;

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, platform, release, totalmem } from "node:os";
 import { join } from "node:path";
+import type { ComplianceStateDifferences } from "@devtools-sync/db/queries";
 import { formatLockPlanMarkdown } from "@devtools-sync/migrate-core";
 import type pg from "pg";
 import type { TableLoad } from "./data/load";
@@ -28,6 +29,13 @@ export interface BenchResults {
   load: TableLoad[] | null;
   /** Migrations applied to the copy of the loaded data before measuring (data loaded before they landed). */
   migrated: string[];
+  /** Seconds the migrator took to bring the copy up to the committed migrations (backfills included). */
+  migratedSeconds: number;
+  /**
+   * The compliance state after the run's writes (ingest, live load) against its full recomputation:
+   * rows that differ per state table (all zeros when exact), and the check's seconds.
+   */
+  complianceState: ComplianceStateDifferences & { seconds: number };
   hotPaths: HotPathResult[];
   exportLargest: ExportResult;
   /** Plans were explained with sequential scans priced out (tiny data; see explain()). */
@@ -99,7 +107,12 @@ export function markdown(results: BenchResults, chartFile: string): string {
     "",
     rowsLine(results.rows),
     "",
-    `Migrations applied to the copy of the loaded data before measuring: ${results.migrated.join(", ") || "none"}.`,
+    `Migrations applied to the copy of the loaded data before measuring: ${results.migrated.join(", ") || "none"} (${results.migratedSeconds} s).`,
+    "",
+    `Compliance state after the run's writes against its full recomputation: ${Object.entries(results.complianceState)
+      .filter(([key]) => key !== "seconds")
+      .map(([table, n]) => `${table} ${n} rows differ`)
+      .join(", ")} (checked in ${results.complianceState.seconds} s).`,
     "",
   ];
   if (results.load) {

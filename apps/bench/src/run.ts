@@ -1,4 +1,5 @@
 import { createDb } from "@devtools-sync/db/client";
+import { complianceStateDifferences } from "@devtools-sync/db/queries";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "@devtools-sync/migrate-core";
 import { latencyChart } from "./chart";
 import { planFor } from "./data/plan";
@@ -35,7 +36,10 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
   const plan = planFor(scale);
   const startedAt = new Date();
   const { anchor, load } = await ensureDataDatabase(serverUrl, plan, startedAt, progress);
+  const migrating = performance.now();
   const clone = await cloneDataDatabase(serverUrl, scale);
+  const migratedSeconds = seconds(migrating);
+  progress(`copy migrated (${clone.migrated.join(", ") || "nothing to apply"}) in ${migratedSeconds} s`);
   const db = createDb(clone.url, { max: 2 });
   try {
     const about = await describeRun(db.$client, plan);
@@ -73,12 +77,18 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
     progress(
       `live migration: p99 before ${liveMigration.phases.before.p99} ms, during ${liveMigration.phases.during.p99} ms`,
     );
+    progress("compliance state against its full recomputation");
+    const checking = performance.now();
+    const complianceState = { ...(await complianceStateDifferences(db)), seconds: seconds(checking) };
+    progress(`compliance state: ${JSON.stringify(complianceState)}`);
     const results: BenchResults = {
       startedAt: startedAt.toISOString(),
       scale,
       ...about,
       load,
       migrated: clone.migrated,
+      migratedSeconds,
+      complianceState,
       hotPaths,
       exportLargest,
       indexesOnly: options.indexesOnly ?? false,
@@ -97,4 +107,9 @@ export async function runBench(options: BenchOptions): Promise<{ results: BenchR
     await db.$client.end();
     await clone.drop();
   }
+}
+
+/** Seconds since `start` (a performance.now()), to a tenth. */
+function seconds(start: number): number {
+  return Math.round((performance.now() - start) / 100) / 10;
 }

@@ -7,6 +7,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, type RunnerTask } from "vitest";
 import { createApiKey, createDb, type Database, findApiKey, hashApiKey, type Transaction, withGroup } from "./client";
 import { migrationsFolder } from "./migrations";
+import { complianceSummary, upsertReportBatch } from "./queries";
 import { ensureLoginRole, type RoleKind } from "./roles";
 
 // Attacks on the database as the services' roles would make them, on a migrated database:
@@ -26,14 +27,23 @@ const EXTENSION = "eeeeeeee-0000-4000-8000-00000000000e";
 const USER = "cccccccc-0000-4000-8000-00000000000c";
 const BCRYPT = "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZRGdjGj/n3.QWHKjNC.5RILXPnZGW";
 
-/** Every group-scoped table, one row per group, and how to insert one more for a group. */
+const groupOf = (g: "a" | "b") => (g === "a" ? A : B);
+
+/**
+ * Every group-scoped table, one row per group (named by its `key` column), and how to insert one
+ * more for a group. The compliance state's rows are written by the triggers as the seed is: each
+ * group's one report is at another version than the pinned one, one violation per group.
+ */
 const tables = [
-  { table: "groups", groupColumn: "id", row: (g: "a" | "b") => (g === "a" ? A : B) },
-  { table: "agents", groupColumn: "group_id", row: (g: "a" | "b") => ids(g, 1) },
-  { table: "api_keys", groupColumn: "group_id", row: (g: "a" | "b") => ids(g, 2) },
-  { table: "group_extensions", groupColumn: "group_id", row: (g: "a" | "b") => ids(g, 3) },
-  { table: "reports", groupColumn: "group_id", row: (g: "a" | "b") => ids(g, 4) },
-  { table: "audit_log", groupColumn: "group_id", row: (g: "a" | "b") => ids(g, 5) },
+  { table: "groups", groupColumn: "id", key: "id", row: groupOf },
+  { table: "agents", groupColumn: "group_id", key: "id", row: (g: "a" | "b") => ids(g, 1) },
+  { table: "api_keys", groupColumn: "group_id", key: "id", row: (g: "a" | "b") => ids(g, 2) },
+  { table: "group_extensions", groupColumn: "group_id", key: "id", row: (g: "a" | "b") => ids(g, 3) },
+  { table: "reports", groupColumn: "group_id", key: "id", row: (g: "a" | "b") => ids(g, 4) },
+  { table: "audit_log", groupColumn: "group_id", key: "id", row: (g: "a" | "b") => ids(g, 5) },
+  { table: "compliance_violations", groupColumn: "group_id", key: "group_id", row: groupOf },
+  { table: "compliance_extensions", groupColumn: "group_id", key: "group_id", row: groupOf },
+  { table: "compliance_groups", groupColumn: "group_id", key: "group_id", row: groupOf },
 ] as const;
 
 /** An INSERT of a fresh row of `table` into `group` (the agent it needs is that group's). */
@@ -50,6 +60,12 @@ function insertInto(table: string, group: string, agent: string): string {
       return `INSERT INTO group_extensions (id, group_id, extension_id) VALUES (${id}, '${group}', '${EXTENSION}')`;
     case "reports":
       return `INSERT INTO reports (id, agent_id, group_id, extension_id, user_hash, installed) VALUES (${id}, '${agent}', '${group}', 'x.y${randomBytes(4).toString("hex")}', '${hashApiKey("u")}', true)`;
+    case "compliance_violations":
+      return `INSERT INTO compliance_violations (group_id, extension_id, problem, machine_id, user_hash, agent_id) VALUES ('${group}', 'x.y', 'blocked', 'm${randomBytes(4).toString("hex")}', '${hashApiKey("u")}', '${agent}')`;
+    case "compliance_extensions":
+      return `INSERT INTO compliance_extensions (group_id, extension_id) VALUES ('${group}', 'x.y${randomBytes(4).toString("hex")}')`;
+    case "compliance_groups":
+      return `INSERT INTO compliance_groups (group_id) VALUES ('${group}')`;
     default:
       return `INSERT INTO audit_log (id, event_type, actor_type, group_id) VALUES (${id}, 'test.event', 'system', '${group}')`;
   }
@@ -62,7 +78,7 @@ await superuser(`
   INSERT INTO groups (id, name) VALUES ('${A}', 'Group A'), ('${B}', 'Group B');
   INSERT INTO users (id, email, password_hash) VALUES ('${USER}', 'ada@example.com', '${BCRYPT}');
   INSERT INTO blocklist (pattern_type, pattern) VALUES ('publisher', 'evil-corp');
-  INSERT INTO extensions (id, extension_id, name, publisher) VALUES ('${EXTENSION}', 'ms-python.python', 'Python', 'Microsoft');
+  INSERT INTO extensions (id, extension_id, name, publisher, pinned_version) VALUES ('${EXTENSION}', 'ms-python.python', 'Python', 'Microsoft', '1.0.0');
   ${["a", "b"]
     .map((g) => {
       const group = g === "a" ? A : B;
@@ -140,7 +156,7 @@ async function rowsOfB(table: string, groupColumn: string): Promise<string> {
   return JSON.stringify(rows);
 }
 
-describe.each(tables)("$table, as the application role bound to group A", ({ table, groupColumn, row }) => {
+describe.each(tables)("$table, as the application role bound to group A", ({ table, groupColumn, key, row }) => {
   const bRow = row("b");
   let before: string;
   beforeAll(async () => {
@@ -149,7 +165,7 @@ describe.each(tables)("$table, as the application role bound to group A", ({ tab
 
   it("cannot see group B's rows", async () => {
     expect(await inGroup(app, A, `SELECT * FROM ${table}`)).toBe("ok:1");
-    expect(await inGroup(app, A, `SELECT * FROM ${table} WHERE id = '${bRow}'`)).toBe("ok:0");
+    expect(await inGroup(app, A, `SELECT * FROM ${table} WHERE ${key} = '${bRow}'`)).toBe("ok:0");
     expect(await inGroup(app, A, `SELECT * FROM ${table} WHERE ${groupColumn} = '${B}'`)).toBe("ok:0");
   });
 
@@ -161,14 +177,16 @@ describe.each(tables)("$table, as the application role bound to group A", ({ tab
   it("cannot update group B's rows, nor move its own row into group B", async () => {
     // The application role holds no UPDATE or DELETE on audit_log at all.
     const none = table === "audit_log" ? RLS_REFUSED : "ok:0";
-    expect(await inGroup(app, A, `UPDATE ${table} SET ${groupColumn} = ${groupColumn} WHERE id = '${bRow}'`)).toBe(
+    expect(await inGroup(app, A, `UPDATE ${table} SET ${groupColumn} = ${groupColumn} WHERE ${key} = '${bRow}'`)).toBe(
       none,
     );
     expect(await inGroup(app, A, `UPDATE ${table} SET ${groupColumn} = ${groupColumn} RETURNING *`)).toMatch(
       table === "audit_log" ? RLS_REFUSED : /^ok:1$/,
     );
     if (table !== "groups") {
-      expect(await inGroup(app, A, `UPDATE ${table} SET group_id = '${B}' WHERE id = '${row("a")}'`)).toBe(RLS_REFUSED);
+      expect(await inGroup(app, A, `UPDATE ${table} SET group_id = '${B}' WHERE ${key} = '${row("a")}'`)).toBe(
+        RLS_REFUSED,
+      );
     }
   });
 
@@ -177,7 +195,7 @@ describe.each(tables)("$table, as the application role bound to group A", ({ tab
 
   it("cannot delete group B's rows, with or without RETURNING", async () => {
     const none = deletes ? "ok:0" : RLS_REFUSED;
-    expect(await inGroup(app, A, `DELETE FROM ${table} WHERE id = '${bRow}'`)).toBe(none);
+    expect(await inGroup(app, A, `DELETE FROM ${table} WHERE ${key} = '${bRow}'`)).toBe(none);
     expect(await inGroup(app, A, `DELETE FROM ${table} WHERE ${groupColumn} = '${B}' RETURNING *`)).toBe(none);
   });
 
@@ -786,5 +804,30 @@ describe("the README", () => {
     const readme = await readFile(join(import.meta.dirname, "..", "..", "..", "README.md"), "utf8");
     const stated = /(\d+) attack tests in `packages\/db\/src\/security\.test\.ts`/.exec(readme)?.[1];
     expect(Number(stated), "the README's count of attack tests (write this number there)").toBe(attacks);
+  });
+});
+
+describe("the compliance state", () => {
+  it("follows the application role's writes in its own group, under row-level security, and nowhere else", async () => {
+    const report = (installedVersion: string | null) =>
+      withGroup(app, A, (tx) =>
+        upsertReportBatch(tx, {
+          agentId: ids("a", 1),
+          groupId: A,
+          userHash: hashApiKey("a"),
+          entries: [{ extensionId: "ms-python.python", installed: true, installedVersion }],
+        }),
+      );
+    const ofB = await rowsOfB("compliance_violations", "group_id");
+    await report("1.0.0");
+    expect(await inGroup(app, A, "SELECT * FROM compliance_violations")).toBe("ok:0");
+    expect(await withGroup(readonly, A, (tx) => complianceSummary(tx, A))).toMatchObject({
+      liveAgents: 1,
+      compliantAgents: 1,
+      wrongVersion: 0,
+    });
+    await report(null);
+    expect(await inGroup(app, A, "SELECT * FROM compliance_violations WHERE problem = 'wrong_version'")).toBe("ok:1");
+    expect(await rowsOfB("compliance_violations", "group_id")).toBe(ofB);
   });
 });

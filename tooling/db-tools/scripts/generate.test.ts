@@ -26,7 +26,7 @@ export * from ${JSON.stringify(schemaIndex)};
 export const widgets = pgTable("widgets", { id: uuid().primaryKey().defaultRandom(), label: text().notNull() });
 `;
 // Every table but blocklist: the generated migration drops it, with its rows.
-const WITHOUT_BLOCKLIST = `export { agents, apiKeys, auditLog, auditLogPurges, extensions, groupExtensions, groups, reports, users } from ${JSON.stringify(schemaIndex)};
+const WITHOUT_BLOCKLIST = `export { agents, apiKeys, auditLog, auditLogPurges, complianceExtensions, complianceGroups, complianceViolations, extensions, groupExtensions, groups, reports, users } from ${JSON.stringify(schemaIndex)};
 `;
 
 let copies = 0;

@@ -1,14 +1,16 @@
 import { createMigratedTestDatabase } from "@devtools-sync/migrate-core/testing";
+import { eq, sql } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Database, withGroup } from "../client";
 import { migrationsFolder } from "../migrations";
-import { agents, blocklist, extensions, groupExtensions, groups } from "../schema";
+import { agents, blocklist, extensions, groupExtensions, groups, reports as reportsTable } from "../schema";
 import {
   type ComplianceProblem,
   type ComplianceSummary,
   type ComplianceViolation,
   complianceProblems,
+  complianceStateDifferences,
   complianceSummary,
   exportViolations,
   upsertReportBatch,
@@ -42,53 +44,90 @@ interface Fleet {
 }
 
 const VERSIONS = ["1.0.0", "1.0.1", "2.0.0"];
-const fleetArbitrary: fc.Arbitrary<Fleet> = fc.record({
-  agents: fc.array(
-    fc.record({
-      user: fc.nat(3),
-      status: fc.constantFrom<Status>("active", "active", "inactive", "disabled"),
-      deleted: fc.integer({ min: 0, max: 9 }).map((n) => n < 2),
-    }),
-    { minLength: 1, maxLength: 6 },
-  ),
-  catalog: fc.array(
-    fc.record({
-      pinned: fc.option(fc.constantFrom(...VERSIONS), { freq: 2 }),
-      blocked: fc.integer({ min: 0, max: 9 }).map((n) => n < 2),
-      deleted: fc.integer({ min: 0, max: 9 }).map((n) => n < 1),
-    }),
-    { minLength: 6, maxLength: 6 },
-  ),
-  required: fc.uniqueArray(fc.nat(5), { maxLength: 4 }),
-  blocklist: fc.record({
-    exact: fc.option(fc.nat(7)),
-    publisher: fc.option(fc.nat(2)),
-    regexPublisher: fc.option(fc.nat(2)),
-    inactiveExact: fc.option(fc.nat(7)),
-  }),
-  reports: fc.array(
-    fc.record({
-      agent: fc.nat(5),
-      user: fc.nat(3),
-      extension: fc.nat(7),
-      installed: fc.integer({ min: 0, max: 9 }).map((n) => n < 8),
-      version: fc.option(fc.constantFrom(...VERSIONS), { freq: 8 }),
-    }),
-    { maxLength: 30 },
-  ),
+const statusArbitrary = fc.constantFrom<Status>("active", "active", "inactive", "disabled");
+const rarely = (tenths: number) => fc.integer({ min: 0, max: 9 }).map((n) => n < tenths);
+const catalogEntryArbitrary = fc.record({
+  pinned: fc.option(fc.constantFrom(...VERSIONS), { freq: 2 }),
+  blocked: rarely(2),
+  deleted: rarely(1),
 });
+const requiredArbitrary = fc.uniqueArray(fc.nat(5), { maxLength: 4 });
+const blocklistArbitrary = fc.record({
+  exact: fc.option(fc.nat(7)),
+  publisher: fc.option(fc.nat(2)),
+  regexPublisher: fc.option(fc.nat(2)),
+  inactiveExact: fc.option(fc.nat(7)),
+});
+const reportArbitrary = fc.record({
+  agent: fc.nat(5),
+  user: fc.nat(3),
+  extension: fc.nat(7),
+  installed: rarely(8),
+  version: fc.option(fc.constantFrom(...VERSIONS), { freq: 8 }),
+});
+const fleetArbitrary: fc.Arbitrary<Fleet> = fc.record({
+  agents: fc.array(fc.record({ user: fc.nat(3), status: statusArbitrary, deleted: rarely(2) }), {
+    minLength: 1,
+    maxLength: 6,
+  }),
+  catalog: fc.array(catalogEntryArbitrary, { minLength: 6, maxLength: 6 }),
+  required: requiredArbitrary,
+  blocklist: blocklistArbitrary,
+  reports: fc.array(reportArbitrary, { maxLength: 30 }),
+});
+
+/** A write after the fleet is stored: each table the compliance state follows, each way it changes. */
+type Mutation =
+  | ({ kind: "report" } & Fleet["reports"][number])
+  | { kind: "unreport"; user: number; extension: number }
+  | { kind: "agent"; agent: number; status: Status; deleted: boolean }
+  | { kind: "remove agent"; agent: number }
+  | ({ kind: "catalog"; extension: number } & Fleet["catalog"][number])
+  | { kind: "required"; required: number[] }
+  | { kind: "blocklist"; blocklist: Fleet["blocklist"] };
+const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(
+  { arbitrary: reportArbitrary.map((r) => ({ kind: "report" as const, ...r })), weight: 4 },
+  fc.record({ kind: fc.constant("unreport" as const), user: fc.nat(3), extension: fc.nat(7) }),
+  fc.record({ kind: fc.constant("agent" as const), agent: fc.nat(5), status: statusArbitrary, deleted: rarely(3) }),
+  fc.record({ kind: fc.constant("remove agent" as const), agent: fc.nat(5) }),
+  catalogEntryArbitrary.chain((entry) =>
+    fc.nat(5).map((extension) => ({ kind: "catalog" as const, extension, ...entry })),
+  ),
+  requiredArbitrary.map((required) => ({ kind: "required" as const, required })),
+  blocklistArbitrary.map((blocklist) => ({ kind: "blocklist" as const, blocklist })),
+);
 
 const noBlocklist = { exact: null, publisher: null, regexPublisher: null, inactiveExact: null };
 let run = 0;
 const userHash = (user: number) => String(user).repeat(64);
 const machineId = (agent: number) => `m${agent}`;
 
+const publisherOf = (tag: string, extension: number) => `${tag}p${extension % 3}`;
+const extensionIdOf = (tag: string, extension: number) => `${publisherOf(tag, extension)}.e${extension}`;
+
+/** Stores run `tag`'s blocklist patterns (every pattern names the tag, so runs never match each other's ids). */
+async function storeBlocklist(tag: string, b: Fleet["blocklist"]) {
+  const patterns = [
+    b.exact !== null && { patternType: "exact" as const, pattern: extensionIdOf(tag, b.exact) },
+    b.publisher !== null && { patternType: "publisher" as const, pattern: `${tag}p${b.publisher}` },
+    b.regexPublisher !== null && { patternType: "regex" as const, pattern: `^${tag}p[${b.regexPublisher}]\\.` },
+    // A pattern is listed once (blocklist_pattern_type_pattern_key): no inactive twin of the active entry.
+    b.inactiveExact !== null &&
+      b.inactiveExact !== b.exact && {
+        patternType: "exact" as const,
+        pattern: extensionIdOf(tag, b.inactiveExact),
+        isActive: false,
+      },
+  ].filter((p) => p !== false);
+  if (patterns.length > 0) await db.insert(blocklist).values(patterns);
+}
+
 /** Stores `fleet` in a new group; returns the group and the names the rules speak of. */
 async function store(fleet: Fleet) {
   run++;
   const tag = `r${String(run).padStart(4, "0")}`;
-  const publisher = (extension: number) => `${tag}p${extension % 3}`;
-  const extensionId = (extension: number) => `${publisher(extension)}.e${extension}`;
+  const publisher = (extension: number) => publisherOf(tag, extension);
+  const extensionId = (extension: number) => extensionIdOf(tag, extension);
   const [group] = await db
     .insert(groups)
     .values({ name: `compliance ${tag}` })
@@ -127,20 +166,7 @@ async function store(fleet: Fleet) {
       .values(
         fleet.required.map((i) => ({ groupId, extensionId: (catalogRows[i] as { id: string }).id, isRequired: true })),
       );
-  const { exact, publisher: blockedPublisher, regexPublisher, inactiveExact } = fleet.blocklist;
-  const patterns = [
-    exact !== null && { patternType: "exact" as const, pattern: extensionId(exact) },
-    blockedPublisher !== null && { patternType: "publisher" as const, pattern: `${tag}p${blockedPublisher}` },
-    regexPublisher !== null && { patternType: "regex" as const, pattern: `^${tag}p[${regexPublisher}]\\.` },
-    // A pattern is listed once (blocklist_pattern_type_pattern_key): no inactive twin of the active entry.
-    inactiveExact !== null &&
-      inactiveExact !== exact && {
-        patternType: "exact" as const,
-        pattern: extensionId(inactiveExact),
-        isActive: false,
-      },
-  ].filter((p) => p !== false);
-  if (patterns.length > 0) await db.insert(blocklist).values(patterns);
+  await storeBlocklist(tag, fleet.blocklist);
   // One report per (user, extension), as the unique key keeps them; sent by existing agents.
   const reports = new Map<string, Fleet["reports"][number]>();
   for (const r of fleet.reports) if (r.agent < fleet.agents.length) reports.set(`${r.user}/${r.extension}`, r);
@@ -163,8 +189,89 @@ async function store(fleet: Fleet) {
   return { groupId, tag, extensionId, agentIds: agentRows.map((a) => a.id), reports: [...reports.values()] };
 }
 
+type Stored = Awaited<ReturnType<typeof store>>;
+
+/**
+ * Applies `m` to the database and to the model (`fleet`, `stored.reports`) alike. An agent removed
+ * (deleted outright, its reports with it) stays in the model as deleted, and later writes naming it are skipped.
+ */
+async function mutate(fleet: Fleet, stored: Stored, removed: Set<number>, m: Mutation): Promise<void> {
+  const { groupId, extensionId, agentIds, tag } = stored;
+  const reportKey = (user: number, extension: number) => `${user}/${extension}`;
+  const reports = new Map(stored.reports.map((r) => [reportKey(r.user, r.extension), r]));
+  const exists = (agent: number) => agent < fleet.agents.length && !removed.has(agent);
+  switch (m.kind) {
+    case "report": {
+      if (!exists(m.agent)) return;
+      const { kind: _, ...report } = m;
+      const version = report.installed ? report.version : null;
+      reports.set(reportKey(m.user, m.extension), { ...report, version });
+      await upsertReportBatch(db, {
+        agentId: agentIds[m.agent] as string,
+        groupId,
+        userHash: userHash(m.user),
+        entries: [{ extensionId: extensionId(m.extension), installed: m.installed, installedVersion: version }],
+      });
+      break;
+    }
+    case "unreport":
+      reports.delete(reportKey(m.user, m.extension));
+      await db.execute(sql`DELETE FROM ${reportsTable} WHERE group_id = ${groupId}::uuid
+        AND user_hash = ${userHash(m.user)} AND extension_id = ${extensionId(m.extension)}`);
+      break;
+    case "agent":
+      if (!exists(m.agent)) return;
+      fleet.agents[m.agent] = {
+        ...(fleet.agents[m.agent] as Fleet["agents"][number]),
+        status: m.status,
+        deleted: m.deleted,
+      };
+      await db
+        .update(agents)
+        .set({ status: m.status, deletedAt: m.deleted ? new Date() : null })
+        .where(eq(agents.id, agentIds[m.agent] as string));
+      break;
+    case "remove agent":
+      if (!exists(m.agent)) return;
+      removed.add(m.agent);
+      fleet.agents[m.agent] = { ...(fleet.agents[m.agent] as Fleet["agents"][number]), deleted: true };
+      for (const [key, r] of reports) if (r.agent === m.agent) reports.delete(key);
+      await db.delete(agents).where(eq(agents.id, agentIds[m.agent] as string));
+      break;
+    case "catalog": {
+      const { kind: _, extension, ...entry } = m;
+      fleet.catalog[extension] = entry;
+      await db
+        .update(extensions)
+        .set({ pinnedVersion: entry.pinned, isBlocked: entry.blocked, deletedAt: entry.deleted ? new Date() : null })
+        .where(eq(extensions.extensionId, extensionId(extension)));
+      break;
+    }
+    case "required":
+      fleet.required = m.required;
+      await db.delete(groupExtensions).where(eq(groupExtensions.groupId, groupId));
+      if (m.required.length > 0)
+        await db.execute(sql`INSERT INTO ${groupExtensions} (group_id, extension_id)
+          SELECT ${groupId}::uuid, id FROM ${extensions}
+          WHERE extension_id IN (${sql.join(
+            m.required.map((x) => sql`${extensionId(x)}`),
+            sql`, `,
+          )})`);
+      break;
+    case "blocklist":
+      fleet.blocklist = m.blocklist;
+      await db.execute(sql`DELETE FROM ${blocklist} WHERE pattern LIKE ${`%${tag}%`}`);
+      await storeBlocklist(tag, m.blocklist);
+      break;
+  }
+  stored.reports = [...reports.values()];
+}
+
+const stateDifferences = () => complianceStateDifferences(db);
+const exact = { violations: 0, extensions: 0, groups: 0 };
+
 /** The rules, written out: what the queries must return for `fleet`. */
-function expected(fleet: Fleet, stored: Awaited<ReturnType<typeof store>>) {
+function expected(fleet: Fleet, stored: Stored) {
   const { extensionId, agentIds, tag } = stored;
   const live = fleet.agents.map((a, i) => ({ ...a, i })).filter((a) => !a.deleted && a.status !== "disabled");
   const catalog = (x: number) => (x < 6 && !fleet.catalog[x]?.deleted ? fleet.catalog[x] : undefined);
@@ -271,6 +378,44 @@ describe("compliance as the dashboard reads it", () => {
         );
       }),
       { numRuns: 40 },
+    );
+  }, 120_000);
+
+  it("keeps the state equal to the full recomputation through any sequence of writes to the tables it follows", async () => {
+    await fc.assert(
+      fc.asyncProperty(fleetArbitrary, fc.array(mutationArbitrary, { maxLength: 10 }), async (fleet, mutations) => {
+        const stored = await store(fleet);
+        const removed = new Set<number>();
+        for (const m of mutations) await mutate(fleet, stored, removed, m);
+        expect(await stateDifferences()).toEqual(exact);
+        const want = expected(fleet, stored);
+        const { groupId } = stored;
+        expect(await withGroup(db, groupId, (tx) => complianceSummary(tx, groupId))).toEqual(want.summary);
+        expect(await allPages(groupId, {}, 3)).toEqual(want.violations);
+      }),
+      { numRuns: 20 },
+    );
+  }, 120_000);
+
+  it("builds a group's state from its rows alone, as the migration's backfill does, equal to the full recomputation", async () => {
+    await fc.assert(
+      fc.asyncProperty(fleetArbitrary, fc.array(mutationArbitrary, { maxLength: 4 }), async (fleet, mutations) => {
+        const stored = await store(fleet);
+        const { groupId } = stored;
+        // Not built: the triggers skip the group (its state goes stale) and reads say so.
+        await db.execute(sql`DELETE FROM compliance_groups WHERE group_id = ${groupId}::uuid`);
+        await expect(withGroup(db, groupId, (tx) => complianceSummary(tx, groupId))).rejects.toThrow(
+          `compliance state of group ${groupId} is not built yet`,
+        );
+        const removed = new Set<number>();
+        for (const m of mutations) await mutate(fleet, stored, removed, m);
+        await db.execute(sql`SELECT compliance_build_group(${groupId}::uuid)`);
+        expect(await stateDifferences()).toEqual(exact);
+        expect(await withGroup(db, groupId, (tx) => complianceSummary(tx, groupId))).toEqual(
+          expected(fleet, stored).summary,
+        );
+      }),
+      { numRuns: 10 },
     );
   }, 120_000);
 

@@ -1,7 +1,8 @@
 // The application's hot paths, each a typed function over a database or a transaction. Every
 // group-scoped one takes the group id explicitly, so it can run in a group-bound transaction.
 export { type AuditCursor, type AuditTrailPage, auditTrailPage } from "./audit-trail-page";
-export { type ComplianceProblem, complianceProblems } from "./compliance-rules";
+export { type ComplianceProblem, complianceProblems } from "./compliance-problems";
+export { type ComplianceStateDifferences, complianceStateDifferences } from "./compliance-state-check";
 export { type ComplianceSummary, complianceSummary, type ExtensionCompliance } from "./compliance-summary";
 export {
   type ComplianceViolation,

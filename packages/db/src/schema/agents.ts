@@ -41,6 +41,9 @@ export const agents = pgTable(
     index("agents_group_id_last_heartbeat_idx").on(t.groupId, t.lastHeartbeat).concurrently(),
     // 0007 dropped idx_agents_last_heartbeat and idx_agents_status: no read path used them, and every
     // heartbeat (a non-HOT update: last_heartbeat is indexed) paid an entry in each.
+    // Compliance state: a user's live agents in a group (whose missing required extensions a
+    // report of that user changes).
+    index("agents_group_id_user_hash_idx").on(t.groupId, t.userHash).concurrently(),
     ...groupPolicies("agents", t.groupId),
   ],
 ).enableRLS();

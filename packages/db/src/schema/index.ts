@@ -4,6 +4,7 @@ export * from "./api-keys";
 export * from "./audit-log";
 export * from "./audit-log-purges";
 export * from "./blocklist";
+export * from "./compliance-state";
 export * from "./extensions";
 export * from "./formats";
 export * from "./group-extensions";

@@ -36,15 +36,15 @@ export const reports = pgTable(
     ),
     // Deleting an agent deletes its reports (the foreign key's cascade) through this index.
     index("idx_reports_agent_id").on(t.agentId),
-    // Compliance (summary, violation pages, export): every column it reads from a group's reports,
-    // so a group's rule extensions are read by index-only scans of their own ranges, and the distinct
-    // extension ids by a loose scan. It also serves the group_id foreign key's cascade.
+    // A group's reports of one extension: what the compliance state's builds read (a group's, in
+    // 0018; an extension's in every group, when a rule changes) and the group_id foreign key's
+    // cascade. Only the two key columns (0019): the reads that needed the others now read the
+    // compliance state, and a report whose version or installed flag changes no indexed column
+    // here, so PostgreSQL can update it in place (HOT) without touching this index.
     // No read path used the indexes on (group_id, reported_at), (reported_at) or (user_hash,
     // extension_id) (the unique key serves a user's lookups); each cost every insert and changed
     // row an index entry, so 0007 dropped them.
-    index("reports_group_id_extension_id_idx")
-      .on(t.groupId, t.extensionId, t.installed, t.installedVersion, t.userHash, t.agentId)
-      .concurrently(),
+    index("reports_group_id_extension_id_narrow_idx").on(t.groupId, t.extensionId).concurrently(),
     // A foreign key is checked past row-level security, so without the EXISTS a group could file
     // reports under another group's agent; the subquery sees only the bound group's agents.
     ...groupPolicies("reports", t.groupId, sql`EXISTS (SELECT 1 FROM "agents" WHERE "agents"."id" = ${t.agentId})`),

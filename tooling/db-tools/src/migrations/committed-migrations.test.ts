@@ -141,10 +141,25 @@ describe("the committed migrations", () => {
         ...[
           "agents_group_id_last_heartbeat_idx on agents",
           "audit_log_group_id_created_at_idx on audit_log",
-          "reports_group_id_extension_id_idx on reports",
           "blocklist_pattern_type_pattern_key on blocklist",
           "users_email_lower_key on users",
+          "reports_group_id_extension_id_narrow_idx on reports",
+          "agents_group_id_user_hash_idx on agents",
         ].map((index) => `index ${index} is extra`),
+        // The compliance state (0017): its tables, and the triggers that keep it current.
+        ...["compliance_extensions", "compliance_groups", "compliance_violations"].map(
+          (table) => `table ${table} is extra`,
+        ),
+        ...[
+          ["agents", "insert", "update", "delete"],
+          ["blocklist", "insert", "update", "delete"],
+          ["extensions", "insert", "update", "delete"],
+          ["group_extensions", "insert", "update", "delete"],
+          ["groups", "insert"],
+          ["reports", "insert", "update", "delete"],
+        ].flatMap(([table, ...events]) =>
+          events.map((event) => `trigger ${table}_compliance_${event} on ${table} is extra`),
+        ),
         ...["agents", "blocklist", "extensions", "groups", "users"].map(
           (table) => `trigger ${table}_set_updated_at on ${table} is extra`,
         ),
@@ -166,6 +181,15 @@ describe("the committed migrations", () => {
           "purge_audit_log(timestamp with time zone)",
           "audit_log_purges_guard()",
           "refuse_owner_row_access()",
+          "compliance_build_group(uuid)",
+          "compliance_follow_agents()",
+          "compliance_follow_groups()",
+          "compliance_follow_reports()",
+          "compliance_follow_rules()",
+          "compliance_lock(uuid[], character varying[])",
+          "compliance_rebuild(uuid[], character varying[])",
+          "compliance_refresh(uuid[], character varying[], character varying[])",
+          "compliance_verdict(character varying)",
         ].map((name) => `function ${name} is extra`),
       ].sort(),
     );

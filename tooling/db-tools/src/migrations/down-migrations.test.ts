@@ -96,7 +96,9 @@ describe("the committed down migrations", () => {
       expect(Object.values(rows).some((count) => count > 0)).toBe(true);
 
       await rollback({ client, folder: migrationsFolder, to: first });
-      expect(await rowCounts(client)).toEqual(rows);
+      // The compliance state (0017) is derived from the other tables' rows and rebuilt on the way up.
+      const derived = (table: string) => table.startsWith("compliance_");
+      expect(await rowCounts(client)).toEqual(Object.fromEntries(Object.entries(rows).filter(([t]) => !derived(t))));
       await migrate({ client, folder: migrationsFolder });
       expect(await rowCounts(client)).toEqual(rows);
     });
