@@ -20,7 +20,7 @@ describe("the rollout scenario at scale 0.001", () => {
     await loadScaleData(database.url, plan, now, () => {});
     const count = (sql: string) =>
       withClient(database.url, async (client) => Number((await client.query(sql)).rows[0].n));
-    const versioned = await count("SELECT count(*) AS n FROM reports WHERE installed_version IS NOT NULL");
+    const versioned = await count("SELECT count(*) AS n FROM reports WHERE extension_sha256 IS NOT NULL");
     const reports = await count("SELECT count(*) AS n FROM reports");
 
     const result = await runRollout({
@@ -37,17 +37,17 @@ describe("the rollout scenario at scale 0.001", () => {
 
     expect(result.failures).toEqual([]);
     expect(result.phases.map((phase) => phase.name)).toEqual(["expand", "backfill", "contract"]);
-    expect(result.held).toBe("9102_bench_rename_reports_installed_version_contract");
+    expect(result.held).toBe("9102_bench_rename_reports_extension_sha256_contract");
     expect(result.backfill).toMatchObject({ table: "reports", rows: reports, batches: Math.ceil(reports / 100) });
     expect(result.latency.previous.before.queries).toBeGreaterThan(0);
     expect(result.latency.next.after.queries).toBeGreaterThan(0);
     // The rows written before the expand kept their version under the new name; the old column is gone.
-    expect(await count("SELECT count(*) AS n FROM reports WHERE version_installed IS NOT NULL")).toBeGreaterThanOrEqual(
+    expect(await count("SELECT count(*) AS n FROM reports WHERE sha256_extension IS NOT NULL")).toBeGreaterThanOrEqual(
       versioned,
     );
     expect(
       await count(
-        "SELECT count(*) AS n FROM information_schema.columns WHERE table_name = 'reports' AND column_name = 'installed_version'",
+        "SELECT count(*) AS n FROM information_schema.columns WHERE table_name = 'reports' AND column_name = 'extension_sha256'",
       ),
     ).toBe(0);
   }, 120_000);

@@ -12,13 +12,13 @@ import type { LoadSample } from "./load-generator";
 import { type Percentiles, percentiles } from "./stats";
 
 // A rollout under live load: the previous application version (the committed hot-path queries,
-// writing reports.installed_version) and the new one (writing and reading version_installed) run
+// writing reports.extension_sha256) and the new one (writing and reading sha256_extension) run
 // side by side while the migrator applies the expand, backfills reports and, once the previous
 // version is stopped, applies the held contract. Every query of either version must succeed.
 
 const rolloutMigrationsFolder = fileURLToPath(new URL("../rollout-migrations", import.meta.url));
-const EXPAND = "9101_bench_rename_reports_installed_version_expand";
-const CONTRACT = "9102_bench_rename_reports_installed_version_contract";
+const EXPAND = "9101_bench_rename_reports_extension_sha256_expand";
+const CONTRACT = "9102_bench_rename_reports_extension_sha256_contract";
 
 export interface RolloutOptions {
   url: string;
@@ -116,12 +116,12 @@ function nextVersion(options: RolloutOptions) {
     const group = groupId(groupOfAgent(options.plan, agent));
     if (random() < 0.5) {
       return db.$client.query(
-        "SELECT extension_id, version_installed FROM reports WHERE group_id = $1 AND agent_id = $2 LIMIT 50",
+        "SELECT extension_id, sha256_extension FROM reports WHERE group_id = $1 AND agent_id = $2 LIMIT 50",
         [group, agentId(agent)],
       );
     }
     return db.$client.query(
-      `UPDATE reports SET version_installed = $3, reported_at = now()
+      `UPDATE reports SET sha256_extension = $3, reported_at = now()
        WHERE id = (SELECT id FROM reports WHERE group_id = $1 AND agent_id = $2 ORDER BY extension_id LIMIT 1)`,
       [group, agentId(agent), `9.${below(random, 100)}.0`],
     );
@@ -144,7 +144,7 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutResult
     if (event.type === "migration-start") open(event.name === EXPAND ? "expand" : "contract");
     if (event.type === "migration-done") {
       close(event.name === EXPAND ? "expand" : "contract");
-      // The new version is deployed once the expand is in: it needs version_installed.
+      // The new version is deployed once the expand is in: it needs sha256_extension.
       if (event.name === EXPAND) next = startVersion("next", options, origin, nextVersion(options));
     }
     if (event.type === "backfill-start") open("backfill");
