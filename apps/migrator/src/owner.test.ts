@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { databaseUrl, testServerMajor, testServerUrl, withClient } from "@devtools-sync/local-postgres/testing";
+import { readMigrations } from "@devtools-sync/migrate-core";
 import { createMigratedTestDatabase } from "@devtools-sync/migrate-core/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../test-fixtures/harness";
@@ -45,6 +46,7 @@ afterAll(() =>
   }),
 );
 
+const noLoginRoles = ["--app-role", "", "--readonly-role", "", "--admin-role", ""];
 const asOwner = (() => {
   const url = new URL(databaseUrl(server, name));
   url.username = owner;
@@ -53,6 +55,22 @@ const asOwner = (() => {
 })();
 
 describe("a migrator that owns the database and may create roles, but is no superuser", () => {
+  it("builds the compliance state of groups that exist before it, though it reads no group's rows itself", async () => {
+    const journal = (await readMigrations(migrationsFolder)).map((migration) => migration.name);
+    const build = journal.findIndex((tag) => tag.endsWith("_build_compliance_state"));
+    const before = await runCli(["up", "--database-url", asOwner, "--to", journal[build - 1] as string, ...noLoginRoles]);
+    expect(before.code, before.stderr).toBe(0);
+    await withClient(databaseUrl(server, name), (client) =>
+      client.query("INSERT INTO groups (name) VALUES ('existing before the compliance state')"),
+    );
+    const run = await runCli(["up", "--database-url", asOwner, "--to", journal[build] as string, ...noLoginRoles]);
+    expect(run.code, run.stderr).toBe(0);
+    const built = await withClient(databaseUrl(server, name), (client) =>
+      client.query("SELECT count(*)::int AS groups FROM compliance_groups"),
+    );
+    expect(built.rows).toEqual([{ groups: 1 }]);
+  });
+
   it("applies every migration and ensures the login roles", async () => {
     const run = await runCli([
       "up",

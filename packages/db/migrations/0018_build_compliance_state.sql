@@ -6,15 +6,43 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS "agents_group_id_user_hash_idx" ON "agen
 -- The backfill: every group 0017's triggers do not follow yet, one group per transaction (a
 -- group's writes wait while it builds, every other group's go on). The triggers follow a group
 -- from its commit on; a re-run after an interruption builds the groups still missing.
+-- Row-level security refuses the database's owner every group's row (0012), so a migrator's role
+-- that is no superuser builds them as devtools_sync_admin, whose policies see every group: it
+-- grants itself that role for the build when it holds ADMIN OPTION on it (as 0008 does for the
+-- purger) and gives it back after; otherwise it stops with the GRANT a DBA runs once. An empty
+-- database (a fresh install) needs neither.
+-- lint-ignore breaks-previous-version: it only fills the new compliance tables (no version reads them yet); its REVOKE takes back the migrator's own temporary membership
 DO $$
 DECLARE
   target uuid;
+  migrator text := current_user;
+  granted boolean := false;
 BEGIN
+  BEGIN
+    PERFORM FROM public.groups LIMIT 1;
+  EXCEPTION WHEN insufficient_privilege THEN
+    BEGIN
+      SET ROLE devtools_sync_admin;
+    EXCEPTION WHEN insufficient_privilege THEN
+      BEGIN
+        EXECUTE pg_catalog.format('GRANT %I TO %I', 'devtools_sync_admin', migrator);
+        granted := true;
+      EXCEPTION WHEN insufficient_privilege THEN
+        RAISE EXCEPTION 'building the compliance state reads every group''s rows, which row-level security allows % only as devtools_sync_admin, and it may not act as that role', migrator
+          USING HINT = pg_catalog.format('As a superuser run GRANT devtools_sync_admin TO %I, then rerun the migrator', migrator);
+      END;
+      SET ROLE devtools_sync_admin;
+    END;
+  END;
   FOR target IN SELECT g.id FROM public.groups g
     WHERE NOT EXISTS (SELECT FROM public.compliance_groups c WHERE c.group_id = g.id) ORDER BY g.id
   LOOP
     PERFORM public.compliance_build_group(target);
     COMMIT;
   END LOOP;
+  RESET ROLE;
+  IF granted THEN
+    EXECUTE pg_catalog.format('REVOKE %I FROM %I', 'devtools_sync_admin', migrator);
+  END IF;
 END
 $$;
