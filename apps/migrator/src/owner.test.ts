@@ -58,7 +58,14 @@ describe("a migrator that owns the database and may create roles, but is no supe
   it("builds the compliance state of groups that exist before it, though it reads no group's rows itself", async () => {
     const journal = (await readMigrations(migrationsFolder)).map((migration) => migration.name);
     const build = journal.findIndex((tag) => tag.endsWith("_build_compliance_state"));
-    const before = await runCli(["up", "--database-url", asOwner, "--to", journal[build - 1] as string, ...noLoginRoles]);
+    const before = await runCli([
+      "up",
+      "--database-url",
+      asOwner,
+      "--to",
+      journal[build - 1] as string,
+      ...noLoginRoles,
+    ]);
     expect(before.code, before.stderr).toBe(0);
     await withClient(databaseUrl(server, name), (client) =>
       client.query("INSERT INTO groups (name) VALUES ('existing before the compliance state')"),
