@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { createBlocklistEntryRequestSchema, updateBlocklistEntryRequestSchema } from "./blocklist";
+import {
+  createBlocklistEntryRequestSchema,
+  insertBlocklistSchema,
+  updateBlocklistEntryRequestSchema,
+} from "./blocklist";
 import { issuePaths } from "./testing/zod";
 
 describe("a blocklist entry", () => {
@@ -7,7 +11,7 @@ describe("a blocklist entry", () => {
     ["exact", "malicious.bad-extension"],
     ["publisher", "malicious"],
     ["regex", "^malicious\\..*$"],
-    ["regex", "\\p{L}+\\.evil"],
+    ["regex", "\\w+\\.evil$"],
   ])("blocks by %s with %j", (patternType, pattern) => {
     expect(createBlocklistEntryRequestSchema.parse({ patternType, pattern })).toEqual({ patternType, pattern });
   });
@@ -21,6 +25,18 @@ describe("a blocklist entry", () => {
     ["regex", "\\p{NotAProperty}"],
   ])("refuses %s with %j, naming the pattern", (patternType, pattern) => {
     expect(issuePaths(createBlocklistEntryRequestSchema, { patternType, pattern })).toEqual([["pattern"]]);
+  });
+
+  it.each([
+    ["(", "does not compile"],
+    ["\\p{L}+\\.evil", "\\p{…}: JavaScript only"],
+    ["(?<publisher>\\w+)\\.evil", "a named group: JavaScript only"],
+    ["a{256}", "a count PostgreSQL does not allow"],
+    ["\\bevil", "\\b: a word boundary in JavaScript, a backspace in PostgreSQL, so it would not match what it says"],
+  ])("refuses the regex %j (%s), as a request and as a row", (pattern) => {
+    expect(issuePaths(createBlocklistEntryRequestSchema, { patternType: "regex", pattern })).toEqual([["pattern"]]);
+    const row = { patternType: "regex", pattern, createdBy: "a3c89cad-4893-42fd-8618-4b994a20f086" };
+    expect(issuePaths(insertBlocklistSchema, row)).toEqual([["pattern"]]);
   });
 
   it("refuses a pattern type outside the schema's list", () => {

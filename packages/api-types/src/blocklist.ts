@@ -11,8 +11,9 @@ const rules = columnRules(blocklist, {
 
 /** A `blocklist` row as stored. */
 export const selectBlocklistSchema = createSelectSchema(blocklist, rules.stored);
-/** A new `blocklist` row. */
-export const insertBlocklistSchema = insertSchemaOf(blocklist, createInsertSchema(blocklist, rules.written));
+const insertBlocklistFields = insertSchemaOf(blocklist, createInsertSchema(blocklist, rules.written));
+/** A new `blocklist` row; a `regex` entry's pattern must compile (the database applies it to every extension id). */
+export const insertBlocklistSchema = insertBlocklistFields.superRefine(regexThatCompiles);
 /** A change to a `blocklist` row. */
 export const updateBlocklistSchema = nonEmptyPatch(updateSchemaOf(createUpdateSchema(blocklist, rules.written)));
 
@@ -20,7 +21,18 @@ export type SelectBlocklist = z.infer<typeof selectBlocklistSchema>;
 export type InsertBlocklist = z.infer<typeof insertBlocklistSchema>;
 export type UpdateBlocklist = z.infer<typeof updateBlocklistSchema>;
 
-function compilesAsUnicodeRegex(pattern: string): boolean {
+/**
+ * Whether both PostgreSQL, which applies the blocklist (`extension_id ~ pattern`, and refuses to store
+ * a pattern it cannot compile once any extension exists), and JavaScript (u flag) compile `pattern`.
+ * Besides compiling in JavaScript it keeps to what both dialects accept: backslash escapes only of a
+ * class (\d \s \w and their capitals) or of a symbol (PostgreSQL has no \p{…}, \k<…> or \u{…}), no
+ * named groups, and repetition counts of at most 255 (PostgreSQL's limit).
+ */
+function compilesInBothDialects(pattern: string): boolean {
+  if (/\\(?![dDsSwW^$\\.*+?()[\]{}|/-])/.test(pattern)) return false;
+  if (/\(\?<(?![=!])/.test(pattern)) return false;
+  for (const [, count] of pattern.matchAll(/\{(\d+)/g)) if (Number(count) > 255) return false;
+  for (const [, count] of pattern.matchAll(/,(\d+)\}/g)) if (Number(count) > 255) return false;
   try {
     new RegExp(pattern, "u");
     return true;
@@ -36,8 +48,18 @@ const patternRules: Record<BlocklistPatternType, { test: (pattern: string) => bo
     message: "must be an extension id (publisher.name) for exact",
   },
   publisher: { test: (pattern) => PUBLISHER_ID.test(pattern), message: "must be a publisher id for publisher" },
-  regex: { test: compilesAsUnicodeRegex, message: "must be a valid regular expression (JavaScript, u flag) for regex" },
+  regex: {
+    test: compilesInBothDialects,
+    message:
+      "must be a regular expression PostgreSQL and JavaScript (u flag) both compile for regex: escape only \\d, \\s, \\w (or capitals) or a symbol, no named groups, counts up to 255",
+  },
 };
+
+function regexThatCompiles(entry: { patternType: BlocklistPatternType; pattern: string }, ctx: z.RefinementCtx): void {
+  if (entry.patternType === "regex" && !compilesInBothDialects(entry.pattern)) {
+    ctx.addIssue({ code: "custom", path: ["pattern"], message: patternRules.regex.message });
+  }
+}
 
 /** Checks `pattern` against `patternType` when both are present; a patch must change them together. */
 function patternFitsType(entry: { patternType?: BlocklistPatternType; pattern?: string }, ctx: z.RefinementCtx): void {
@@ -52,7 +74,7 @@ function patternFitsType(entry: { patternType?: BlocklistPatternType; pattern?: 
   if (!rule.test(pattern)) ctx.addIssue({ code: "custom", path: ["pattern"], message: rule.message });
 }
 
-const entryFields = insertBlocklistSchema.pick({ patternType: true, pattern: true, reason: true, isActive: true });
+const entryFields = insertBlocklistFields.pick({ patternType: true, pattern: true, reason: true, isActive: true });
 
 /** An admin blocking extensions: one by id (`exact`), a whole `publisher`, or a `regex` over ids. */
 export const createBlocklistEntryRequestSchema = entryFields.superRefine(patternFitsType);

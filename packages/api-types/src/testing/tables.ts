@@ -244,7 +244,7 @@ export const tableCases: TableCase[] = [
     }),
     values: ({ userId }) => ({
       patternType: oneOf(blocklistPatternTypes),
-      pattern: name(255),
+      pattern: compilingAsRegex(name(255)),
       reason: text(api.MAX_FREE_TEXT),
       createdBy: reference(userId),
       isActive: bool,
@@ -290,6 +290,13 @@ export function caseOfTable(name: string): TableCase {
 /** The columns of a table that an insert may set: every column but the server-owned ones. */
 export function insertableColumns(table: Table) {
   return Object.entries(getTableColumns(table)).filter(([key]) => !isServerOwned(key));
+}
+
+/** `field` with valid values that also compile as a blocklist regex, since the type is drawn apart from the pattern. */
+function compilingAsRegex(field: Field): Field {
+  const compiles = (pattern: unknown) =>
+    api.createBlocklistEntryRequestSchema.safeParse({ patternType: "regex", pattern }).success;
+  return { valid: field.valid.filter(compiles), edges: field.edges };
 }
 
 /** Arbitrary rows of `tableCase`: every insertable column, null/undefined where it may be absent. */
