@@ -60,7 +60,7 @@ export function gateOptionsFrom(values: FlagValues<typeof lockGateFlags>): GateO
 export async function passLockGate(
   client: pg.Client,
   folder: string,
-  gate: GateOptions & Pick<LockGateOptions, "to" | "hold">,
+  gate: GateOptions & Pick<LockGateOptions, "pending" | "hold">,
   reporter: Reporter,
 ): Promise<void> {
   const { blockers } = await lockGate({ client, folder, ...gate });

@@ -6,6 +6,7 @@ import { type HoldOptions, splitAtHeldContract } from "./held";
 import { findMigration, type Migration, readMigrations } from "./journal";
 import { adoptDrizzleHistory, ensureLedger, isUpToDate, readLedger, recordFinished, recordProgress } from "./ledger";
 import { withMigrationLock } from "./lock";
+import { asPending, type PendingMigration } from "./pending-sql";
 import { planMigrations } from "./plan";
 
 /** How to apply a migrations folder. */
@@ -23,7 +24,7 @@ export interface MigrateOptions extends ExecuteOptions {
    * Called under the lock once the run knows it will apply something, before it applies anything:
    * the last moment to refuse, or to decide what to do afterwards, with nothing changed yet.
    */
-  beforeApplying?: (plan: { pending: string[]; startedEmpty: boolean }) => Promise<void>;
+  beforeApplying?: (plan: { pending: PendingMigration[]; startedEmpty: boolean }) => Promise<void>;
 }
 
 /** What a run did. */
@@ -68,7 +69,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         options.hold,
       );
       if (pending.length > 0) {
-        await options.beforeApplying?.({ pending: pending.map((migration) => migration.name), startedEmpty });
+        await options.beforeApplying?.({
+          pending: pending.map((migration) => asPending(migration, ledger)),
+          startedEmpty,
+        });
       }
       // Backfills an interrupted run left unfinished come first: they belong to earlier expands.
       const backfilled = await runDueBackfills(options);

@@ -33,15 +33,20 @@ export async function pendingMigrations(options: PendingOptions): Promise<Pendin
   const { plan, ledger, migrations } = await readPlan(options.client, options.folder);
   const target = options.to === undefined ? undefined : findMigration(migrations, options.to);
   const pending = plan.pending.filter((migration) => !target || migration.index <= target.index);
-  return splitAtHeldContract(pending, migrations, options.hold).runnable.map((migration) => {
-    const resumeAt = ledger.find((row) => row.name === migration.name)?.statementsDone ?? 0;
-    return {
-      name: migration.name,
-      transactional: migration.transactional,
-      statements: migration.statements.slice(resumeAt),
-      resumeAt,
-    };
-  });
+  return splitAtHeldContract(pending, migrations, options.hold).runnable.map((migration) =>
+    asPending(migration, ledger),
+  );
+}
+
+/** A migration as `up` would run it, given the ledger (an interrupted one resumes where it stopped). */
+export function asPending(migration: Migration, ledger: AppliedMigration[]): PendingMigration {
+  const resumeAt = ledger.find((row) => row.name === migration.name)?.statementsDone ?? 0;
+  return {
+    name: migration.name,
+    transactional: migration.transactional,
+    statements: migration.statements.slice(resumeAt),
+    resumeAt,
+  };
 }
 
 /**

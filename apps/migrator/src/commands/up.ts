@@ -84,8 +84,8 @@ export async function up(config: MigratorConfig, reporter: Reporter, options: Up
           ...to,
           hold,
           ...(options.backfill === undefined ? {} : { backfill: options.backfill }),
-          beforeApplying: async ({ startedEmpty }) => {
-            await passLockGate(client, config.migrationsDir, { ...gate, ...to, hold }, reporter);
+          beforeApplying: async ({ pending, startedEmpty }) => {
+            await passLockGate(client, config.migrationsDir, { ...gate, pending, hold }, reporter);
             if (verify !== "auto" || startedEmpty) return;
             compareAfterApplying = await mayCreateDatabases(client);
             if (!compareAfterApplying) {

@@ -12,7 +12,8 @@ import { formatRows } from "./report";
 export interface LockGateOptions extends GateOptions {
   client: pg.Client;
   folder: string;
-  to?: string;
+  /** What `up` is about to apply (migrate() hands it to `beforeApplying`), in order. */
+  pending: PendingMigration[];
   /** Contracts `up` holds (they are not applied, so not gated). */
   hold?: HoldOptions;
   sampleRows?: number;
@@ -33,12 +34,7 @@ export interface LockGateResult {
  * application while working on such a table is refused (exit 5). Returns the sessions in the way.
  */
 export async function lockGate(options: LockGateOptions): Promise<LockGateResult> {
-  const pending = await pendingMigrations({
-    client: options.client,
-    folder: options.folder,
-    ...(options.to === undefined ? {} : { to: options.to }),
-    ...(options.hold === undefined ? {} : { hold: options.hold }),
-  });
+  const { pending } = options;
   if (pending.length === 0) return { plan: null, blockers: [] };
   const judged = pending.filter((migration) => !options.allowBlocking.includes(migration.name));
   const live = await readLiveTarget(options.client, await tablesNamedIn(options.client, pending));

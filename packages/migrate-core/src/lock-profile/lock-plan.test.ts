@@ -6,6 +6,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MigrateError } from "../errors";
 import { migrate } from "../migrate";
+import { pendingMigrations } from "../pending-sql";
 import { writeMigrationsFolder } from "../testing";
 import type { LockPlan, StatementAssessment } from "./assess";
 import { lockGate } from "./before-up";
@@ -201,8 +202,15 @@ describe("the gate up runs before anything", () => {
     options: { allowBlocking?: string[]; maxBlockingRows?: number } = {},
   ) => {
     const dir = await folder([pending]);
-    return withClient(target.url, (client) =>
-      lockGate({ client: client as pg.Client, folder: dir, allowBlocking: [], maxBlockingRows: 10_000, ...options }),
+    return withClient(target.url, async (client) =>
+      lockGate({
+        client: client as pg.Client,
+        folder: dir,
+        pending: await pendingMigrations({ client, folder: dir }),
+        allowBlocking: [],
+        maxBlockingRows: 10_000,
+        ...options,
+      }),
     );
   };
   const widen = {
