@@ -8,12 +8,11 @@
  * Both work on throwaway copies of the loaded data (loaded first if needed), on the server of
  * --database-url (or BENCH_DATABASE_URL), else the local one in .data/bench-postgres.
  */
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { withClient } from "@devtools-sync/local-postgres";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "@devtools-sync/migrate-core";
 import { runMain, UsageError } from "./cli-main";
-import { planFor, scaleFlag } from "./data/plan";
+import { benchArgs } from "./cli-options";
+import { planFor } from "./data/plan";
 import { benchServer, cloneDataDatabase, ensureDataDatabase } from "./database";
 import { benchHistory } from "./history";
 import { writeHistoryResults } from "./history-report";
@@ -21,20 +20,14 @@ import { compareLockTimeouts, writeLockTimeoutResults } from "./lock-timeouts";
 import { describeRun } from "./results";
 
 runMain(async () => {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      scale: { type: "string", default: "0.01" },
-      "database-url": { type: "string" },
-      out: { type: "string", default: fileURLToPath(new URL("../../../bench/results", import.meta.url)) },
-      "lock-timeout": { type: "string" },
-    },
-  });
+  const { scale, databaseUrl, out, values, positionals } = benchArgs(
+    { "lock-timeout": { type: "string" } },
+    { allowPositionals: true },
+  );
   const command = positionals[0];
   if (command !== "history" && command !== "lock-timeouts") {
     throw new UsageError(`the command must be history or lock-timeouts, got "${command ?? ""}"`);
   }
-  const scale = scaleFlag(values.scale);
   const lockTimeouts = (values["lock-timeout"] ?? (command === "history" ? `${DEFAULT_LOCK_TIMEOUT_MS}` : "500,5000"))
     .split(",")
     .map((text) => {
@@ -45,7 +38,7 @@ runMain(async () => {
       return ms;
     });
   const progress = (line: string) => process.stderr.write(`${line}\n`);
-  const server = await benchServer(values["database-url"] ?? process.env.BENCH_DATABASE_URL);
+  const server = await benchServer(databaseUrl);
   try {
     const plan = planFor(scale);
     const startedAt = new Date();
@@ -67,7 +60,7 @@ runMain(async () => {
           progress,
         });
         const described = await withClient(clone.url, (client) => describeRun(client, plan));
-        path = await writeHistoryResults(values.out, { ...about, ...described, history });
+        path = await writeHistoryResults(out, { ...about, ...described, history });
       } finally {
         await clone.drop();
       }
@@ -82,7 +75,7 @@ runMain(async () => {
         blockerMs: 3000,
         progress,
       });
-      path = await writeLockTimeoutResults(values.out, { ...about, ...compared });
+      path = await writeLockTimeoutResults(out, { ...about, ...compared });
     }
     process.stdout.write(`results: ${path}\n`);
   } finally {

@@ -6,29 +6,21 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { withClient } from "@devtools-sync/local-postgres";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "@devtools-sync/migrate-core";
 import { latencyChart } from "./chart";
 import { runMain } from "./cli-main";
-import { planFor, scaleFlag } from "./data/plan";
+import { benchArgs } from "./cli-options";
+import { planFor } from "./data/plan";
 import { benchServer, cloneDataDatabase, ensureDataDatabase } from "./database";
 import { type BenchResults, describeRun, machineLine, rowsLine } from "./results";
 import { type RolloutResult, runRollout } from "./rollout";
 
 runMain(async () => {
-  const { values } = parseArgs({
-    options: {
-      scale: { type: "string", default: "0.01" },
-      "database-url": { type: "string" },
-      out: { type: "string", default: fileURLToPath(new URL("../../../bench/results", import.meta.url)) },
-    },
-  });
-  const scale = scaleFlag(values.scale);
+  const { scale, databaseUrl, out } = benchArgs({});
   const plan = planFor(scale);
   const progress = (line: string) => process.stderr.write(`${line}\n`);
-  const server = await benchServer(values["database-url"] ?? process.env.BENCH_DATABASE_URL);
+  const server = await benchServer(databaseUrl);
   try {
     const { anchor } = await ensureDataDatabase(server.url, plan, new Date(), progress);
     const clone = await cloneDataDatabase(server.url, scale);
@@ -49,10 +41,10 @@ runMain(async () => {
       });
       const results = { startedAt: startedAt.toISOString(), scale, ...about, ...result };
       const name = `rollout-scale-${scale}-${results.startedAt.replace(/[:.]/g, "").slice(0, 15)}`;
-      await mkdir(values.out, { recursive: true });
-      await writeFile(join(values.out, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+      await mkdir(out, { recursive: true });
+      await writeFile(join(out, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
       await writeFile(
-        join(values.out, `${name}.svg`),
+        join(out, `${name}.svg`),
         latencyChart(
           `Rollout of a reports column rename under live load (scale ${scale}): previous and new version`,
           samples,
@@ -60,11 +52,11 @@ runMain(async () => {
           result.options.lockTimeoutMs,
         ),
       );
-      await writeFile(join(values.out, `${name}.md`), rolloutMarkdown(results, `${name}.svg`));
+      await writeFile(join(out, `${name}.md`), rolloutMarkdown(results, `${name}.svg`));
       progress(
         `rollout: backfill ${result.backfill.rows} rows at ${result.backfill.rowsPerSecond} rows/s, longest batch ${Math.round(result.backfill.longestBatchMs)} ms; failed queries: ${result.latency.previous.before.failed + result.latency.previous.during.failed + result.latency.next.during.failed + result.latency.next.after.failed}`,
       );
-      process.stdout.write(`results: ${join(values.out, `${name}.md`)}\n`);
+      process.stdout.write(`results: ${join(out, `${name}.md`)}\n`);
     } finally {
       await clone.drop();
     }
