@@ -1085,3 +1085,23 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA "public" GRANT SELECT ON TABLES TO "devtools_
 GRANT UPDATE ("last_login_at") ON TABLE "users" TO "devtools_sync_app";
 
 GRANT SELECT ("id", "email", "display_name", "role", "is_active", "last_login_at", "created_at", "updated_at", "deleted_at") ON TABLE "users" TO "devtools_sync_readonly";
+
+DO $$
+BEGIN
+  EXECUTE pg_catalog.format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', pg_catalog.current_database());
+  IF pg_catalog.has_database_privilege('public', pg_catalog.current_database(), 'TEMPORARY') THEN
+    RAISE EXCEPTION 'every role may still create temporary tables in database %, which % does not own', pg_catalog.current_database(), current_user
+      USING HINT = 'Load schema.sql as the owner of the database (ALTER DATABASE ' || pg_catalog.quote_ident(pg_catalog.current_database()) || ' OWNER TO ' || pg_catalog.quote_ident(current_user) || ').';
+  END IF;
+END
+$$;
+
+DO $$
+BEGIN
+  IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+    REVOKE EXECUTE ON FUNCTION pg_catalog.lo_creat(integer), pg_catalog.lo_create(oid), pg_catalog.lo_from_bytea(oid, bytea) FROM PUBLIC;
+  ELSE
+    RAISE NOTICE 'large objects: % is not a superuser, so lo_creat, lo_create and lo_from_bytea stay executable by every role; a superuser closes them with: REVOKE EXECUTE ON FUNCTION lo_creat(integer), lo_create(oid), lo_from_bytea(oid, bytea) FROM PUBLIC', current_user;
+  END IF;
+END
+$$;

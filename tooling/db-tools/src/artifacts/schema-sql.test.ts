@@ -40,6 +40,21 @@ describe("schema.sql, the consolidated schema", () => {
     expect(committed).toContain(`REVOKE EXECUTE ON FUNCTION "purge_audit_log"(timestamp with time zone) FROM PUBLIC;`);
   });
 
+  it("closes what migration 0013 closes when loaded: no temporary tables for PUBLIC, no large objects", async () => {
+    const loaded = await createTestDatabase();
+    const open = await withClient(loaded.url, async (client) => {
+      await client.query(await readFile(schemaSqlFile, "utf8"));
+      const { rows } = await client.query(
+        `SELECT has_database_privilege('public', current_database(), 'TEMPORARY') AS temporary,
+           has_function_privilege('public', 'lo_creat(integer)', 'EXECUTE') AS lo_creat,
+           has_function_privilege('public', 'lo_create(oid)', 'EXECUTE') AS lo_create,
+           has_function_privilege('public', 'lo_from_bytea(oid, bytea)', 'EXECUTE') AS lo_from_bytea`,
+      );
+      return rows[0];
+    });
+    expect(open).toEqual({ temporary: false, lo_creat: false, lo_create: false, lo_from_bytea: false });
+  });
+
   it("lists objects by name, whatever order they were created in", async () => {
     const statements = [
       `CREATE TYPE mood AS ENUM ('sad', 'ok')`,

@@ -82,6 +82,7 @@ export async function dumpSchema(client: pg.ClientBase): Promise<string> {
     ownerChanges(schema),
     privileges.statements,
     columnPrivileges(schema),
+    await databasePrivileges(client),
   ];
   const body = sections.filter((section) => section.length > 0).map((section) => section.join("\n\n"));
   return `${[SCHEMA_SQL_HEADER.join("\n"), ...body].join("\n\n")}\n`;
@@ -295,6 +296,42 @@ function columnPrivileges(schema: SchemaDescription): string[] {
           `GRANT ${grant.privilege} (${columns.join(", ")}) ON TABLE ${quote(table)} TO ${role(grant.grantee)}${grant.grantable ? " WITH GRANT OPTION" : ""};`,
       );
   });
+}
+
+// Privileges on the database itself and on PostgreSQL's large-object functions, which describeSchema
+// (the public schema's model) does not hold: what migration 0013 takes from PUBLIC, taken again by
+// the same statements, so a database loaded from the file is as closed as a migrated one. The file
+// cannot name the database it is loaded into, hence current_database().
+async function databasePrivileges(client: pg.ClientBase): Promise<string[]> {
+  const { rows } = await client.query<{ temporary: boolean; largeObjects: boolean }>(
+    `SELECT has_database_privilege('public', current_database(), 'TEMPORARY') AS temporary,
+       has_function_privilege('public', 'pg_catalog.lo_creat(integer)', 'EXECUTE') AS "largeObjects"`,
+  );
+  const [open] = rows as [{ temporary: boolean; largeObjects: boolean }];
+  const statements: string[] = [];
+  if (!open.temporary) {
+    statements.push(`DO $$
+BEGIN
+  EXECUTE pg_catalog.format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', pg_catalog.current_database());
+  IF pg_catalog.has_database_privilege('public', pg_catalog.current_database(), 'TEMPORARY') THEN
+    RAISE EXCEPTION 'every role may still create temporary tables in database %, which % does not own', pg_catalog.current_database(), current_user
+      USING HINT = 'Load schema.sql as the owner of the database (ALTER DATABASE ' || pg_catalog.quote_ident(pg_catalog.current_database()) || ' OWNER TO ' || pg_catalog.quote_ident(current_user) || ').';
+  END IF;
+END
+$$;`);
+  }
+  if (!open.largeObjects) {
+    statements.push(`DO $$
+BEGIN
+  IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+    REVOKE EXECUTE ON FUNCTION pg_catalog.lo_creat(integer), pg_catalog.lo_create(oid), pg_catalog.lo_from_bytea(oid, bytea) FROM PUBLIC;
+  ELSE
+    RAISE NOTICE 'large objects: % is not a superuser, so lo_creat, lo_create and lo_from_bytea stay executable by every role; a superuser closes them with: REVOKE EXECUTE ON FUNCTION lo_creat(integer), lo_create(oid), lo_from_bytea(oid, bytea) FROM PUBLIC', current_user;
+  END IF;
+END
+$$;`);
+  }
+  return statements;
 }
 
 /** Applies every committed migration to the empty database of `client`, then dumps its schema. */
