@@ -1,4 +1,5 @@
-import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
+import { randomBytes } from "node:crypto";
+import { createTestDatabase, databaseUrl, testServerUrl, withClient } from "@devtools-sync/local-postgres/testing";
 import { describe, expect, it } from "vitest";
 import {
   eventually,
@@ -222,32 +223,39 @@ describe("expand, backfill and contract through migrator up", () => {
   }, 120_000);
 });
 
-describe("the backfill's role", () => {
-  it("runs each batch as --backfill-role, and records its progress as the migrator's own role", async () => {
-    const other = await createTestDatabase();
-    const role = `backfiller_${process.pid}`;
-    const notes = {
-      tag: "0000_notes",
-      sql: "CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL, touched_by text);",
-    };
-    const touch = {
-      tag: "0001_touch_expand",
-      sql: `-- expand: record who touched each note
+const notesTable = {
+  tag: "0000_notes",
+  sql: "CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL, touched_by text);",
+};
+const touchExpand = {
+  tag: "0001_touch_expand",
+  sql: `-- expand: record who touched each note
 -- backfill: notes
 CREATE FUNCTION notes_touched_by() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched_by := current_user; RETURN NEW; END $$;
 --> statement-breakpoint
 CREATE TRIGGER notes_touched_by BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION notes_touched_by();`,
-    };
-    const dir = await writeMigrations(await tempDir(), [notes, touch]);
-    const up = (...flags: string[]) =>
-      runCli(["up", "--database-url", other.url, "--migrations-dir", dir, "--verify", "never", ...flags]);
-    expect((await up("--to", notes.tag)).code).toBe(0);
-    await withClient(other.url, (client) =>
-      client.query(
-        `INSERT INTO notes (id, body) SELECT g, 'note ' || g FROM generate_series(1, 50) g;
-         DO $$ BEGIN CREATE ROLE ${role}; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
-         GRANT SELECT, UPDATE ON notes TO ${role};`,
-      ),
+};
+
+/** A database at 0000_notes holding 50 notes (then `setUp`'s SQL), and `up` to apply the touch expand. */
+async function notesAwaitingBackfill(url: string, setUp: string) {
+  const dir = await writeMigrations(await tempDir(), [notesTable, touchExpand]);
+  const up = (...flags: string[]) =>
+    runCli(["up", "--database-url", url, "--migrations-dir", dir, "--verify", "never", ...flags]);
+  expect((await up("--to", notesTable.tag)).code).toBe(0);
+  await withClient(url, (client) =>
+    client.query(`INSERT INTO notes (id, body) SELECT g, 'note ' || g FROM generate_series(1, 50) g; ${setUp}`),
+  );
+  return up;
+}
+
+describe("the backfill's role", () => {
+  it("runs each batch as --backfill-role, and records its progress as the migrator's own role", async () => {
+    const other = await createTestDatabase();
+    const role = `backfiller_${process.pid}`;
+    const up = await notesAwaitingBackfill(
+      other.url,
+      `DO $$ BEGIN CREATE ROLE ${role}; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+       GRANT SELECT, UPDATE ON notes TO ${role};`,
     );
     const run = await up("--backfill-role", role, "--backfill-batch-size", "20");
     expect(run.code, run.stderr).toBe(0);
@@ -257,5 +265,96 @@ CREATE TRIGGER notes_touched_by BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNC
     }));
     expect(rows).toEqual({ touchedBy: [role], backfill: [{ done: 50, finished: true }] });
     await withClient(other.url, (client) => client.query(`REVOKE ALL ON notes FROM ${role}; DROP ROLE ${role}`));
+  }, 60_000);
+
+  // Row-level security hides rows from a role silently: a backfill run as a role that sees some
+  // rows would record itself finished, and the contract would drop the only copy of the rest.
+  const touchedNotes = (url: string) =>
+    withClient(url, async (client) => ({
+      touched: (await client.query("SELECT count(touched_by)::int AS n FROM notes")).rows[0].n,
+      backfill: (await client.query("SELECT rows_done::int AS done, finished FROM migrator.backfills")).rows,
+    }));
+
+  it("refuses, before any batch, a --backfill-role to which row-level security shows only some rows", async () => {
+    const other = await createTestDatabase();
+    const role = `partial_${randomBytes(4).toString("hex")}`;
+    const up = await notesAwaitingBackfill(
+      other.url,
+      `CREATE ROLE ${role}; GRANT SELECT, UPDATE ON notes TO ${role};
+       ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+       CREATE POLICY first_ten ON notes TO ${role} USING (id <= 10);`,
+    );
+    const run = await up("--backfill-role", role);
+    expect(run.code).toBe(1);
+    expect(lines(run.stderr).at(-1)).toBe(
+      `Error: --backfill-role ${role}: row-level security shows ${role} 10 of the 50 rows of notes, so the backfill would finish with the others unfilled: pass a role whose policies show every row.`,
+    );
+    expect(await touchedNotes(other.url)).toEqual({ touched: 0, backfill: [{ done: 0, finished: false }] });
+    await withClient(other.url, (client) =>
+      client.query(`DROP POLICY first_ten ON notes; REVOKE ALL ON notes FROM ${role}; DROP ROLE ${role}`),
+    );
+  }, 60_000);
+
+  it("as a database owner bound by its own forced row-level security: refuses without a role, and with one it may grant itself, fills every row and gives the role back", async () => {
+    const suffix = randomBytes(4).toString("hex");
+    const [owner, filler, password, name] = [
+      `owner_${suffix}`,
+      `filler_${suffix}`,
+      randomBytes(12).toString("hex"),
+      `owned_${suffix}`,
+    ];
+    const server = testServerUrl();
+    await withClient(server, async (client) => {
+      await client.query(`CREATE ROLE "${owner}" LOGIN CREATEROLE PASSWORD '${password}'`);
+      await client.query(`CREATE DATABASE "${name}" OWNER "${owner}"`);
+    });
+    const asOwner = new URL(databaseUrl(server, name));
+    asOwner.username = owner;
+    asOwner.password = password;
+    const forced = {
+      tag: "0000_notes",
+      sql: `${notesTable.sql}
+--> statement-breakpoint
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+--> statement-breakpoint
+ALTER TABLE notes FORCE ROW LEVEL SECURITY;
+--> statement-breakpoint
+CREATE POLICY owner_first_ten ON notes TO CURRENT_USER USING (id <= 10);
+--> statement-breakpoint
+CREATE ROLE "${filler}";
+--> statement-breakpoint
+GRANT SELECT, UPDATE ON notes TO "${filler}";
+--> statement-breakpoint
+CREATE POLICY filler_all ON notes TO "${filler}" USING (true);`,
+    };
+    const dir = await writeMigrations(await tempDir(), [forced, touchExpand]);
+    const up = (...flags: string[]) =>
+      runCli(["up", "--database-url", asOwner.toString(), "--migrations-dir", dir, "--verify", "never", ...flags]);
+    try {
+      expect((await up("--to", forced.tag)).code).toBe(0);
+      const ownerUrl = asOwner.toString();
+      await withClient(databaseUrl(server, name), (client) =>
+        client.query("INSERT INTO notes (id, body) SELECT g, 'note ' || g FROM generate_series(1, 50) g"),
+      );
+      const refused = await up();
+      expect(refused.code).toBe(1);
+      expect(lines(refused.stderr).at(-1)).toBe(
+        `Error: The backfill of notes would run as ${owner}, to whom row-level security shows only the rows its policies allow, and would finish with the others unfilled: pass --backfill-role with a role whose policies show every row of notes.`,
+      );
+      const run = await up("--backfill-role", filler);
+      expect(run.code, run.stderr).toBe(0);
+      expect(await touchedNotes(databaseUrl(server, name))).toEqual({
+        touched: 50,
+        backfill: [{ done: 50, finished: true }],
+      });
+      await expect(withClient(ownerUrl, (client) => client.query(`SET ROLE "${filler}"`))).rejects.toThrow(
+        `permission denied to set role "${filler}"`,
+      );
+    } finally {
+      await withClient(server, async (client) => {
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        for (const role of [filler, owner]) await client.query(`DROP ROLE IF EXISTS "${role}"`);
+      });
+    }
   }, 60_000);
 });

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { actAsBackfillRole } from "./backfill-role";
 import { ExitCode, MigrateError } from "./errors";
 import type { EventSink } from "./events";
 import { DEFAULT_LOCK_TIMEOUT_MS, retryDelayMs } from "./execute";
@@ -85,6 +86,21 @@ export async function runBackfill(
   const key = await primaryKey(client, due.table);
   const batch = batchStatement(due.table, key, batchSize);
   const estimate = await estimatedRows(client, due.table);
+  const actor = await actAsBackfillRole(client, due.table, options.role);
+  try {
+    return await runBatches(client, due, { ...options, batch, estimate }, onEvent);
+  } finally {
+    await actor.release();
+  }
+}
+
+async function runBatches(
+  client: pg.ClientBase,
+  due: DueBackfill,
+  options: BackfillOptions & { batch: string; estimate: number | null },
+  onEvent: EventSink,
+): Promise<BackfillResult> {
+  const { batch, estimate } = options;
   onEvent({ type: "backfill-start", migration: due.migration, table: due.table, resumeAfter: due.rowsDone, estimate });
   const started = performance.now();
   let lastKey = due.lastKey;
