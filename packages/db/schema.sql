@@ -64,6 +64,17 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.audit_log_stamp()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  NEW.created_at := now();
+  RETURN NEW;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.compliance_build_group(target uuid)
  RETURNS void
  LANGUAGE plpgsql
@@ -776,6 +787,8 @@ CREATE TRIGGER agents_set_updated_at BEFORE UPDATE ON public.agents FOR EACH ROW
 CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+
+CREATE TRIGGER audit_log_stamp BEFORE INSERT ON public.audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_stamp();
 
 CREATE TRIGGER audit_log_purges_no_truncate BEFORE TRUNCATE ON public.audit_log_purges FOR EACH STATEMENT EXECUTE FUNCTION audit_log_purges_guard();
 

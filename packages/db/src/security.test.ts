@@ -435,6 +435,24 @@ describe("the audit trail", () => {
     expect(await inGroup(as(), A, `DELETE FROM audit_log WHERE id = '${ids("a", 5)}'`)).toBe(RLS_REFUSED);
   });
 
+  it.each([
+    ["the application role", () => app],
+    ["the admin role", () => admin],
+  ])(
+    "refuses %s an entry dated by the writer, in the past or the future: the database sets created_at",
+    async (_, as) => {
+      for (const when of ["2000-01-01T00:00:00Z", "2999-01-01T00:00:00Z"]) {
+        const stamped = await withGroup(as(), A, (tx) =>
+          tx.execute(
+            sql.raw(`INSERT INTO audit_log (event_type, actor_type, group_id, created_at)
+                   VALUES ('dated.by.writer', 'system', '${A}', '${when}') RETURNING created_at = now() AS now`),
+          ),
+        );
+        expect(stamped.rows, when).toEqual([{ now: true }]);
+      }
+    },
+  );
+
   it("refuses UPDATE, DELETE and TRUNCATE by the owner and superusers too (the trigger)", async () => {
     for (const statement of [
       `UPDATE audit_log SET event_type = 'rewritten'`,
@@ -483,8 +501,11 @@ describe("the audit trail", () => {
   });
 
   it("lets the admin role purge old entries only through purge_audit_log, which records the purge for good", async () => {
+    // An old entry: only a role that may switch triggers off (as pg_restore loads a backup) dates one.
     await superuser(
-      `INSERT INTO audit_log (event_type, actor_type, group_id, created_at) VALUES ('old.event', 'system', '${A}', now() - interval '400 days')`,
+      `BEGIN; SET LOCAL session_replication_role = replica;
+       INSERT INTO audit_log (event_type, actor_type, group_id, created_at) VALUES ('old.event', 'system', '${A}', now() - interval '400 days');
+       COMMIT`,
     );
     expect(await unbound(admin, "SELECT purge_audit_log(now() + interval '1 day')")).toBe("P0001");
     // Not even right after a purge, in its own transaction, may the admin role delete by itself.

@@ -158,21 +158,25 @@ describe("auditTrailPage", () => {
   it("walks a group's trail newest first in pages, ties broken by id, nothing repeated or skipped", async () => {
     const groupId = await newGroup();
     const sameInstant = "2026-01-01T00:00:00.123456Z";
-    await db.insert(auditLog).values([
-      ...Array.from({ length: 7 }, (_, i) => ({
-        eventType: "agent.registered",
-        actorType: "system" as const,
-        groupId,
-        createdAt: sql`${`2026-01-0${i + 2}T00:00:00Z`}::timestamptz`,
-      })),
-      ...Array.from({ length: 3 }, () => ({
-        eventType: "report.submitted",
-        actorType: "system" as const,
-        groupId,
-        createdAt: sql`${sameInstant}::timestamptz`,
-      })),
-      { eventType: "group.created", actorType: "system" as const, groupId: await newGroup() },
-    ]);
+    // Entries of other days: the database dates every insert itself unless triggers are off (as in a restore).
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`SET LOCAL session_replication_role = replica`);
+      await tx.insert(auditLog).values([
+        ...Array.from({ length: 7 }, (_, i) => ({
+          eventType: "agent.registered",
+          actorType: "system" as const,
+          groupId,
+          createdAt: sql`${`2026-01-0${i + 2}T00:00:00Z`}::timestamptz`,
+        })),
+        ...Array.from({ length: 3 }, () => ({
+          eventType: "report.submitted",
+          actorType: "system" as const,
+          groupId,
+          createdAt: sql`${sameInstant}::timestamptz`,
+        })),
+        { eventType: "group.created", actorType: "system" as const, groupId: await newGroup() },
+      ]);
+    });
     const seen: string[] = [];
     let page = await auditTrailPage(db, groupId, 4);
     const sizes = [page.events.length];

@@ -21,6 +21,7 @@ export const auditLog = pgTable(
     details: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     clientIp: inet(),
     userAgent: text(),
+    /** Set by the database on insert (trigger audit_log_stamp), whatever the writer sends. */
     createdAt: timestamptz().notNull().defaultNow(),
   },
   (t) => [
