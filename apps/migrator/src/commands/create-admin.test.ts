@@ -55,6 +55,17 @@ describe("migrator create-admin", { timeout: PATIENCE_MS }, () => {
     expect(await usersWith(email)).toEqual(before);
   });
 
+  it("takes an address already there in another case for the same user: one account per address whatever its case", async () => {
+    const email = "Case.Admin@example.org";
+    expect((await createAdmin("--email", email, "--password-file", passwordFile)).code).toBe(0);
+    const before = await usersWith(email);
+    const again = await createAdmin("--email", email.toLowerCase(), "--password-file", passwordFile);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain("already exists with this password; nothing changed");
+    expect(await usersWith(email)).toEqual(before);
+    expect(await usersWith(email.toLowerCase())).toEqual([]);
+  });
+
   it.each([
     [["--email", "cli@example.org", "--password", "secret-on-the-command-line"], /takes no --password/],
     [["--email", "cli@example.org", "--password-file", join("/nonexistent", "file")], /Cannot read --password-file/],

@@ -59,7 +59,7 @@ export async function createAdmin(
     const hash = await bcrypt.hash(password, BCRYPT_COST);
     const inserted = await client.query<{ id: string }>(
       `INSERT INTO users (email, password_hash, role) VALUES ($1, $2, 'admin')
-       ON CONFLICT (email) DO NOTHING RETURNING id`,
+       ON CONFLICT ((lower(email))) DO NOTHING RETURNING id`,
       [email, hash],
     );
     const id = inserted.rows[0]?.id;
@@ -79,7 +79,8 @@ interface ExistingUser {
 
 async function findUser(client: pg.ClientBase, email: string): Promise<ExistingUser | undefined> {
   const { rows } = await client.query<ExistingUser>(
-    "SELECT id, password_hash, role, is_active, deleted_at FROM users WHERE email = $1",
+    // One account per address whatever its case (users_email_lower_key), so looked up the same way.
+    "SELECT id, password_hash, role, is_active, deleted_at FROM users WHERE lower(email) = lower($1)",
     [email],
   );
   return rows[0];
