@@ -45,7 +45,7 @@ export function createReporter(json: boolean, write = defaultWrite): Reporter {
 function humanLine(event: MigrationEvent): string | undefined {
   switch (event.type) {
     case "lock-wait":
-      return "Another migrator holds the migration lock; waiting for it to finish…";
+      return `Another migrator${event.holder ? ` (pid ${event.holder.pid}, ${event.holder.role})` : ""} holds the migration lock; waiting for it to finish…`;
     case "adopted":
       return `Took over ${event.names.length} migration(s) applied by drizzle's own tools.`;
     case "up-to-date":

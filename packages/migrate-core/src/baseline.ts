@@ -43,7 +43,7 @@ export async function baseline(options: BaselineOptions): Promise<BaselineResult
   }
   return withMigrationLock(
     client,
-    () => onEvent({ type: "lock-wait" }),
+    (holder) => onEvent({ type: "lock-wait", holder }),
     async () => {
       await refuseManagedDatabase(client);
       await refuseDirtyGolangMigrate(client);

@@ -1,6 +1,7 @@
 /** What a run reports as it goes: one event per step, for human lines or JSON. */
 export type MigrationEvent =
-  | { type: "lock-wait" }
+  /** Another migrator holds the migration lock (`holder`: its session, null if it just let go). */
+  | { type: "lock-wait"; holder: { pid: number; role: string } | null }
   | { type: "adopted"; names: string[] }
   | { type: "up-to-date"; applied: number }
   | { type: "migration-start"; name: string; transactional: boolean; resumeAt: number }

@@ -7,6 +7,7 @@ export type { MigrationEvent } from "./events";
 export { DEFAULT_LOCK_TIMEOUT_MS } from "./execute";
 export { SchemaDriftError, schemaDrift, withScratchDatabase } from "./expected-schema";
 export { type Migration, type Phase, readMigrations } from "./journal";
+export { MIGRATION_LOCK_KEY } from "./lock";
 export type {
   LockPlan,
   StatementAssessment,

@@ -55,7 +55,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   }
   return withMigrationLock(
     client,
-    () => onEvent({ type: "lock-wait" }),
+    (holder) => onEvent({ type: "lock-wait", holder }),
     async () => {
       const startedEmpty = await isEmptyDatabase(client);
       await ensureLedger(client);

@@ -45,7 +45,7 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
   if (options.to !== undefined) findMigration(migrations, options.to);
   return withMigrationLock(
     client,
-    () => onEvent({ type: "lock-wait" }),
+    (holder) => onEvent({ type: "lock-wait", holder }),
     async () => {
       await ensureLedger(client);
       const adopted = await adoptDrizzleHistory(client, migrations);
