@@ -706,8 +706,6 @@ ALTER TABLE "users" ADD CONSTRAINT "users_display_name_check" CHECK ((btrim((dis
 
 ALTER TABLE "users" ADD CONSTRAINT "users_email_check" CHECK (((email)::text ~ '^[A-Za-z0-9_''+-]+(\.[A-Za-z0-9_''+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$'::text));
 
-ALTER TABLE "users" ADD CONSTRAINT "users_email_key" UNIQUE (email);
-
 ALTER TABLE "users" ADD CONSTRAINT "users_password_hash_check" CHECK (((password_hash)::text ~ '^(\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}|\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+)$'::text));
 
 ALTER TABLE "users" ADD CONSTRAINT "users_pkey" PRIMARY KEY (id);

@@ -120,12 +120,14 @@ describe("good rows", () => {
 });
 
 describe("bad rows are rejected by the constraint that guards them", () => {
-  it("a second user with the same e-mail: users_email_key", async () => {
+  it("a second user with the same e-mail, in any case: users_email_lower_key (the exact users_email_key is gone)", async () => {
     const user = await newUser();
-    expect(await rejection(db.insert(users).values({ email: user.email, passwordHash: BCRYPT }))).toEqual({
-      code: "23505",
-      constraint: "users_email_key",
-    });
+    for (const email of [user.email, user.email.toUpperCase()]) {
+      expect(await rejection(db.insert(users).values({ email, passwordHash: BCRYPT }))).toEqual({
+        code: "23505",
+        constraint: "users_email_lower_key",
+      });
+    }
   });
 
   it("the same machine twice in one group: agents_group_id_machine_id_key", async () => {

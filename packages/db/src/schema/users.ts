@@ -12,7 +12,7 @@ export const users = pgTable(
   "users",
   {
     id: id(),
-    email: varchar({ length: 255 }).notNull().unique("users_email_key"),
+    email: varchar({ length: 255 }).notNull(),
     passwordHash: varchar({ length: 255 }).notNull(),
     displayName: varchar({ length: 255 }),
     role: varchar({ length: 20, enum: userRoles }).notNull().default("viewer"),
@@ -28,8 +28,9 @@ export const users = pgTable(
     check("users_email_check", matches(t.email, EMAIL_PATTERN)),
     check("users_display_name_check", notBlank(t.displayName)),
     // One account per address whatever its case: Ada@Example.com cannot sign up beside ada@example.com.
+    // Look a user up by lower(email) = lower($1) (sign-in), and insert with ON CONFLICT ((lower(email))):
+    // the exact users_email_key it made redundant is gone (drop_exact_users_email_key).
     uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`).concurrently(),
-    // idx_users_email was dropped: users_email_key is already a unique index on email.
     index("idx_users_role").on(t.role),
   ],
 );

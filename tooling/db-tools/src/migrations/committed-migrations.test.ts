@@ -137,7 +137,10 @@ describe("the committed migrations", () => {
           "idx_reports_reported_at on reports",
           "idx_reports_user_extension on reports",
           "idx_users_email on users",
+          // drop_exact_users_email_key: users_email_lower_key holds the rule.
+          "users_email_key on users",
         ].map((index) => `index ${index} is missing`),
+        "constraint users_email_key on users is missing",
         ...[
           "agents_group_id_last_heartbeat_idx on agents",
           "audit_log_group_id_created_at_idx on audit_log",
@@ -175,11 +178,13 @@ describe("the committed migrations", () => {
         "table audit_log_purges is extra",
         "trigger audit_log_append_only on audit_log is extra",
         "trigger audit_log_no_truncate on audit_log is extra",
+        "trigger audit_log_stamp on audit_log is extra",
         ...[
           "set_updated_at()",
           "audit_log_append_only()",
           "purge_audit_log(timestamp with time zone)",
           "audit_log_purges_guard()",
+          "audit_log_stamp()",
           "refuse_owner_row_access()",
           "compliance_build_group(uuid)",
           "compliance_follow_agents()",
