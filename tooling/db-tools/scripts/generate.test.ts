@@ -151,7 +151,7 @@ describe("pnpm db:generate", () => {
     });
   }, 120_000);
 
-  it("refuses a breaking change it has no safe pair for in one line, exit 1, leaving the folder as it was", async () => {
+  it("refuses a breaking change it lacks a fix for in one line, exit 1, leaving the folder as it was; with --up it writes the pair", async () => {
     const folder = await generate(WIDGETS, ["--name", "add_widgets"]);
     const dir = join(folder, "..");
     const journal = await readFile(join(folder, "meta", "_journal.json"), "utf8");
@@ -174,10 +174,21 @@ describe("pnpm db:generate", () => {
     expect(refused.code).toBe(1);
     expect(refused.output).toContain("breaking (set-not-null): the previous version may write NULL to widgets.note");
     expect(refused.output).toMatch(
-      /_require_note was not written: widgets\.note becomes NOT NULL without a default, so nothing can fill the NULLs the previous version still writes: give it a default in the TypeScript table \(\.default\(\.\.\.\)\) and run pnpm db:generate again\n/,
+      /_require_note was not written: widgets\.note becomes NOT NULL without a default, so nothing fills the NULLs the previous version still writes: give it a default in the TypeScript table \(\.default\(\.\.\.\)\), or say what such a row gets with pnpm db:generate --up 'widgets\.note=<SQL expression over the row>'\n/,
     );
     expect(await readFile(join(folder, "meta", "_journal.json"), "utf8")).toBe(withNote);
     expect((await readMigrations(folder)).at(-1)?.name).toMatch(/_add_note$/);
+
+    const fixed = await generateIn(dir, required, ["--name", "require_note", "--up", "widgets.note='(none)'"]);
+    expect(fixed.code).toBe(0);
+    const [expand, contract] = (await readMigrations(folder)).slice(-2);
+    expect(contract).toMatchObject({
+      name: expect.stringMatching(/_require_note_contract$/),
+      phase: { kind: "contract" },
+    });
+    expect(expand?.statements.join("\n")).toContain(
+      `NEW."note" := (SELECT '(none)' FROM (SELECT (NEW).*) AS "widgets")`,
+    );
   }, 120_000);
 
   it("writes a template for a --custom migration that the migrator refuses until it is written", async () => {

@@ -2,7 +2,9 @@
 // added, the classification of every statement against the previous application version; a
 // migration with a breaking statement is replaced by its expand/contract pair
 // (src/expand-contract), the others get their down migration (scripts/down-migration.ts). Flags go
-// to drizzle-kit unchanged.
+// to drizzle-kit unchanged, except --up '<table>.<column>=<SQL expression>' (repeatable): what a row
+// the previous version writes gets where a new rule (NOT NULL, CHECK, foreign key, unique) refuses
+// its value, as pgroll's `up`; a pair that needs one and lacks it is not written.
 import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
@@ -12,7 +14,7 @@ import { NotPairable } from "../src/expand-contract/plan";
 import { classificationLines, readGenerated, replaceWithPair } from "../src/expand-contract/write-pair";
 import { writeDownMigrations } from "./down-migration";
 
-const args = process.argv.slice(2);
+const { up, args } = upFlags(process.argv.slice(2));
 const folder = await migrationsFolder();
 const before = await tags(folder);
 // drizzle-kit exports no path to its CLI; it sits next to its main module.
@@ -29,7 +31,7 @@ for (const tag of added) {
   for (const line of classificationLines(statements)) console.log(line);
   if (!classifyMigration(statements.map(statementSql)).some((verdict) => verdict.verdict === "breaking")) continue;
   try {
-    const pair = await replaceWithPair(folder, tag);
+    const pair = await replaceWithPair(folder, tag, up);
     paired.push(tag);
     downFiles.push(join(folder, `${pair.expand}.down.sql`), join(folder, `${pair.contract}.down.sql`));
     console.log(
@@ -51,6 +53,29 @@ for (const path of downFiles) {
   const text = await readFile(path, "utf8");
   const marker = /^-- (irreversible|drops-data|todo-down):/.exec(text)?.[1];
   console.log(`Down migration: ${relative(process.cwd(), path)}${marker ? ` (${marker}: see its first line)` : ""}`);
+}
+
+/** Takes the --up flags out of `argv` (the rest goes to drizzle-kit); exits 2 on a malformed one. */
+function upFlags(argv: string[]): { up: Record<string, string>; args: string[] } {
+  const up: Record<string, string> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg !== "--up" && !arg.startsWith("--up=")) {
+      rest.push(arg);
+      continue;
+    }
+    const value = arg === "--up" ? (argv[++i] ?? "") : arg.slice("--up=".length);
+    const match = /^\s*([\w$]+)\.([\w$]+)\s*=(.+)$/s.exec(value);
+    if (!match) {
+      console.error(
+        `pnpm db:generate: --up takes '<table>.<column>=<SQL expression over the row>', e.g. --up 'agents.slots=greatest(slots, 1)'; got '${value}'`,
+      );
+      process.exit(2);
+    }
+    up[`${match[1]}.${match[2]}`] = (match[3] as string).trim();
+  }
+  return { up, args: rest };
 }
 
 function flag(name: string): string | undefined {

@@ -19,7 +19,7 @@ describe("classifyStatement", () => {
     ],
     [
       'ALTER TABLE "agents" ALTER COLUMN "note" DROP NOT NULL',
-      "relaxes or re-defaults a column; the previous version's queries still succeed",
+      "relaxes a column; the previous version's queries still succeed",
     ],
     [
       'ALTER TABLE "agents" VALIDATE CONSTRAINT "agents_note_check"',
@@ -40,12 +40,16 @@ describe("classifyStatement", () => {
     ['ALTER TABLE "public"."agents" ALTER COLUMN "status" SET NOT NULL', "set-not-null", "agents", "status"],
     ['ALTER TABLE "agents" DROP COLUMN "legacy_token"', "drop-column", "agents", "legacy_token"],
     ['ALTER TABLE "agents" ADD COLUMN "tier" text NOT NULL', "add-required-column", "agents", "tier"],
+    [`ALTER TABLE "agents" ADD CONSTRAINT "c" CHECK ("status" <> 'x') NOT VALID`, "add-check", "agents", undefined],
     [
-      `ALTER TABLE "agents" ADD CONSTRAINT "c" CHECK ("status" <> 'x') NOT VALID`,
-      "add-constraint",
+      'ALTER TABLE "agents" ADD CONSTRAINT "agents_group_id_fk" FOREIGN KEY ("group_id") REFERENCES "public"."groups"("id")',
+      "add-foreign-key",
       "agents",
       undefined,
     ],
+    ['ALTER TABLE "agents" ADD CONSTRAINT "agents_serial_unique" UNIQUE("serial")', "add-unique", "agents", undefined],
+    ['ALTER TABLE "agents" ADD PRIMARY KEY ("id")', "add-constraint", "agents", undefined],
+    ['ALTER TABLE "agents" ALTER COLUMN "slots" SET DEFAULT 4', "change-default", "agents", "slots"],
     ['ALTER TABLE "agents" ALTER COLUMN "status" DROP DEFAULT', "drop-default", "agents", "status"],
     ['CREATE UNIQUE INDEX CONCURRENTLY "u" ON "agents" ("machine_id")', "add-unique-index", "agents", undefined],
     ['DROP TABLE "blocklist" CASCADE', "drop-table", "blocklist", undefined],
@@ -57,7 +61,7 @@ describe("classifyStatement", () => {
   });
 
   it("judges an ALTER TABLE by its worst action, not splitting inside parentheses or quotes", () => {
-    const sql = `ALTER TABLE "agents" ALTER COLUMN "price" SET DEFAULT '1,5', ALTER COLUMN "price" SET DATA TYPE numeric(10, 2)`;
+    const sql = `ALTER TABLE "agents" ADD COLUMN "note" text DEFAULT '1,5', ALTER COLUMN "price" SET DATA TYPE numeric(10, 2)`;
     expect(classifyStatement(sql)).toMatchObject({ verdict: "breaking", kind: "change-type" });
   });
 

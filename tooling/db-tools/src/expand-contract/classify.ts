@@ -10,7 +10,17 @@ import { splitStatements } from "@devtools-sync/migrate-core";
 export const statementSql = (statement: string): string => splitStatements(statement)[0]?.sql ?? "";
 
 /** The kinds of breaking change pnpm db:generate turns into an expand/contract pair. */
-export type PairedKind = "rename-column" | "rename-table" | "change-type" | "set-not-null" | "drop-column";
+export type PairedKind =
+  | "rename-column"
+  | "rename-table"
+  | "change-type"
+  | "set-not-null"
+  | "drop-column"
+  | "change-default"
+  | "add-check"
+  | "add-foreign-key"
+  | "add-unique"
+  | "add-unique-index";
 
 export type BreakingKind =
   | PairedKind
@@ -18,7 +28,6 @@ export type BreakingKind =
   | "drop-default"
   | "add-required-column"
   | "add-constraint"
-  | "add-unique-index"
   | "enable-row-security"
   | "drop-policy"
   | "revoke"
@@ -35,7 +44,7 @@ export interface Classification {
   column?: string;
 }
 
-const NAME = String.raw`(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)`;
+export const NAME = String.raw`(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)`;
 const QUALIFIED = String.raw`(?:${NAME}\.)?(${NAME})`;
 const ALTER_TABLE = new RegExp(`^ALTER TABLE (?:ONLY )?(?:IF EXISTS )?${QUALIFIED} (.*)$`, "is");
 
@@ -147,6 +156,14 @@ function classifyAlterTable(
     if (/^SET NOT NULL$/i.test(change)) {
       return breaking("set-not-null", `the previous version may write NULL to ${table}.${column}`, table, column);
     }
+    if (/^SET DEFAULT\b/i.test(change)) {
+      return breaking(
+        "change-default",
+        `the previous version's inserts that omit ${table}.${column} would get the new default instead of the one it was built with`,
+        table,
+        column,
+      );
+    }
     if (/^DROP DEFAULT$/i.test(change)) {
       return breaking(
         "drop-default",
@@ -155,7 +172,7 @@ function classifyAlterTable(
         column,
       );
     }
-    return ok("relaxes or re-defaults a column; the previous version's queries still succeed", table);
+    return ok("relaxes a column; the previous version's queries still succeed", table);
   }
   const addColumn = new RegExp(`^ADD (?:COLUMN )?(?:IF NOT EXISTS )?(${NAME}) (.*)$`, "is").exec(action);
   if (addColumn && !/^ADD (CONSTRAINT|CHECK|FOREIGN|UNIQUE|PRIMARY|EXCLUDE)\b/i.test(action)) {
@@ -172,9 +189,13 @@ function classifyAlterTable(
     }
     return ok("adds a column the previous version can ignore (nullable or defaulted)", table);
   }
-  if (/^ADD (CONSTRAINT \S+ )?(CHECK|FOREIGN KEY|UNIQUE|PRIMARY KEY|EXCLUDE)\b/i.test(action)) {
+  const constraint = /^ADD (?:CONSTRAINT \S+ )?(CHECK|FOREIGN KEY|UNIQUE|PRIMARY KEY|EXCLUDE)\b/i.exec(action);
+  if (constraint) {
+    const kind = (
+      { CHECK: "add-check", "FOREIGN KEY": "add-foreign-key", UNIQUE: "add-unique" } as Record<string, BreakingKind>
+    )[(constraint[1] as string).toUpperCase()];
     return breaking(
-      "add-constraint",
+      kind ?? "add-constraint",
       `the previous version may write rows of ${table} the new constraint refuses`,
       table,
     );

@@ -9,6 +9,10 @@ import { type DrizzleSnapshotJSON, generateDrizzleJson, generateMigration } from
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { addCheck } from "../../test/fixtures/expand-contract/add-check";
+import { addForeignKey } from "../../test/fixtures/expand-contract/add-foreign-key";
+import { addUnique } from "../../test/fixtures/expand-contract/add-unique";
+import { changeDefault } from "../../test/fixtures/expand-contract/change-default";
 import { changeType } from "../../test/fixtures/expand-contract/change-type";
 import { dropColumn } from "../../test/fixtures/expand-contract/drop-column";
 import type { Fixture } from "../../test/fixtures/expand-contract/fixture";
@@ -35,6 +39,10 @@ const kinds: [string, Fixture][] = [
   ["change a column's type", changeType],
   ["make a column NOT NULL", setNotNull],
   ["drop a column", dropColumn],
+  ["add a CHECK to an existing column", addCheck],
+  ["add a foreign key to an existing column", addForeignKey],
+  ["make an existing column unique", addUnique],
+  ["change a default the previous version relies on", changeDefault],
 ];
 
 const BEFORE = "0000_before";
@@ -91,6 +99,7 @@ async function setUp(fixture: Fixture) {
     statements,
     before: before as unknown as Snapshot,
     after: after as unknown as Snapshot,
+    up: fixture.up,
   });
   // A table with updated_at gets the committed schema's trigger that moves it on every UPDATE (0003).
   const keepsUpdatedAt = "updated_at" in (before.tables["public.agents"]?.columns ?? {});

@@ -1,5 +1,5 @@
 import { versionSchemaName } from "@devtools-sync/db/client";
-import { type Classification, classifyMigration, statementSql } from "./classify";
+import { type Classification, classifyMigration, NAME, statementSql, unquote } from "./classify";
 
 // Turns the statements drizzle-kit generated for one schema change into an expand migration that
 // both the previous and the new application version survive, and a contract migration that
@@ -16,10 +16,13 @@ interface SnapshotTable {
   name: string;
   schema: string;
   columns: Record<string, SnapshotColumn>;
-  indexes: Record<string, { columns: { expression: string }[] }>;
-  foreignKeys: Record<string, { tableFrom: string; columnsFrom: string[]; tableTo: string; columnsTo: string[] }>;
+  indexes: Record<string, { columns: { expression: string; isExpression?: boolean }[]; where?: string }>;
+  foreignKeys: Record<
+    string,
+    { tableFrom: string; columnsFrom: string[]; tableTo: string; schemaTo?: string; columnsTo: string[] }
+  >;
   compositePrimaryKeys: Record<string, { columns: string[] }>;
-  uniqueConstraints: Record<string, { columns: string[] }>;
+  uniqueConstraints: Record<string, { columns: string[]; nullsNotDistinct?: boolean }>;
 }
 interface SnapshotColumn {
   name: string;
@@ -54,26 +57,41 @@ interface Input {
   statements: string[];
   before: Snapshot;
   after: Snapshot;
+  /**
+   * What a row the previous version writes gets instead of a value the new rule refuses, by
+   * `<table>.<column>`: an SQL expression over the row's columns (pnpm db:generate --up), as
+   * pgroll's `up`.
+   */
+  up?: Record<string, string>;
 }
 
-/** The reviewed reason an expand's NOT VALID check refuses no write of the previous version. */
+/** The reviewed reason an expand's NOT VALID constraint refuses no write of the previous version. */
 const FILLED_FIRST =
-  "-- lint-ignore breaks-previous-version: the trigger above fills the column before the check sees the row, so no write of the previous version is refused";
+  "-- lint-ignore breaks-previous-version: the trigger above fixes the row before the constraint sees it, so no write of the previous version is refused";
+
+interface View {
+  /** The physical table. */
+  table: string;
+  /** New column → physical column, where they differ. */
+  columns: Map<string, string>;
+  /** Column → the default the new version's inserts get through the view. */
+  defaults: Map<string, string>;
+}
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const SHADOW = (column: string) => `_new_${column}`;
 
-export function planExpandContract({ expandTag, statements, before, after }: Input): PairPlan {
+export function planExpandContract({ expandTag, statements, before, after, up = {} }: Input): PairPlan {
   const schema = versionSchemaName(expandTag);
   const plan: PairPlan = { expand: [], backfill: [], expandDown: [], contract: [], changes: [], dropsData: [] };
   const contractFirst: string[] = [];
   const cleanup: string[] = [];
   /** Per table of the new shape (by new name): its physical table and new column → physical column. */
-  const views = new Map<string, { table: string; columns: Map<string, string> }>();
+  const views = new Map<string, View>();
   const viewOf = (newTable: string, physical = newTable) => {
     let view = views.get(newTable);
     if (!view) {
-      view = { table: physical, columns: new Map() };
+      view = { table: physical, columns: new Map(), defaults: new Map() };
       views.set(newTable, view);
     }
     return view;
@@ -122,8 +140,27 @@ export function planExpandContract({ expandTag, statements, before, after }: Inp
         changeType(plan, schema, viewOf(table), table, column, before, after, contractFirst, cleanup);
         break;
       case "set-not-null":
-        setNotNull(plan, schema, table, column, before, after, contractFirst, cleanup);
+        setNotNull(plan, { schema, table, before, up, contractFirst, cleanup }, column, after);
         break;
+      case "add-check":
+        addCheck(plan, { schema, table, before, up, contractFirst, cleanup }, sql);
+        break;
+      case "add-foreign-key":
+        addForeignKey(plan, { schema, table, before, up, contractFirst, cleanup }, sql, after);
+        break;
+      case "add-unique":
+      case "add-unique-index":
+        addUnique(plan, { schema, table, before, up, contractFirst, cleanup }, sql, after);
+        break;
+      case "change-default": {
+        const value = /SET DEFAULT (.*)$/is.exec(sql)?.[1] ?? "";
+        viewOf(table).defaults.set(column, value);
+        plan.contract.push(statement);
+        plan.changes.push(
+          `change the default of ${table}.${column} to ${value} (the previous version's inserts keep the old one until the contract)`,
+        );
+        break;
+      }
       case "drop-column": {
         const old = columnOf(before, table, column);
         if (old.notNull && old.default === undefined && !old.primaryKey) {
@@ -165,12 +202,14 @@ export function planExpandContract({ expandTag, statements, before, after }: Inp
     plan.expand.push(
       `CREATE VIEW ${qualified} WITH (security_invoker = true) AS SELECT ${select} FROM "public".${q(view.table)};`,
     );
-    // Auto-updatable views fall back to the table's defaults, except for a shadow column's.
+    // Auto-updatable views fall back to the table's defaults, except for a shadow column's and
+    // a default the new version changes.
     for (const [column, physical] of view.columns) {
       const value = shape.columns[column]?.default;
-      if (physical === SHADOW(column) && value !== undefined) {
-        plan.expand.push(`ALTER VIEW ${qualified} ALTER COLUMN ${q(column)} SET DEFAULT ${value};`);
-      }
+      if (physical === SHADOW(column) && value !== undefined) view.defaults.set(column, String(value));
+    }
+    for (const [column, value] of view.defaults) {
+      plan.expand.push(`ALTER VIEW ${qualified} ALTER COLUMN ${q(column)} SET DEFAULT ${value};`);
     }
     plan.expand.push(grantsLike(`"public".${q(view.table)}`, qualified, schema));
     cleanup.push(`DROP VIEW ${qualified};`);
@@ -261,38 +300,72 @@ END $$;`,
   plan.changes.push(`change the type of ${table}.${column} from ${oldType} to ${newType} (shadow column ${shadow})`);
 }
 
-function setNotNull(
-  plan: PairPlan,
-  schema: string,
-  table: string,
-  column: string,
-  before: Snapshot,
-  after: Snapshot,
-  contractFirst: string[],
-  cleanup: string[],
-) {
-  const fill = columnOf(after, table, column).default ?? columnOf(before, table, column).default;
-  if (fill === undefined) {
-    throw new NotPairable(
-      `${table}.${column} becomes NOT NULL without a default, so nothing can fill the NULLs the previous version still writes: give it a default in the TypeScript table (.default(...)) and run pnpm db:generate again`,
-    );
-  }
-  const fn = `${q(schema)}.${q(`fill_${table}_${column}`)}`;
-  const trigger = lastTrigger(table, `fill_${column}`);
-  const check = q(`${table}_${column}_check_not_null`.slice(0, 63));
+/** Where a kind's statements go, and what it reads: shared by the kinds that guard a new rule. */
+interface Context {
+  schema: string;
+  table: string;
+  before: Snapshot;
+  up: Record<string, string>;
+  contractFirst: string[];
+  cleanup: string[];
+}
+
+/**
+ * Keeps the previous version's writes within a rule the new version adds (pgroll's `up`, applied
+ * in place, as for NOT NULL): a trigger gives a row that `violates` it the `fixes` (column, SQL
+ * expression over the row's columns) before any constraint sees the row, and the migrator's
+ * backfill touches every row written before the expand so the trigger fixes those too.
+ */
+function guardRows(plan: PairPlan, ctx: Context, what: string, violates: string, fixes: [string, string][]) {
+  const { schema, table } = ctx;
+  const fn = `${q(schema)}.${q(`${what}_${table}`)}`;
+  const trigger = lastTrigger(table, what);
+  const assignments = fixes
+    .map(([column, fix]) => `NEW.${q(column)} := (SELECT ${fix} FROM ${theRow(table)});`)
+    .join(" ");
   plan.expand.push(
-    // The previous version may still write NULL: such rows take the default instead.
     `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
 BEGIN
-  IF NEW.${q(column)} IS NULL THEN NEW.${q(column)} := ${fill}; END IF;${keepUpdatedAt(tableOf(before, table))}
+  IF ${violates} THEN ${assignments} END IF;${keepUpdatedAt(tableOf(ctx.before, table))}
   RETURN NEW;
 END $$;`,
     `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${q(table)} FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
-    `${FILLED_FIRST}\nALTER TABLE ${q(table)} ADD CONSTRAINT ${check} CHECK (${q(column)} IS NOT NULL) NOT VALID;`,
   );
   if (!plan.backfill.includes(table)) plan.backfill.push(table);
-  contractFirst.push(`ALTER TABLE ${q(table)} VALIDATE CONSTRAINT ${check};`);
-  cleanup.push(`DROP TRIGGER ${trigger} ON ${q(table)};`, `DROP FUNCTION ${fn}();`);
+  ctx.cleanup.push(`DROP TRIGGER ${trigger} ON ${q(table)};`, `DROP FUNCTION ${fn}();`);
+}
+
+/** The developer's `--up` for each of `columns` that has one; refuses in one line when none has. */
+function fixesFor(ctx: Context, rule: string, columns: string[]): [string, string][] {
+  const fixes = columns.flatMap((column) => {
+    const fix = ctx.up[`${ctx.table}.${column}`];
+    return fix === undefined ? [] : [[column, fix] as [string, string]];
+  });
+  if (fixes.length === 0) {
+    throw new NotPairable(
+      `${ctx.table} gets ${rule}, which rows the previous version writes may break: say what such a row gets instead, as an SQL expression over its columns, with pnpm db:generate --up '${ctx.table}.${columns[0] ?? "<column>"}=<expression>'${columns.length > 1 ? ` (or another of ${columns.join(", ")})` : ""}`,
+    );
+  }
+  return fixes;
+}
+
+function setNotNull(plan: PairPlan, ctx: Context, column: string, after: Snapshot) {
+  const { table } = ctx;
+  const fill =
+    ctx.up[`${table}.${column}`] ??
+    columnOf(after, table, column).default ??
+    columnOf(ctx.before, table, column).default;
+  if (fill === undefined) {
+    throw new NotPairable(
+      `${table}.${column} becomes NOT NULL without a default, so nothing fills the NULLs the previous version still writes: give it a default in the TypeScript table (.default(...)), or say what such a row gets with pnpm db:generate --up '${table}.${column}=<SQL expression over the row>'`,
+    );
+  }
+  const check = q(`${table}_${column}_check_not_null`.slice(0, 63));
+  guardRows(plan, ctx, `fill_${column}`, `NEW.${q(column)} IS NULL`, [[column, String(fill)]]);
+  plan.expand.push(
+    `${FILLED_FIRST}\nALTER TABLE ${q(table)} ADD CONSTRAINT ${check} CHECK (${q(column)} IS NOT NULL) NOT VALID;`,
+  );
+  ctx.contractFirst.push(`ALTER TABLE ${q(table)} VALIDATE CONSTRAINT ${check};`);
   plan.expandDown.push(`ALTER TABLE ${q(table)} DROP CONSTRAINT ${check};`);
   plan.contract.push(
     `ALTER TABLE ${q(table)} ALTER COLUMN ${q(column)} SET NOT NULL;`,
@@ -300,6 +373,102 @@ END $$;`,
   );
   plan.changes.push(`make ${table}.${column} NOT NULL (NULLs written by the previous version take ${fill})`);
 }
+
+/** drizzle-kit's ADD CONSTRAINT, as the expand adds it: NOT VALID, after the guard (validated by the contract). */
+function addNotValid(plan: PairPlan, ctx: Context, sql: string, name: string) {
+  plan.expand.push(`${FILLED_FIRST}\n${sql.replace(/;\s*$/, "")} NOT VALID;`);
+  ctx.contractFirst.push(`ALTER TABLE ${q(ctx.table)} VALIDATE CONSTRAINT ${name};`);
+  plan.expandDown.push(`ALTER TABLE ${q(ctx.table)} DROP CONSTRAINT ${name};`);
+}
+
+function addCheck(plan: PairPlan, ctx: Context, sql: string) {
+  const [, name = "", rule = ""] = new RegExp(`ADD CONSTRAINT (${NAME}) CHECK \\((.*)\\)$`, "is").exec(sql) ?? [];
+  // The columns the rule reads, as drizzle-kit writes them ("table"."column") or bare.
+  const columns = Object.keys(tableOf(ctx.before, ctx.table).columns).filter((column) =>
+    new RegExp(`(^|[^\\w$"])("${column}"|${column})(?![\\w$"])`).test(rule),
+  );
+  const fixes = fixesFor(ctx, `CHECK (${rule})`, columns);
+  guardRows(plan, ctx, `check_${unquote(name)}`, `(SELECT (${rule}) FROM ${theRow(ctx.table)}) IS FALSE`, fixes);
+  addNotValid(plan, ctx, sql, name);
+  plan.changes.push(
+    `check ${rule} on ${ctx.table} (rows the previous version writes against it get ${describeFixes(fixes)})`,
+  );
+}
+
+function addForeignKey(plan: PairPlan, ctx: Context, sql: string, after: Snapshot) {
+  const name = new RegExp(`ADD CONSTRAINT (${NAME})`, "i").exec(sql)?.[1] ?? "";
+  const key = tableOf(after, ctx.table).foreignKeys[unquote(name)];
+  if (!key) throw new NotPairable(`foreign key ${name} is not in the snapshot: regenerate from a clean meta/ folder`);
+  const target = `${q(key.schemaTo || "public")}.${q(key.tableTo)}`;
+  const fixes = fixesFor(ctx, `a foreign key to ${key.tableTo}`, key.columnsFrom);
+  const news = key.columnsFrom.map((column) => `NEW.${q(column)}`).join(", ");
+  // A key with a NULL part references nothing (MATCH SIMPLE), as the constraint itself judges.
+  const violates = `ROW(${news}) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${target} WHERE (${key.columnsTo.map(q).join(", ")}) = (${news}))`;
+  guardRows(plan, ctx, `references_${key.tableTo}`, violates, fixes);
+  addNotValid(plan, ctx, sql, name);
+  plan.changes.push(
+    `reference ${key.tableTo} from ${ctx.table}.${key.columnsFrom.join(", ")} (rows the previous version writes to a missing one get ${describeFixes(fixes)})`,
+  );
+}
+
+/**
+ * A unique constraint or index: a guard against duplicates, on a lookup index built
+ * concurrently by the expand; the contract builds the unique index concurrently once the
+ * backfill has fixed the rows before the expand (and attaches a constraint to it).
+ */
+function addUnique(plan: PairPlan, ctx: Context, sql: string, after: Snapshot) {
+  const { table } = ctx;
+  const name = unquote(
+    new RegExp(`(?:ADD CONSTRAINT|INDEX(?: CONCURRENTLY)?(?: IF NOT EXISTS)?) (${NAME})`, "i").exec(sql)?.[1] ?? "",
+  );
+  const shape = tableOf(after, table);
+  const constraint = shape.uniqueConstraints[name];
+  const index = shape.indexes[name];
+  const columns = constraint?.columns ?? index?.columns.map((column) => column.expression) ?? [];
+  if (
+    constraint?.nullsNotDistinct ||
+    index?.where ||
+    index?.columns.some((column) => column.isExpression) ||
+    !columns.length
+  ) {
+    throw new NotPairable(
+      `${name} is unique over an expression, a part of ${table} or NULLS NOT DISTINCT, which the generated guard does not judge: write the pair by hand (pnpm db:generate --custom, with -- expand: and -- contract: markers)`,
+    );
+  }
+  const keys = primaryKeyOf(tableOf(ctx.before, table));
+  if (keys.length === 0) {
+    throw new NotPairable(
+      `${table} has no primary key, which the backfill and the duplicate guard need: add one first`,
+    );
+  }
+  const fixes = fixesFor(ctx, `unique (${columns.join(", ")})`, columns);
+  const [list, news] = [columns.map(q).join(", "), columns.map((column) => `NEW.${q(column)}`).join(", ")];
+  const [keyList, keyNews] = [keys.map(q).join(", "), keys.map((column) => `NEW.${q(column)}`).join(", ")];
+  const lookup = q(`${name}_expand_lookup`.slice(0, 63));
+  plan.expand.push(`CREATE INDEX CONCURRENTLY ${lookup} ON ${q(table)} USING btree (${list});`);
+  plan.expandDown.push(`DROP INDEX CONCURRENTLY IF EXISTS ${lookup};`);
+  const violates = `ROW(${news}) IS NOT NULL AND EXISTS (SELECT 1 FROM "public".${q(table)} WHERE (${list}) = (${news}) AND (${keyList}) <> (${keyNews}))`;
+  guardRows(plan, ctx, `unique_${name}`, violates, fixes);
+  ctx.contractFirst.push(`CREATE UNIQUE INDEX CONCURRENTLY ${q(name)} ON ${q(table)} USING btree (${list});`);
+  if (constraint) {
+    // A file with CONCURRENTLY runs statement by statement: a re-run after a crash must skip
+    // the attach, which has no IF NOT EXISTS.
+    ctx.contractFirst.push(`DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '"public".${q(table).replace(/'/g, "''")}'::regclass AND conname = '${name.replace(/'/g, "''")}') THEN
+    ALTER TABLE ${q(table)} ADD CONSTRAINT ${q(name)} UNIQUE USING INDEX ${q(name)};
+  END IF;
+END $$;`);
+  }
+  plan.contract.push(`DROP INDEX CONCURRENTLY IF EXISTS ${lookup};`);
+  plan.changes.push(
+    `make ${table}.${columns.join(", ")} unique (a duplicate the previous version writes gets ${describeFixes(fixes)}; the unique index is built by the contract)`,
+  );
+}
+
+/** The trigger's row as a FROM item named like its table, so an expression over the table's columns reads it. */
+const theRow = (table: string) => `(SELECT (NEW).*) AS ${q(table)}`;
+
+const describeFixes = (fixes: [string, string][]) => fixes.map(([column, fix]) => `${column} = ${fix}`).join(", ");
 
 /**
  * Statements for a trigger body that give back `updated_at` when the migrator's backfill touches
@@ -355,6 +524,15 @@ function columnOf(snapshot: Snapshot, table: string, column: string): SnapshotCo
 
 function typeOf(column: SnapshotColumn): string {
   return column.typeSchema ? `${q(column.typeSchema)}.${q(column.type)}` : column.type;
+}
+
+/** The primary key's columns. */
+function primaryKeyOf(table: SnapshotTable): string[] {
+  const composite = Object.values(table.compositePrimaryKeys)[0];
+  if (composite) return composite.columns;
+  return Object.values(table.columns)
+    .filter((column) => column.primaryKey)
+    .map((column) => column.name);
 }
 
 /** The index, key or constraint of `table` that includes `column`, if any. */

@@ -41,18 +41,23 @@ export function classificationLines(statements: string[]): string[] {
 }
 
 /**
- * Plans and writes the pair in place of migration `tag`; returns the two tags. Throws the
+ * Plans and writes the pair in place of migration `tag` (`up`: the developer's --up expressions,
+ * by `<table>.<column>`); returns the two tags. Throws the
  * planner's NotPairable (one line) after removing drizzle-kit's migration, so nothing breaking
  * is left behind as one migration.
  */
-export async function replaceWithPair(folder: string, tag: string): Promise<{ expand: string; contract: string }> {
+export async function replaceWithPair(
+  folder: string,
+  tag: string,
+  up: Record<string, string> = {},
+): Promise<{ expand: string; contract: string }> {
   const { journal, entry, statements, before, after } = await readGenerated(folder, tag);
   const name = tag.slice(5);
   const expand = `${tag}_expand`;
   const contract = `${String(entry.idx + 1).padStart(4, "0")}_${name}_contract`;
   let plan: PairPlan;
   try {
-    plan = planExpandContract({ expandTag: expand, statements, before, after });
+    plan = planExpandContract({ expandTag: expand, statements, before, after, up });
   } catch (error) {
     await removeGenerated(folder, journal, tag);
     throw error;
