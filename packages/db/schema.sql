@@ -163,41 +163,68 @@ CREATE OR REPLACE FUNCTION public.compliance_follow_reports()
  RETURNS trigger
  LANGUAGE plpgsql
  SET search_path TO 'pg_catalog', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
 DECLARE
   written jsonb;
+  ruled jsonb;
 BEGIN
   IF TG_OP = 'INSERT' THEN
     SELECT jsonb_agg(jsonb_build_object('g', group_id, 'e', extension_id, 'u', user_hash, 'n', 1)) INTO written FROM new_rows;
   ELSIF TG_OP = 'DELETE' THEN
     SELECT jsonb_agg(jsonb_build_object('g', group_id, 'e', extension_id, 'u', user_hash, 'n', -1)) INTO written FROM old_rows;
   ELSE
+    -- The row versions that differ in what compliance reads; the rest cancel out.
     SELECT jsonb_agg(jsonb_build_object('g', group_id, 'e', extension_id, 'u', user_hash, 'n', n)) INTO written
-    FROM (SELECT group_id, extension_id, user_hash, -1 AS n FROM old_rows
-          UNION ALL SELECT group_id, extension_id, user_hash, 1 FROM new_rows) w;
+    FROM (
+      (SELECT group_id, extension_id, user_hash, agent_id, installed, installed_version, -1 AS n FROM old_rows
+       EXCEPT ALL
+       SELECT group_id, extension_id, user_hash, agent_id, installed, installed_version, -1 FROM new_rows)
+      UNION ALL
+      (SELECT group_id, extension_id, user_hash, agent_id, installed, installed_version, 1 FROM new_rows
+       EXCEPT ALL
+       SELECT group_id, extension_id, user_hash, agent_id, installed, installed_version, 1 FROM old_rows)
+    ) w;
   END IF;
   IF written IS NULL THEN
     RETURN NULL;
   END IF;
   PERFORM public.compliance_lock(array_agg(w.g), array_agg(w.u))
   FROM jsonb_to_recordset(written) AS w(g uuid, u varchar);
-  INSERT INTO public.compliance_extensions AS x (group_id, extension_id, reports, is_required, is_blocked, pinned_version)
-  SELECT d.g, d.e, d.n, EXISTS (SELECT FROM public.compliance_required_now q WHERE q.group_id = d.g AND q.extension_id = d.e),
-    v.is_blocked, v.pinned_version
-  FROM (
+  -- Report counts: pairs the group already has, then pairs new to it (with their verdicts).
+  WITH moved AS (
     SELECT w.g, w.e, sum(w.n)::int AS n FROM jsonb_to_recordset(written) AS w(g uuid, e varchar, n int)
     GROUP BY w.g, w.e HAVING sum(w.n) <> 0
-  ) d
-  CROSS JOIN LATERAL public.compliance_verdict(d.e) v
-  WHERE EXISTS (SELECT FROM public.compliance_groups c WHERE c.group_id = d.g)
-    AND EXISTS (SELECT FROM public.groups k WHERE k.id = d.g)
-  ORDER BY d.g, d.e
+  ),
+  counted AS (
+    UPDATE public.compliance_extensions x SET reports = x.reports + m.n
+    FROM moved m WHERE x.group_id = m.g AND x.extension_id = m.e
+    RETURNING x.group_id, x.extension_id
+  )
+  INSERT INTO public.compliance_extensions AS x (group_id, extension_id, reports, is_required, is_blocked, pinned_version)
+  SELECT m.g, m.e, m.n, EXISTS (SELECT FROM public.compliance_required_now q WHERE q.group_id = m.g AND q.extension_id = m.e),
+    v.is_blocked, v.pinned_version
+  FROM moved m
+  CROSS JOIN LATERAL public.compliance_verdict(m.e) v
+  WHERE NOT EXISTS (SELECT FROM counted c WHERE c.group_id = m.g AND c.extension_id = m.e)
+    AND EXISTS (SELECT FROM public.compliance_groups c WHERE c.group_id = m.g)
+    AND EXISTS (SELECT FROM public.groups k WHERE k.id = m.g)
+  ORDER BY m.g, m.e
   ON CONFLICT (group_id, extension_id) DO UPDATE SET reports = x.reports + excluded.reports;
-  PERFORM public.compliance_refresh(array_agg(w.g), array_agg(w.e), array_agg(w.u))
-  FROM jsonb_to_recordset(written) AS w(g uuid, e varchar, u varchar);
+  -- Only pairs a rule concerns can gain or lose violations.
+  SELECT jsonb_agg(w) INTO ruled FROM jsonb_to_recordset(written) AS w(g uuid, e varchar, u varchar)
+  WHERE EXISTS (
+    SELECT FROM public.compliance_extensions x
+    WHERE x.group_id = w.g AND x.extension_id = w.e AND (x.is_required OR x.is_blocked OR x.pinned_version IS NOT NULL));
+  IF ruled IS NOT NULL THEN
+    PERFORM public.compliance_refresh(array_agg(w.g), array_agg(w.e), array_agg(w.u))
+    FROM jsonb_to_recordset(ruled) AS w(g uuid, e varchar, u varchar);
+  END IF;
   -- A pair no report names any more, and not required, has nothing to show.
-  DELETE FROM public.compliance_extensions x USING jsonb_to_recordset(written) AS w(g uuid, e varchar)
-  WHERE x.group_id = w.g AND x.extension_id = w.e AND x.reports = 0 AND NOT x.is_required;
+  IF TG_OP <> 'INSERT' THEN
+    DELETE FROM public.compliance_extensions x USING jsonb_to_recordset(written) AS w(g uuid, e varchar, n int)
+    WHERE w.n < 0 AND x.group_id = w.g AND x.extension_id = w.e AND x.reports = 0 AND NOT x.is_required;
+  END IF;
   RETURN NULL;
 END
 $function$;
@@ -324,6 +351,7 @@ CREATE OR REPLACE FUNCTION public.compliance_refresh(scope_groups uuid[], scope_
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO 'pg_catalog', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
 DECLARE
   gone jsonb;

@@ -95,7 +95,8 @@ describe("upsertReportBatch", () => {
       );
     const before = (await versions()).rows;
     // The same list again, from another address, then with one entry changed, each counted by the
-    // connection's table statistics (row versions written) before and after.
+    // connection's table statistics (row versions written) before and after, and by the rows the
+    // batch's transaction left locked (a row lock is a write too: the row's page and the WAL).
     const written = (changed: typeof entries, clientIp: string) =>
       db.transaction(async (tx) => {
         const stats = async () =>
@@ -107,14 +108,24 @@ describe("upsertReportBatch", () => {
         const start = await stats();
         const rows = await upsertReportBatch(tx, { ...batch, clientIp, entries: changed });
         const end = await stats();
-        return { rows, updated: end.updated - start.updated, inserted: end.inserted - start.inserted };
+        const [locked] = (
+          await tx.execute<{ n: number }>(
+            sql`SELECT count(*)::int AS n FROM ${reports} WHERE group_id = ${groupId} AND xmax = pg_current_xact_id()::xid`,
+          )
+        ).rows;
+        return {
+          rows,
+          updated: end.updated - start.updated,
+          inserted: end.inserted - start.inserted,
+          locked: locked?.n,
+        };
       });
-    expect(await written(entries, "10.0.0.2")).toEqual({ rows: 0, updated: 0, inserted: 0 });
+    expect(await written(entries, "10.0.0.2")).toEqual({ rows: 0, updated: 0, inserted: 0, locked: 0 });
     expect((await versions()).rows).toEqual(before);
     const [synced] = await db.select().from(agents).where(eq(agents.id, agent.id));
     expect(synced?.lastSync?.getUTCFullYear()).toBeGreaterThan(2020);
     const oneChanged = entries.map((entry, i) => (i === 7 ? { ...entry, installedVersion: "1.0.1" } : entry));
-    expect(await written(oneChanged, "10.0.0.3")).toEqual({ rows: 1, updated: 1, inserted: 0 });
+    expect(await written(oneChanged, "10.0.0.3")).toEqual({ rows: 1, updated: 1, inserted: 0, locked: 0 });
     const after = (await versions()).rows;
     expect(after.filter((row, i) => row.ctid !== before[i]?.ctid).map((row) => [row.extension_id, row.year])).toEqual([
       ["keep-07.ext", new Date().getUTCFullYear()],

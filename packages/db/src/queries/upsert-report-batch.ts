@@ -19,11 +19,15 @@ export interface ReportBatch {
  * Stores an agent's batch in one statement and returns how many report rows it wrote (new or
  * changed entries). Agents re-send their whole list, and almost all of it is what the database
  * already holds: an unchanged entry costs the unique key's lookup and nothing else (no new row
- * version, no index entries, no WAL). A changed entry overwrites the user's row and moves its
- * `reported_at` (so `reported_at` says when the entry last changed, and `client_ip` where that
- * change came from). When the agent last reported its list lives on the agent: `agents.last_sync`,
- * written once per batch. The entries travel as one JSON parameter, so the statement text is the
- * same for every batch size. A batch naming an extension twice is refused before anything is written.
+ * version, no row lock, no index entries, no WAL). So the statement updates only the entries that
+ * differ, then inserts only the ones the user has no row for (an `INSERT … ON CONFLICT DO UPDATE`
+ * over every entry would lock each existing row, writing it to the WAL, even where its `WHERE`
+ * then leaves it as it was; here it only settles a row another batch inserted meanwhile). A
+ * changed entry overwrites the user's row and moves its `reported_at` (so `reported_at` says when
+ * the entry last changed, and `client_ip` where that change came from). When the agent last
+ * reported its list lives on the agent: `agents.last_sync`, written once per batch. The entries
+ * travel as one JSON parameter, so the statement text is the same for every batch size. A batch
+ * naming an extension twice is refused before anything is written.
  */
 export async function upsertReportBatch(db: Queryable, batch: ReportBatch): Promise<number> {
   const seen = new Set<string>();
@@ -40,13 +44,36 @@ export async function upsertReportBatch(db: Queryable, batch: ReportBatch): Prom
       extension_sha256: entry.extensionSha256 ?? null,
     })),
   );
+  const agentId = sql`${batch.agentId}::uuid`;
+  const groupId = sql`${batch.groupId}::uuid`;
+  const clientIp = sql`${batch.clientIp ?? null}::inet`;
   const result = await db.execute<{ written: number }>(sql`
-    WITH written AS (
-      INSERT INTO ${reports} (agent_id, group_id, user_hash, client_ip, extension_id, installed, installed_version, extension_sha256)
-      SELECT ${batch.agentId}::uuid, ${batch.groupId}::uuid, ${batch.userHash}, ${batch.clientIp ?? null}::inet,
-             e.extension_id, e.installed, e.installed_version, e.extension_sha256
-      FROM jsonb_to_recordset(${entries}::jsonb)
+    WITH entry AS (
+      SELECT * FROM jsonb_to_recordset(${entries}::jsonb)
         AS e(extension_id varchar(255), installed boolean, installed_version varchar(50), extension_sha256 varchar(64))
+    ),
+    changed AS (
+      UPDATE ${reports} r SET
+        agent_id = ${agentId},
+        installed = e.installed,
+        installed_version = e.installed_version,
+        extension_sha256 = e.extension_sha256,
+        client_ip = ${clientIp},
+        reported_at = now()
+      FROM entry e
+      WHERE r.user_hash = ${batch.userHash} AND r.group_id = ${groupId} AND r.extension_id = e.extension_id
+        AND (r.agent_id, r.installed, r.installed_version, r.extension_sha256)
+          IS DISTINCT FROM (${agentId}, e.installed, e.installed_version, e.extension_sha256)
+      RETURNING 1
+    ),
+    added AS (
+      INSERT INTO ${reports} (agent_id, group_id, user_hash, client_ip, extension_id, installed, installed_version, extension_sha256)
+      SELECT ${agentId}, ${groupId}, ${batch.userHash}, ${clientIp},
+             e.extension_id, e.installed, e.installed_version, e.extension_sha256
+      FROM entry e
+      WHERE NOT EXISTS (
+        SELECT FROM ${reports} r
+        WHERE r.user_hash = ${batch.userHash} AND r.group_id = ${groupId} AND r.extension_id = e.extension_id)
       ON CONFLICT ON CONSTRAINT reports_user_hash_group_id_extension_id_key DO UPDATE SET
         agent_id = excluded.agent_id,
         installed = excluded.installed,
@@ -60,9 +87,10 @@ export async function upsertReportBatch(db: Queryable, batch: ReportBatch): Prom
     ),
     synced AS (
       UPDATE ${agents} SET last_sync = now()
-      WHERE ${agents.id} = ${batch.agentId}::uuid AND ${agents.groupId} = ${batch.groupId}::uuid
+      WHERE ${agents.id} = ${agentId} AND ${agents.groupId} = ${groupId}
       RETURNING 1
     )
-    SELECT (SELECT count(*) FROM written)::int AS written, (SELECT count(*) FROM synced)::int AS synced`);
+    SELECT ((SELECT count(*) FROM changed) + (SELECT count(*) FROM added))::int AS written,
+      (SELECT count(*) FROM synced)::int AS synced`);
   return result.rows[0]?.written ?? 0;
 }
