@@ -75,6 +75,20 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.compiles_as_regex(pattern text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE STRICT
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  PERFORM '' ~ pattern;
+  RETURN true;
+EXCEPTION WHEN invalid_regular_expression THEN
+  RETURN false;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.compliance_build_group(target uuid)
  RETURNS void
  LANGUAGE plpgsql
@@ -660,7 +674,7 @@ CREATE TABLE "users" (
   "deleted_at" timestamp with time zone
 );
 
-ALTER TABLE "agents" ADD CONSTRAINT "agents_display_name_check" CHECK ((btrim((display_name)::text) <> ''::text));
+ALTER TABLE "agents" ADD CONSTRAINT "agents_display_name_check" CHECK (((display_name)::text ~ '[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'::text));
 
 ALTER TABLE "agents" ADD CONSTRAINT "agents_group_id_machine_id_key" UNIQUE (group_id, machine_id);
 
@@ -676,7 +690,7 @@ ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_key_hash_key" UNIQUE (key_hash);
 
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_key_prefix_check" CHECK (((key_prefix)::text ~ '^[A-Za-z0-9_-]{8}$'::text));
 
-ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_name_check" CHECK ((btrim((name)::text) <> ''::text));
+ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_name_check" CHECK (((name)::text ~ '[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'::text));
 
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_pkey" PRIMARY KEY (id);
 
@@ -690,11 +704,13 @@ ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_pkey" PRIMARY KEY (id);
 
 ALTER TABLE "audit_log_purges" ADD CONSTRAINT "audit_log_purges_pkey" PRIMARY KEY (id);
 
-ALTER TABLE "blocklist" ADD CONSTRAINT "blocklist_pattern_check" CHECK ((btrim((pattern)::text) <> ''::text));
+ALTER TABLE "blocklist" ADD CONSTRAINT "blocklist_pattern_check" CHECK (((pattern)::text ~ '[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'::text));
 
 ALTER TABLE "blocklist" ADD CONSTRAINT "blocklist_pattern_type_check" CHECK ((pattern_type IN ('exact'::character varying, 'publisher'::character varying, 'regex'::character varying)));
 
 ALTER TABLE "blocklist" ADD CONSTRAINT "blocklist_pkey" PRIMARY KEY (id);
+
+ALTER TABLE "blocklist" ADD CONSTRAINT "blocklist_regex_compiles_check" CHECK ((((pattern_type)::text <> 'regex'::text) OR compiles_as_regex((pattern)::text)));
 
 ALTER TABLE "compliance_extensions" ADD CONSTRAINT "compliance_extensions_pkey" PRIMARY KEY (group_id, extension_id);
 
@@ -706,17 +722,17 @@ ALTER TABLE "extensions" ADD CONSTRAINT "extensions_extension_id_check" CHECK ((
 
 ALTER TABLE "extensions" ADD CONSTRAINT "extensions_extension_id_key" UNIQUE (extension_id);
 
-ALTER TABLE "extensions" ADD CONSTRAINT "extensions_name_check" CHECK ((btrim((name)::text) <> ''::text));
+ALTER TABLE "extensions" ADD CONSTRAINT "extensions_name_check" CHECK (((name)::text ~ '[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'::text));
 
 ALTER TABLE "extensions" ADD CONSTRAINT "extensions_pkey" PRIMARY KEY (id);
 
-ALTER TABLE "extensions" ADD CONSTRAINT "extensions_publisher_check" CHECK ((btrim((publisher)::text) <> ''::text));
+ALTER TABLE "extensions" ADD CONSTRAINT "extensions_publisher_check" CHECK (((publisher)::text ~ '[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'::text));
 
 ALTER TABLE "group_extensions" ADD CONSTRAINT "group_extensions_group_id_extension_id_key" UNIQUE (group_id, extension_id);
 
 ALTER TABLE "group_extensions" ADD CONSTRAINT "group_extensions_pkey" PRIMARY KEY (id);
 
-ALTER TABLE "groups" ADD CONSTRAINT "groups_name_check" CHECK ((btrim((name)::text) <> ''::text));
+ALTER TABLE "groups" ADD CONSTRAINT "groups_name_check" CHECK (((name)::text ~ '[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'::text));
 
 ALTER TABLE "groups" ADD CONSTRAINT "groups_name_key" UNIQUE (name);
 
@@ -730,7 +746,7 @@ ALTER TABLE "reports" ADD CONSTRAINT "reports_pkey" PRIMARY KEY (id);
 
 ALTER TABLE "reports" ADD CONSTRAINT "reports_user_hash_group_id_extension_id_key" UNIQUE (user_hash, group_id, extension_id);
 
-ALTER TABLE "users" ADD CONSTRAINT "users_display_name_check" CHECK ((btrim((display_name)::text) <> ''::text));
+ALTER TABLE "users" ADD CONSTRAINT "users_display_name_check" CHECK (((display_name)::text ~ '[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'::text));
 
 ALTER TABLE "users" ADD CONSTRAINT "users_email_check" CHECK (((email)::text ~ '^[A-Za-z0-9_''+-]+(\.[A-Za-z0-9_''+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$'::text));
 

@@ -14,8 +14,13 @@ export const selectBlocklistSchema = createSelectSchema(blocklist, rules.stored)
 const insertBlocklistFields = insertSchemaOf(blocklist, createInsertSchema(blocklist, rules.written));
 /** A new `blocklist` row; a `regex` entry's pattern must compile (the database applies it to every extension id). */
 export const insertBlocklistSchema = insertBlocklistFields.superRefine(regexThatCompiles);
-/** A change to a `blocklist` row. */
-export const updateBlocklistSchema = nonEmptyPatch(updateSchemaOf(createUpdateSchema(blocklist, rules.written)));
+/** A change to a `blocklist` row; one that makes it a `regex` entry brings a pattern that compiles. */
+export const updateBlocklistSchema = nonEmptyPatch(
+  updateSchemaOf(createUpdateSchema(blocklist, rules.written)),
+).superRefine((patch, ctx) => {
+  if (patch.patternType === "regex" && patch.pattern !== undefined)
+    regexThatCompiles({ patternType: "regex", pattern: patch.pattern }, ctx);
+});
 
 export type SelectBlocklist = z.infer<typeof selectBlocklistSchema>;
 export type InsertBlocklist = z.infer<typeof insertBlocklistSchema>;

@@ -1,7 +1,9 @@
+import { NOT_BLANK_PATTERN } from "@devtools-sync/db/schema";
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
+import { createBlocklistEntryRequestSchema } from "./blocklist";
 import { openTestDatabase } from "./testing/database";
 import { caseOfTable, insertParents } from "./testing/tables";
 
@@ -15,9 +17,29 @@ const parents = await insertParents(database.db);
 /** Strings of up to `maxLength` characters drawn from `characters`, to hit each rule's edges often. */
 const over = (characters: string, maxLength: number) => fc.string({ unit: fc.constantFrom(...characters), maxLength });
 
+/** Every character JavaScript's trim() strips, and three it keeps that look like white space. */
+const whiteSpace = "\t\n\v\f\r \u00a0\u1680\u2000\u2005\u200a\u2028\u2029\u202f\u205f\u3000\ufeff";
+const NOT_BLANK = new RegExp(NOT_BLANK_PATTERN);
 const blank = fc.oneof(
-  fc.constantFrom("", " ", "   ", "\t", "\n", "\u00a0", "\u3000", " a", "a ", " a b "),
-  over(" a\t\u00a0", 4),
+  fc.constantFrom(
+    "",
+    " ",
+    "   ",
+    "\t",
+    "\n",
+    "\r\n",
+    "\u00a0",
+    "\u3000",
+    "\ufeff",
+    " a",
+    "a ",
+    " a b ",
+    "\u200b",
+    "\u0085",
+    "\u180e",
+  ),
+  over(`${whiteSpace}a\u200b\u0085\u180e`, 4),
+  over(whiteSpace, 6),
 );
 
 /** One CHECK: its table and column, and values on both sides of it. */
@@ -84,10 +106,10 @@ const rules: { constraint: string; table: string; key: string; values: fc.Arbitr
   })),
 ];
 
-/** Whether PostgreSQL stores the table's sample row with `key` set to `value`; throws on anything but a CHECK refusal. */
-async function databaseStores(table: string, key: string, value: unknown, constraint: string): Promise<boolean> {
+/** Whether PostgreSQL stores the table's sample row with `fields` set; throws on anything but a CHECK refusal. */
+async function databaseStores(table: string, fields: Record<string, unknown>, constraint: string): Promise<boolean> {
   const tableCase = caseOfTable(table);
-  const attempt = await database.tryInsert(tableCase.table, { ...tableCase.sample(parents), [key]: value });
+  const attempt = await database.tryInsert(tableCase.table, { ...tableCase.sample(parents), ...fields });
   if (!attempt.refusal) return true;
   // A value the column cannot hold at all (too long, U+0000) is refused before any CHECK; the
   // select schema refuses it too, which the agreement below covers.
@@ -112,7 +134,7 @@ describe.each(rules)("$constraint", ({ constraint, table, key, values }) => {
     const verdicts = { stored: 0, refused: 0 };
     await fc.assert(
       fc.asyncProperty(values, async (value) => {
-        const stored = await databaseStores(table, key, value, constraint);
+        const stored = await databaseStores(table, { [key]: value }, constraint);
         verdicts[stored ? "stored" : "refused"]++;
         expect(accepts(select, key, value), `${JSON.stringify(value)}: PostgreSQL stored it? ${stored}`).toBe(stored);
         if (!stored)
@@ -121,6 +143,43 @@ describe.each(rules)("$constraint", ({ constraint, table, key, values }) => {
       { numRuns: 150 },
     );
     // Both sides of the rule were tried, not only one.
+    expect(verdicts.stored).toBeGreaterThan(0);
+    expect(verdicts.refused).toBeGreaterThan(0);
+  });
+});
+
+// A regex blocklist entry must compile in PostgreSQL (blocklist_regex_compiles_check). The
+// validators' rule is narrower, so no exact twin: they accept only what PostgreSQL and JavaScript
+// both compile alike (compilesInBothDialects). So every pattern they accept is stored, every
+// pattern PostgreSQL refuses they refuse, and a stored row reads back through the select schema.
+describe("blocklist_regex_compiles_check", () => {
+  const constraint = "blocklist_regex_compiles_check";
+  const patterns = fc.oneof(
+    fc.constantFrom("(", ")", "a{2,1}", "[z-a]", "\\", "a**", "(?<n>a)", "\\p{L}", "a{256}", "\\bx", "[[:alpha:]]"),
+    fc.constantFrom("^ms-.*$", "x{1,255}", "(?:a|b)\\.c", "^[a-z0-9-]+\\.evil$", "\\w+\\.\\d"),
+    over("()[]{}*+?\\.|^$a1,-:", 6).filter((pattern) => NOT_BLANK.test(pattern)),
+  );
+
+  it("is in the migrated database, validated", async () => {
+    const { rows } = await database.db.execute(
+      sql`SELECT convalidated FROM pg_constraint WHERE conname = ${constraint} AND conrelid = 'blocklist'::regclass`,
+    );
+    expect(rows).toEqual([{ convalidated: true }]);
+  });
+
+  it("PostgreSQL stores every regex the validators accept, refuses only ones they refuse, and a stored row reads back", async () => {
+    const { select } = caseOfTable("blocklist");
+    const verdicts = { stored: 0, refused: 0 };
+    await fc.assert(
+      fc.asyncProperty(patterns, async (pattern) => {
+        const stored = await databaseStores("blocklist", { patternType: "regex", pattern }, constraint);
+        verdicts[stored ? "stored" : "refused"]++;
+        const request = createBlocklistEntryRequestSchema.safeParse({ patternType: "regex", pattern }).success;
+        if (request) expect(stored, `${JSON.stringify(pattern)}: the validators accept it`).toBe(true);
+        if (stored) expect(accepts(select, "pattern", pattern), JSON.stringify(pattern)).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
     expect(verdicts.stored).toBeGreaterThan(0);
     expect(verdicts.refused).toBeGreaterThan(0);
   });

@@ -718,6 +718,30 @@ describe("data rules every writer meets, psql included, not only the validators"
       ],
     },
     {
+      rule: "a name of only white space other than spaces (tabs, line breaks, Unicode spaces)",
+      app: [
+        `UPDATE groups SET name = E'\\t\\n' WHERE id = '${A}'`,
+        `UPDATE agents SET display_name = E'\\u00a0' WHERE id = '${agentA}'`,
+        `UPDATE api_keys SET name = E'\\u3000\\r\\n' WHERE id = '${keyA}'`,
+      ],
+      admin: [
+        `UPDATE users SET display_name = E'\\r\\n' WHERE id = '${USER}'`,
+        `UPDATE extensions SET name = E'\\u2028' WHERE id = '${EXTENSION}'`,
+        `UPDATE extensions SET publisher = E'\\ufeff\\t' WHERE id = '${EXTENSION}'`,
+        `INSERT INTO groups (name) VALUES (E'\\t')`,
+        `INSERT INTO blocklist (pattern_type, pattern) VALUES ('exact', E'\\u00a0')`,
+      ],
+    },
+    {
+      rule: "a regex blocklist pattern PostgreSQL cannot compile (it would fail every later compliance computation)",
+      app: [],
+      admin: [
+        `INSERT INTO blocklist (pattern_type, pattern) VALUES ('regex', '(')`,
+        `INSERT INTO blocklist (pattern_type, pattern) VALUES ('regex', 'a{2,1}')`,
+        `UPDATE blocklist SET pattern_type = 'regex', pattern = '[z-a]' WHERE pattern = 'evil-corp'`,
+      ],
+    },
+    {
       rule: "a malformed e-mail address",
       app: [],
       admin: [
@@ -780,6 +804,19 @@ describe("data rules every writer meets, psql included, not only the validators"
       "ok:1",
     );
     expect(await unbound(admin, `DELETE FROM blocklist WHERE pattern = 'evil-corp.x'`)).toBe("ok:1");
+    // Uniqueness is case-sensitive as matching is (=): another spelling is another pattern, blocking its own spelling only.
+    expect(
+      await unbound(admin, `INSERT INTO blocklist (pattern_type, pattern) VALUES ('publisher', 'Evil-Corp')`),
+    ).toBe("ok:1");
+    const { rows } = await superuser(
+      `SELECT id, (SELECT is_blocked FROM compliance_verdict(id)) AS blocked FROM unnest(ARRAY['evil-corp.x', 'Evil-Corp.x', 'EVIL-CORP.x']) AS id`,
+    );
+    expect(rows).toEqual([
+      { id: "evil-corp.x", blocked: true },
+      { id: "Evil-Corp.x", blocked: true },
+      { id: "EVIL-CORP.x", blocked: false },
+    ]);
+    expect(await unbound(admin, `DELETE FROM blocklist WHERE pattern = 'Evil-Corp'`)).toBe("ok:1");
   });
 });
 

@@ -1,3 +1,4 @@
+import { NOT_BLANK_PATTERN } from "@devtools-sync/db/schema";
 import { z } from "zod";
 import { isUnstorable } from "./unstorable";
 
@@ -66,13 +67,15 @@ export function withoutControlCharacters(text: z.ZodString): z.ZodString {
 }
 
 /**
- * Not blank as the database's `*_name_check` constraints say it (`btrim(name) <> ''`): not empty,
- * not only spaces. Their twin, so select schemas refuse what PostgreSQL refuses; the API's
- * {@link singleLine} asks more.
+ * Not blank as the database's `*_name_check` constraints say it (`NOT_BLANK_PATTERN`): a character
+ * that is not white space (what `trim()` strips: tabs, line breaks, Unicode spaces). Their twin, so
+ * select schemas refuse what PostgreSQL refuses; the API's {@link singleLine} asks more.
  */
 export function notBlank(stored: z.ZodString): z.ZodString {
-  return stored.refine((value) => /[^ ]/.test(value), { message: "must not be empty or only spaces" });
+  return stored.refine((value) => NOT_BLANK.test(value), { message: "must not be empty or only white space" });
 }
+
+const NOT_BLANK = new RegExp(NOT_BLANK_PATTERN);
 
 /** A name shown on one line: not blank, no surrounding white space, no control characters. */
 export function singleLine(text: z.ZodString): z.ZodString {

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type AnyPgColumn, timestamp, uuid } from "drizzle-orm/pg-core";
+import { NOT_BLANK_PATTERN } from "./formats";
 
 /** `uuid PRIMARY KEY DEFAULT gen_random_uuid()`, the key of every table. */
 export const id = () => uuid().primaryKey().defaultRandom();
@@ -27,12 +28,14 @@ export function matches(column: AnyPgColumn, pattern: string): SQL {
 }
 
 /**
- * SQL for "`column` is not blank": not empty and not only spaces (`btrim` strips spaces). The API
- * asks more of a name (no surrounding white space, no control characters); this is what every
- * writer, psql included, must meet. NULL passes, so a nullable name may still be absent.
+ * SQL for "`column` is not blank": it holds a character that is not white space
+ * ({@link NOT_BLANK_PATTERN}: what JavaScript's `trim()` strips, tabs, line breaks and Unicode
+ * spaces included). The API asks more of a name (no surrounding white space, no control
+ * characters); this is what every writer, psql included, must meet. NULL passes, so a nullable
+ * name may still be absent.
  */
 export function notBlank(column: AnyPgColumn): SQL {
-  return sql`btrim(${column}) <> ''`;
+  return matches(column, NOT_BLANK_PATTERN);
 }
 
 /** SQL for "the jsonb `column` holds an object" (not an array, string, number, boolean or null). */
