@@ -1,6 +1,8 @@
+import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
 import { majorFrom } from "../majors";
 import { startThrowawayPostgres } from "../throwaway";
+import { dropTemplates } from "./templates";
 // The ProvidedContext declaration that types project.provide() lives with its readers.
 import type {} from "./test-database";
 
@@ -10,10 +12,12 @@ import type {} from "./test-database";
  * major `TEST_PG_MAJOR` (14 to 18; default 17).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const runId = randomBytes(4).toString("hex");
+  project.provide("testRunId", runId);
   const given = process.env.TEST_DATABASE_URL;
   if (given) {
     project.provide("testServerUrl", given);
-    return async () => {};
+    return () => dropTemplates(given, runId);
   }
   const server = await startThrowawayPostgres({ major: majorFrom(process.env.TEST_PG_MAJOR, "TEST_PG_MAJOR") });
   project.provide("testServerUrl", server.url);

@@ -1,3 +1,9 @@
 export { databaseUrl, withClient } from "../connection";
 export { type ClientTools, clientToolsFor } from "./client-tools";
-export { createTestDatabase, type TestDatabase, testServerMajor, testServerUrl } from "./test-database";
+export {
+  createTestDatabase,
+  createTestDatabaseFrom,
+  type TestDatabase,
+  testServerMajor,
+  testServerUrl,
+} from "./test-database";
