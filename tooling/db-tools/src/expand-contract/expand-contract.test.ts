@@ -247,10 +247,14 @@ END $$`);
           settled = true;
         });
         while (!settled && !(await backfillWaits(holder))) await new Promise((resolve) => setTimeout(resolve, 50));
-        await phase("backfilling", false);
-        expect(settled).toBe(false);
-        await holder.query(`SELECT pg_advisory_unlock(${GATE})`);
-        holder.release();
+        try {
+          await phase("backfilling", false);
+          expect(settled).toBe(false);
+        } finally {
+          // Also when a query failed: the held backfill would otherwise keep the test waiting.
+          await holder.query(`SELECT pg_advisory_unlock(${GATE})`);
+          holder.release();
+        }
         const result = await expanding;
         expect(result.backfilled.map((done) => done.table)).toEqual([table]);
         await phase("backfilled", true);

@@ -314,22 +314,37 @@ interface Context {
  * Keeps the previous version's writes within a rule the new version adds (pgroll's `up`, applied
  * in place, as for NOT NULL): a trigger gives a row that `violates` it the `fixes` (column, SQL
  * expression over the row's columns) before any constraint sees the row, and the migrator's
- * backfill touches every row written before the expand so the trigger fixes those too.
+ * backfill touches every row written before the expand so the trigger fixes those too. A write of
+ * the new version (its connections put the version schema on search_path, as pgroll tells them
+ * apart) is not fixed: the constraint refuses it, or `refuseNew` does where there is none yet.
+ * No `SET search_path` on the function, so it can read the writer's; it runs as the writer
+ * (SECURITY INVOKER) and names every relation with its schema.
  */
-function guardRows(plan: PairPlan, ctx: Context, what: string, violates: string, fixes: [string, string][]) {
+function guardRows(
+  plan: PairPlan,
+  ctx: Context,
+  what: string,
+  violates: string,
+  fixes: [string, string][],
+  refuseNew = "",
+) {
   const { schema, table } = ctx;
   const fn = `${q(schema)}.${q(`${what}_${table}`)}`;
   const trigger = lastTrigger(table, what);
   const assignments = fixes
     .map(([column, fix]) => `NEW.${q(column)} := (SELECT ${fix} FROM ${theRow(table)});`)
     .join(" ");
+  const previous = `pg_catalog.strpos(pg_catalog.current_setting('search_path'), '${schema}') = 0`;
   plan.expand.push(
-    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF ${violates} THEN ${assignments} END IF;${keepUpdatedAt(tableOf(ctx.before, table))}
+  IF ${violates} THEN
+    IF ${previous} THEN ${assignments}${refuseNew ? `\n    ELSE ${refuseNew}` : ""}
+    END IF;
+  END IF;${keepUpdatedAt(tableOf(ctx.before, table))}
   RETURN NEW;
 END $$;`,
-    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${q(table)} FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
+    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON "public".${q(table)} FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
   );
   if (!plan.backfill.includes(table)) plan.backfill.push(table);
   ctx.cleanup.push(`DROP TRIGGER ${trigger} ON ${q(table)};`, `DROP FUNCTION ${fn}();`);
@@ -448,7 +463,10 @@ function addUnique(plan: PairPlan, ctx: Context, sql: string, after: Snapshot) {
   plan.expand.push(`CREATE INDEX CONCURRENTLY ${lookup} ON ${q(table)} USING btree (${list});`);
   plan.expandDown.push(`DROP INDEX CONCURRENTLY IF EXISTS ${lookup};`);
   const violates = `ROW(${news}) IS NOT NULL AND EXISTS (SELECT 1 FROM "public".${q(table)} WHERE (${list}) = (${news}) AND (${keyList}) <> (${keyNews}))`;
-  guardRows(plan, ctx, `unique_${name}`, violates, fixes);
+  // The unique index comes with the contract: until then the guard refuses the new version's duplicates.
+  const literal = name.replace(/'/g, "''");
+  const refuse = `RAISE EXCEPTION 'duplicate key value violates unique constraint "%"', '${literal}' USING ERRCODE = 'unique_violation', CONSTRAINT = '${literal}';`;
+  guardRows(plan, ctx, `unique_${name}`, violates, fixes, refuse);
   ctx.contractFirst.push(`CREATE UNIQUE INDEX CONCURRENTLY ${q(name)} ON ${q(table)} USING btree (${list});`);
   if (constraint) {
     // A file with CONCURRENTLY runs statement by statement: a re-run after a crash must skip
