@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { formatLockPlanMarkdown, type LockPlan, oneLine } from "@devtools-sync/migrate-core";
-import type { HistoryResult } from "./history";
+import { formatLockPlanMarkdown, type LockPlan, modeName, oneLine } from "@devtools-sync/migrate-core";
+import type { AppliedUnderLoad, HistoryMigration, HistoryResult } from "./history";
 import { type BenchResults, machineLine, rowsLine } from "./results";
 
 /** One `pnpm --filter @devtools-sync/bench history` run, and where. */
@@ -15,6 +15,15 @@ export interface HistoryRun {
 
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 
+/** Measured seconds, or how long it tried before giving up (and, if it was then applied with no load, how long that took). */
+function measuredCell(x: AppliedUnderLoad): string {
+  if (!x.failedUnderLoad) return seconds(x.measuredMs);
+  return `failed after ${seconds(x.measuredMs)} s${x.quietMs === undefined ? "" : `; ${seconds(x.quietMs)} with no load`}`;
+}
+
+const lockList = (x: HistoryMigration) =>
+  x.upFront ? x.upFront.locks.map((lock) => `${lock.table} ${modeName(lock.mode)}`).join(", ") : "";
+
 /** Every migration's plan in one, for the statement-by-statement table. */
 function mergedPlan(history: HistoryResult): LockPlan | null {
   const plans = history.migrations.map((m) => m.lockPlan);
@@ -24,6 +33,7 @@ function mergedPlan(history: HistoryResult): LockPlan | null {
     serverVersion: first.serverVersion,
     statements: plans.flatMap((plan) => plan.statements),
     notes: plans.flatMap((plan) => plan.notes),
+    cycles: plans.flatMap((plan) => plan.cycles),
     tables: [...new Map(plans.flatMap((plan) => plan.tables).map((table) => [table.table, table])).values()],
     blockers: plans.flatMap((plan) => plan.blockers),
     samples: plans.flatMap((plan) => plan.samples),
@@ -47,12 +57,12 @@ export function historyMarkdown(run: HistoryRun): string {
     "",
     rowsLine(run.rows),
     "",
-    `A copy of the scale data was rolled back with the migrator's down migrations to \`${h.base}\` (${h.rolledBack.length} down migrations, ${seconds(h.rollbackMs)} s). Then each later migration in turn was the pending one: \`migrator plan\`'s lock plan (measured on a scratch database at the version before it, with ${h.sampleRows.toLocaleString("en")} sample rows per table it names, scored against this copy's sizes and sessions) was made with no load running; then the migrator applied it (\`lock_timeout\` ${h.lockTimeoutMs} ms) after ${seconds(h.steadyMs)} s of application load, which kept running until it committed (${h.connections} connections, ${h.ratePerSecond} queries/s, half heartbeats, half report batches of ${h.batchSize}).`,
+    `A copy of the scale data was rolled back with the migrator's down migrations to \`${h.base}\` (${h.rolledBack.length} down migrations, ${seconds(h.rollbackMs)} s). Then each later migration in turn was the pending one${h.only ? ` (measured: those starting with ${h.only.join(", ")}; the others were applied with no load, and the walk stopped after the last one measured)` : ""}: \`migrator plan\`'s lock plan (measured on a scratch database at the version before it, with ${h.sampleRows.toLocaleString("en")} sample rows per table it names, scored against this copy's sizes and sessions) was made with no load running; then the migrator applied it (\`lock_timeout\` ${h.lockTimeoutMs} ms) after ${seconds(h.steadyMs)} s of application load, which kept running until it committed (${h.connections} connections, ${h.ratePerSecond} queries/s, half heartbeats, half report batches of ${h.batchSize}).`,
     "",
-    "Estimated: the sum of the plan's hold-time estimates of the migration's statements that scan, rewrite or build an index (target bytes ÷ the bytes per ms the same statement managed on the sample rows); of which blocking: those whose verdict is *blocks reads* or *blocks writes*. Measured: from the migrator's start of the migration to its commit, lock-timeout retries included.",
+    "Estimated: the sum of the plan's hold-time estimates of the migration's statements that scan, rewrite or build an index (target bytes ÷ the bytes per ms the same statement managed on the sample rows); of which blocking: those whose verdict is *blocks reads* or *blocks writes*. Measured: from the migrator's start of the migration to its commit, lock-timeout retries included. Locks up front: the plan found that the migration holds one table while asking for another (a lock cycle with the application is possible), so the migrator took these locks first, in this order.",
     "",
-    "| migration | verdicts | estimated s | of which blocking s | measured s (under load) | lock-timeout retries | app queries during (failed) | app p99 / max ms during | app max ms just before |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| migration | verdicts | locks up front | estimated s | of which blocking s | measured s (under load) | lock-timeout retries | app queries during (failed) | app p99 / max ms during | app max ms just before |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...h.migrations.map((x) => {
       const verdicts = Object.entries(
         x.lockPlan.statements.reduce<Record<string, number>>((count, s) => {
@@ -62,7 +72,7 @@ export function historyMarkdown(run: HistoryRun): string {
       )
         .map(([verdict, n]) => `${n} ${verdict}`)
         .join(", ");
-      return `| ${x.name} | ${verdicts || "no statement"} | ${seconds(x.estimatedMs)} | ${seconds(x.estimatedBlockingMs)} | ${x.failedUnderLoad ? `failed after ${seconds(x.measuredMs)} s; ${seconds(x.quietMs ?? 0)} with no load` : seconds(x.measuredMs)} | ${x.lockTimeoutRetries} | ${x.during.queries} (${x.during.failed}) | ${x.during.p99} / ${x.during.max} | ${x.before.max} |`;
+      return `| ${x.name} | ${verdicts || "no statement"} | ${lockList(x)} | ${seconds(x.estimatedMs)} | ${seconds(x.estimatedBlockingMs)} | ${measuredCell(x)} | ${x.lockTimeoutRetries} | ${x.during.queries} (${x.during.failed}) | ${x.during.p99} / ${x.during.max} | ${x.before.max} |`;
     }),
     "",
     `Failed application queries: ${h.failures.length === 0 ? "none" : h.failures.join("; ")}.`,
@@ -70,6 +80,27 @@ export function historyMarkdown(run: HistoryRun): string {
       x.failedUnderLoad ? ["", `${x.name} failed under load: ${x.failedUnderLoad}`] : [],
     ),
   ];
+  const compared = h.migrations.filter((x) => x.withoutUpFront);
+  if (compared.length > 0) {
+    lines.push(
+      "",
+      "## Lock cycles: the migrator without and with its locks up front, under the same load",
+      "",
+      "Each migration below was applied first as the migrator did before it took locks up front (rolled back if it got through), then with them; both under the load above, each after its own seconds of load.",
+      "",
+      "| migration | locks up front, in order | without: measured s | retries | app p99 / max ms | with: measured s | retries | app p99 / max ms |",
+      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+      ...compared.map((x) => {
+        const old = x.withoutUpFront as AppliedUnderLoad;
+        return `| ${x.name} | ${lockList(x)} | ${measuredCell(old)} | ${old.lockTimeoutRetries} | ${old.during.p99} / ${old.during.max} | ${measuredCell(x)} | ${x.lockTimeoutRetries} | ${x.during.p99} / ${x.during.max} |`;
+      }),
+      ...compared.flatMap((x) =>
+        x.withoutUpFront?.failedUnderLoad
+          ? ["", `${x.name} without locks up front: ${x.withoutUpFront.failedUnderLoad}`]
+          : [],
+      ),
+    );
+  }
   const plan = mergedPlan(h);
   if (plan) {
     const working = plan.statements.filter((s) => s.work.length > 0);

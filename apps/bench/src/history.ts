@@ -1,5 +1,14 @@
 import { migrationsFolder } from "@devtools-sync/db/migrations";
-import { type LockPlan, MigrateError, migrate, planLocks, readMigrations, rollback } from "@devtools-sync/migrate-core";
+import {
+  type LockPlan,
+  MigrateError,
+  migrate,
+  planLocks,
+  readMigrations,
+  rollback,
+  type UpFrontLocks,
+  upFrontLocks,
+} from "@devtools-sync/migrate-core";
 import pg from "pg";
 import type { ScalePlan } from "./data/plan";
 import { latencyBetween, type PhaseLatency, startLoad } from "./load-generator";
@@ -10,8 +19,22 @@ import { latencyBetween, type PhaseLatency, startLoad } from "./load-generator";
 // (as it is at the version before it: sizes, sessions), and the migrator applies it while the
 // load generator writes, as in the live-migration bench.
 
+/** One application of a migration under load. */
+export interface AppliedUnderLoad {
+  /** From the migrator's first start of it to its commit (lock-timeout retries and their pauses included). */
+  measuredMs: number;
+  /** Why the migrator gave up under load (its lock_timeout through every retry). */
+  failedUnderLoad?: string;
+  /** With no load, after it failed under load (not when it is tried again with its locks up front). */
+  quietMs?: number;
+  lockTimeoutRetries: number;
+  /** The application's queries while it ran, and in the seconds of load just before it. */
+  during: PhaseLatency;
+  before: PhaseLatency;
+}
+
 /** One committed migration: its plan at the version before it, and its measured application. */
-export interface HistoryMigration {
+export interface HistoryMigration extends AppliedUnderLoad {
   name: string;
   transactional: boolean;
   /** `planLocks` against the copy just before applying it. */
@@ -20,16 +43,10 @@ export interface HistoryMigration {
   estimatedMs: number;
   /** Of which, statements whose verdict is blocks reads / blocks writes. */
   estimatedBlockingMs: number;
-  /** From the migrator's first start of it to its commit (lock-timeout retries and their pauses included). */
-  measuredMs: number;
-  /** Why the migrator gave up under load (its lock_timeout through every retry); it was then applied with no load. */
-  failedUnderLoad?: string;
-  /** With no load, after it failed under load. */
-  quietMs?: number;
-  lockTimeoutRetries: number;
-  /** The application's queries while it ran, and in the seconds of load just before it. */
-  during: PhaseLatency;
-  before: PhaseLatency;
+  /** The locks the migrator took up front (the plan found a lock-cycle risk), or none. */
+  upFront?: UpFrontLocks;
+  /** With `beforeAfter`: the same migration applied first as the migrator did before it took locks up front. */
+  withoutUpFront?: AppliedUnderLoad;
 }
 
 export interface HistoryResult {
@@ -44,6 +61,9 @@ export interface HistoryResult {
   rollbackMs: number;
   /** The first migration, the one the walk stops at (it creates the tables: nothing to measure). */
   base: string;
+  /** The prefixes measured (`only`); every migration when absent. */
+  only?: string[];
+  beforeAfter: boolean;
   migrations: HistoryMigration[];
   failures: string[];
 }
@@ -61,6 +81,10 @@ export interface HistoryOptions {
   batchSize: number;
   /** Rows written into each table a migration names on its scratch database (the plan's default: 20,000). */
   sampleRows?: number;
+  /** Measure only migrations whose name starts with one of these; the others are applied with no load, and the walk stops after the last one. */
+  only?: string[];
+  /** A migration with a lock-cycle risk is applied twice under load: without its locks up front (rolled back if it got through), then with them. */
+  beforeAfter?: boolean;
   progress: (line: string) => void;
 }
 
@@ -82,15 +106,39 @@ export async function benchHistory(options: HistoryOptions): Promise<HistoryResu
     // Fresh statistics for the sizes the plan reads (the down walk rebuilt indexes).
     await client.query("ANALYZE");
     const measured: HistoryMigration[] = [];
-    for (const migration of migrations.slice(1)) {
+    const chosen = (name: string) => options.only?.some((prefix) => name.startsWith(prefix)) ?? true;
+    const last = migrations.findLastIndex((migration) => chosen(migration.name));
+    for (const [index, migration] of migrations.entries()) {
+      if (index === 0 || index > last) continue;
+      if (!chosen(migration.name)) {
+        await migrate({ client, folder: migrationsFolder, to: migration.name });
+        continue;
+      }
       const lockPlan = await planLocks({
         client,
         folder: migrationsFolder,
         to: migration.name,
         sampleRows: options.sampleRows,
       });
-      const applied = await applyUnderLoad(client, migration.name, options);
-      for (const failure of applied.failures) failures.add(failure);
+      const lockUpFront = upFrontLocks(lockPlan.cycles);
+      const upFront = lockUpFront.get(migration.name);
+      let withoutUpFront: AppliedUnderLoad | undefined;
+      if (upFront && options.beforeAfter) {
+        const { failures: lostBefore, ...old } = await applyUnderLoad(
+          client,
+          migration.name,
+          options,
+          new Map(),
+          false,
+        );
+        for (const failure of lostBefore) failures.add(failure);
+        withoutUpFront = old;
+        const previous = (migrations[index - 1] as { name: string }).name;
+        if (!old.failedUnderLoad)
+          await rollback({ client, folder: migrationsFolder, to: previous, allowDataLoss: true });
+      }
+      const { failures: lost, ...applied } = await applyUnderLoad(client, migration.name, options, lockUpFront, true);
+      for (const failure of lost) failures.add(failure);
       const statements = lockPlan.statements;
       const sum = (list: typeof statements) => list.reduce((total, s) => total + (s.estimatedHoldMs ?? 0), 0);
       const row: HistoryMigration = {
@@ -99,6 +147,8 @@ export async function benchHistory(options: HistoryOptions): Promise<HistoryResu
         lockPlan,
         estimatedMs: sum(statements),
         estimatedBlockingMs: sum(statements.filter((s) => s.verdict.startsWith("blocks"))),
+        ...(upFront ? { upFront } : {}),
+        ...(withoutUpFront ? { withoutUpFront } : {}),
         ...applied,
       };
       options.progress(
@@ -116,6 +166,8 @@ export async function benchHistory(options: HistoryOptions): Promise<HistoryResu
       rolledBack,
       rollbackMs,
       base,
+      ...(options.only ? { only: options.only } : {}),
+      beforeAfter: options.beforeAfter ?? false,
       migrations: measured,
       failures: [...failures],
     };
@@ -124,8 +176,17 @@ export async function benchHistory(options: HistoryOptions): Promise<HistoryResu
   }
 }
 
-/** Applies `name` (the one pending migration) with the migrator while the load generator writes. */
-async function applyUnderLoad(client: pg.Client, name: string, options: HistoryOptions) {
+/**
+ * Applies `name` (the one pending migration) with the migrator while the load generator writes;
+ * if it fails under load and `quietIfFailed`, applies it again with no load.
+ */
+async function applyUnderLoad(
+  client: pg.Client,
+  name: string,
+  options: HistoryOptions,
+  lockUpFront: ReadonlyMap<string, UpFrontLocks>,
+  quietIfFailed: boolean,
+): Promise<AppliedUnderLoad & { failures: string[] }> {
   const load = startLoad(options);
   const since = () => performance.now() - load.startedAt;
   let start = Number.NaN;
@@ -141,6 +202,7 @@ async function applyUnderLoad(client: pg.Client, name: string, options: HistoryO
       folder: migrationsFolder,
       to: name,
       lockTimeoutMs: options.lockTimeoutMs,
+      lockUpFront,
       onEvent: (event) => {
         if (event.type === "lock-timeout-retry") retries++;
       },
@@ -153,16 +215,18 @@ async function applyUnderLoad(client: pg.Client, name: string, options: HistoryO
     samples = await load.stop();
   }
   let quietMs: number | undefined;
-  if (failedUnderLoad) {
-    options.progress(`history: ${name} failed under load (${failedUnderLoad}); applying it with no load`);
+  if (failedUnderLoad) options.progress(`history: ${name} failed under load (${failedUnderLoad})`);
+  if (failedUnderLoad && quietIfFailed) {
+    options.progress(`history: applying ${name} with no load`);
     const started = performance.now();
-    await migrate({ client, folder: migrationsFolder, to: name, lockTimeoutMs: options.lockTimeoutMs });
+    await migrate({ client, folder: migrationsFolder, to: name, lockTimeoutMs: options.lockTimeoutMs, lockUpFront });
     quietMs = performance.now() - started;
   }
   const phase = (from: number, to: number) => latencyBetween(samples, from, to);
   return {
     measuredMs: end - start,
-    ...(failedUnderLoad ? { failedUnderLoad, quietMs } : {}),
+    ...(failedUnderLoad ? { failedUnderLoad } : {}),
+    ...(quietMs === undefined ? {} : { quietMs }),
     lockTimeoutRetries: retries,
     before: phase(0, start),
     during: phase(start, end),

@@ -1,7 +1,9 @@
 /**
  * pnpm --filter @devtools-sync/bench history [--scale N] [--database-url URL] [--out DIR] [--lock-timeout MS]
+ *     [--only 0001,0002] [--before-after]
  *   The committed migrations' lock plan against scale N's data, next to their measured durations
- *   under load (history.ts).
+ *   under load (history.ts); --only measures just the migrations with those prefixes; --before-after
+ *   applies each one at risk of a lock cycle without, then with, its locks up front.
  * pnpm --filter @devtools-sync/bench lock-timeouts [--scale N] [--database-url URL] [--out DIR] [--lock-timeout MS,MS]
  *   The live-migration scenario once per lock_timeout (default 500,5000), side by side (lock-timeouts.ts).
  *
@@ -21,7 +23,11 @@ import { describeRun } from "./results";
 
 runMain(async () => {
   const { scale, databaseUrl, out, values, positionals } = benchArgs(
-    { "lock-timeout": { type: "string" } },
+    {
+      "lock-timeout": { type: "string" },
+      only: { type: "string" },
+      "before-after": { type: "boolean", default: false },
+    },
     { allowPositionals: true },
   );
   const command = positionals[0];
@@ -57,6 +63,8 @@ runMain(async () => {
           connections: 4,
           ratePerSecond: 100,
           batchSize: 50,
+          ...(values.only ? { only: values.only.split(",").map((prefix) => prefix.trim()) } : {}),
+          beforeAfter: values["before-after"],
           progress,
         });
         const described = await withClient(clone.url, (client) => describeRun(client, plan));

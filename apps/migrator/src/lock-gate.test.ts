@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
+import { lockCycleFixture } from "@devtools-sync/migrate-core/testing";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ledgers, lines, parseJsonLines, runCli, tempDir, writeMigrations } from "../test-fixtures/harness";
@@ -66,6 +67,25 @@ describe("migrator up's lock gate", () => {
     ]);
     expect(allowed.code).toBe(0);
     expect((await ledgers(large.url)).names).toEqual(["0000_accounts", "0001_widen_balance"]);
+  }, 120_000);
+
+  it("takes up front, referencing table first, the locks of a migration that would hold one table while asking for another", async () => {
+    const { agentsAndReports, checksOnAgentsThenReports } = lockCycleFixture;
+    const fresh = await createTestDatabase();
+    const dir = await tempDir();
+    await writeMigrations(dir, [agentsAndReports]);
+    expect((await runCli(["up", "--database-url", fresh.url, "--migrations-dir", dir])).code).toBe(0);
+    await writeMigrations(dir, [agentsAndReports, checksOnAgentsThenReports]);
+    const run = await runCli(["up", "--json", "--database-url", fresh.url, "--migrations-dir", dir]);
+    expect(run.code).toBe(0);
+    expect(parseJsonLines(run.stdout)).toContainEqual(
+      expect.objectContaining({
+        type: "locks-up-front",
+        name: checksOnAgentsThenReports.tag,
+        locks: ["LOCK TABLE reports IN ACCESS EXCLUSIVE MODE", "LOCK TABLE agents IN ACCESS EXCLUSIVE MODE"],
+      }),
+    );
+    expect((await ledgers(fresh.url)).names).toEqual([agentsAndReports.tag, checksOnAgentsThenReports.tag]);
   }, 120_000);
 
   it("lets varchar(50) → varchar(100) through (measured: no rewrite)", async () => {

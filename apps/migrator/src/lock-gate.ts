@@ -8,6 +8,7 @@ import {
   type GateOptions,
   gateRefusals,
   type LockGateOptions,
+  type LockGateResult,
   type LockPlan,
   lockGate,
   MigrateError,
@@ -56,16 +57,21 @@ export function gateOptionsFrom(values: FlagValues<typeof lockGateFlags>): GateO
   return { maxBlockingRows, allowBlocking };
 }
 
-/** The gate, run just before `up` applies anything: throws its refusal (exit 5), reports each session in the way. */
+/**
+ * The gate, run just before `up` applies anything: throws its refusal (exit 5), reports each
+ * session in the way, and returns the locks to take up front (migrate's `lockUpFront`).
+ */
 export async function passLockGate(
   client: pg.Client,
   folder: string,
   gate: GateOptions & Pick<LockGateOptions, "pending" | "hold">,
   reporter: Reporter,
-): Promise<void> {
-  const { blockers } = await lockGate({ client, folder, ...gate });
+): Promise<LockGateResult["upFront"]> {
+  const { blockers, upFront, cyclesUnchecked } = await lockGate({ client, folder, ...gate });
   for (const session of blockers)
     reporter.event({ type: "blocker", pid: session.pid, session: describeSession(session) });
+  if (cyclesUnchecked) reporter.warning("lock-cycles-unchecked", `${cyclesUnchecked}; grant CREATEDB.`);
+  return upFront;
 }
 
 /** Runs `apply`; a lock timeout's error names the sessions that held the table. */

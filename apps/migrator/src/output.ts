@@ -70,6 +70,8 @@ function humanLine(event: MigrationEvent): string | undefined {
       return `  backfilling ${event.table}: ${event.rowsDone}${event.estimate === null ? "" : ` of ~${event.estimate}`} rows`;
     case "backfill-done":
       return `  backfilled ${event.table}: ${event.rows} rows in ${event.batches} batches, ${formatDuration(event.durationMs)} (${rate(event.rows, event.durationMs)} rows/s, longest batch ${formatDuration(event.longestBatchMs)})`;
+    case "locks-up-front":
+      return `  ${event.name} holds one table while asking for another: it takes their locks first, in this order (${event.locks.join("; ")})`;
     case "lock-timeout-retry":
       return `  ${event.name}: a table is locked by another transaction; retry ${event.attempt} in ${formatDuration(event.delayMs)}`;
   }

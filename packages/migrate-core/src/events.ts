@@ -10,6 +10,8 @@ export type MigrationEvent =
   | { type: "rollback-done"; name: string; durationMs: number }
   | { type: "nothing-to-roll-back" }
   | { type: "lock-timeout-retry"; name: string; attempt: number; delayMs: number }
+  /** The migration holds one table while asking for another: it takes these locks first, in this order (lock-cycles.ts). */
+  | { type: "locks-up-front"; name: string; locks: string[] }
   /** `up` stopped before a contract: it waits for `up --contract <name>` (the previous version is gone). */
   | { type: "held"; name: string; expand: string }
   | { type: "backfill-start"; migration: string; table: string; resumeAfter: number; estimate: number | null }

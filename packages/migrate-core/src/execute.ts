@@ -1,6 +1,8 @@
 import type pg from "pg";
 import { ExitCode, MigrateError } from "./errors";
 import type { EventSink } from "./events";
+import type { UpFrontLocks } from "./lock-profile/lock-cycles";
+import { modeName } from "./lock-profile/lock-modes";
 import { inTransaction } from "./transaction";
 
 // How a list of statements runs, for a migration (up) and for its down migration alike: in one
@@ -28,6 +30,8 @@ export interface Step {
   direction: "up" | "down";
   statements: string[];
   transactional: boolean;
+  /** Locks a transactional step takes together before one of its statements, so it never waits for one table while holding another. */
+  upFront?: UpFrontLocks;
   /** Statements already committed by an interrupted earlier run (statement-by-statement steps only). */
   resumeAt(): Promise<number>;
   /** Records that the first `done` statements are committed (statement-by-statement steps only). */
@@ -48,6 +52,9 @@ export async function executeStep(options: ExecuteOptions, step: Step, onEvent: 
   for (let attempt = 1; ; attempt++) {
     const resumeAt = step.transactional ? 0 : await step.resumeAt();
     onEvent({ type: startEvent, name: step.name, transactional: step.transactional, resumeAt });
+    if (step.upFront && attempt === 1) {
+      onEvent({ type: "locks-up-front", name: step.name, locks: step.upFront.locks.map(lockStatement) });
+    }
     const started = performance.now();
     try {
       if (step.transactional) await runInTransaction(options, step);
@@ -73,6 +80,13 @@ async function runInTransaction(options: ExecuteOptions, step: Step): Promise<vo
   await inTransaction(client, async () => {
     await client.query(`SET LOCAL lock_timeout = ${lockTimeout(options)}`);
     for (const [index, statement] of step.statements.entries()) {
+      if (index === step.upFront?.before) {
+        for (const lock of step.upFront.locks) {
+          await runStatement(client, lockStatement(lock), index).catch((error: unknown) => {
+            throw Object.assign(error as object, { upFront: lockStatement(lock) });
+          });
+        }
+      }
       await runStatement(client, statement, index);
     }
     await step.recordDone(performance.now() - started);
@@ -131,6 +145,11 @@ export function retryDelayMs(attempt: number, random = Math.random): number {
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/** One table at a time, so a lock timeout names the table it waited for. */
+function lockStatement(lock: UpFrontLocks["locks"][number]): string {
+  return `LOCK TABLE ${lock.table} IN ${modeName(lock.mode)} MODE`;
+}
+
 async function runStatement(client: pg.ClientBase, statement: string, index: number): Promise<void> {
   try {
     await client.query(statement);
@@ -141,11 +160,18 @@ async function runStatement(client: pg.ClientBase, statement: string, index: num
 }
 
 function stepFailed(step: Step, error: unknown, lockRetries: number | undefined): MigrateError {
-  const pgError = error as { message?: string; code?: string; detail?: string; hint?: string; statementIndex?: number };
+  const pgError = error as {
+    message?: string;
+    code?: string;
+    detail?: string;
+    hint?: string;
+    statementIndex?: number;
+    upFront?: string;
+  };
   const where =
     pgError.statementIndex === undefined
       ? ""
-      : ` at statement ${pgError.statementIndex + 1} of ${step.statements.length}`;
+      : ` at statement ${pgError.statementIndex + 1} of ${step.statements.length}${pgError.upFront ? ` (taking its locks up front: ${pgError.upFront})` : ""}`;
   const detail = [pgError.detail, pgError.hint].filter(Boolean).join(" ");
   const what = step.direction === "up" ? `Migration ${step.name}` : `Rolling back ${step.name}`;
   const kept =

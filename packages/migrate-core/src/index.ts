@@ -16,6 +16,12 @@ export type {
 export { type LockGateOptions, type LockGateResult, lockGate, sessionsInTheWay } from "./lock-profile/before-up";
 export { DEFAULT_MAX_BLOCKING_ROWS, enforceGate, type GateOptions, gateRefusals } from "./lock-profile/gate";
 export type { LiveSession, LiveTable } from "./lock-profile/live-target";
+export {
+  type LockCycleRisk,
+  type UpFrontLocks,
+  upFrontLocks,
+} from "./lock-profile/lock-cycles";
+export { modeName } from "./lock-profile/lock-modes";
 export type { LockProfile, MigrationProfile, StatementProfile, TableWork } from "./lock-profile/measure";
 export { type LockPlanOptions, planLocks } from "./lock-profile/plan-locks";
 export { tablesNamedIn } from "./lock-profile/relation-name";

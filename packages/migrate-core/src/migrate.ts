@@ -6,6 +6,7 @@ import { type HoldOptions, splitAtHeldContract } from "./held";
 import { findMigration, type Migration, readMigrations } from "./journal";
 import { adoptDrizzleHistory, ensureLedger, isUpToDate, readLedger, recordFinished, recordProgress } from "./ledger";
 import { withMigrationLock } from "./lock";
+import type { UpFrontLocks } from "./lock-profile/lock-cycles";
 import { asPending, type PendingMigration } from "./pending-sql";
 import { planMigrations } from "./plan";
 
@@ -20,6 +21,11 @@ export interface MigrateOptions extends ExecuteOptions {
   /** How expands' backfills run. */
   backfill?: BackfillOptions;
   onEvent?: EventSink;
+  /**
+   * Per migration, the locks to take up front (from the lock plan's cycles): read when the
+   * migration is about to run, so `beforeApplying` may fill it.
+   */
+  lockUpFront?: ReadonlyMap<string, UpFrontLocks>;
   /**
    * Called under the lock once the run knows it will apply something, before it applies anything:
    * the last moment to refuse, or to decide what to do afterwards, with nothing changed yet.
@@ -97,11 +103,13 @@ function upTo(pending: Migration[], to: string | undefined, all: Migration[]): M
 
 function upStep(options: MigrateOptions, migration: Migration): Step {
   const { client } = options;
+  const upFront = migration.transactional ? options.lockUpFront?.get(migration.name) : undefined;
   return {
     name: migration.name,
     direction: "up",
     statements: migration.statements,
     transactional: migration.transactional,
+    ...(upFront ? { upFront } : {}),
     resumeAt: async () => (await readLedger(client)).find((row) => row.name === migration.name)?.statementsDone ?? 0,
     recordProgress: (done) => recordProgress(client, migration, done),
     recordDone: async (durationMs) => {

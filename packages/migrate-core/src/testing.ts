@@ -113,3 +113,26 @@ export async function refusal(run: () => unknown): Promise<MigrateError> {
   }
   throw new Error("expected a refusal (a MigrateError), but it succeeded");
 }
+
+/**
+ * The scale-1 lock cycle in miniature: `agentsAndReports` (reports reference agents, one agent),
+ * then `checksOnAgentsThenReports`, a migration each of whose statements is catalog-only and safe,
+ * but which holds ACCESS EXCLUSIVE on agents while asking for it on reports.
+ */
+export const lockCycleFixture = {
+  agentsAndReports: {
+    tag: "0000_agents_and_reports",
+    sql: [
+      'CREATE TABLE "agents" ("id" integer PRIMARY KEY, "last_sync" timestamptz);',
+      'CREATE TABLE "reports" ("id" serial PRIMARY KEY, "agent_id" integer NOT NULL REFERENCES "agents" ("id"));',
+      'INSERT INTO "agents" ("id") VALUES (1);',
+    ].join("\n--> statement-breakpoint\n"),
+  },
+  checksOnAgentsThenReports: {
+    tag: "0001_checks_on_agents_then_reports",
+    sql: [
+      'ALTER TABLE "agents" ADD CONSTRAINT "agents_id_check" CHECK ("id" > 0) NOT VALID;',
+      'ALTER TABLE "reports" ADD CONSTRAINT "reports_id_check" CHECK ("id" > 0) NOT VALID;',
+    ].join("\n--> statement-breakpoint\n"),
+  },
+} satisfies Record<string, FixtureMigration>;

@@ -9,6 +9,7 @@ import {
   MigrateError,
   migrate,
   schemaDrift,
+  type UpFrontLocks,
 } from "@devtools-sync/migrate-core";
 import type pg from "pg";
 import { defineCommand } from "../command";
@@ -74,6 +75,7 @@ export async function up(config: MigratorConfig, reporter: Reporter, options: Up
       const to = options.to === undefined ? {} : { to: options.to };
       const gate = options.gate ?? { maxBlockingRows: DEFAULT_MAX_BLOCKING_ROWS, allowBlocking: [] };
       const hold = options.contract === undefined ? {} : { release: options.contract };
+      const lockUpFront = new Map<string, UpFrontLocks>();
       const { applied, held, backfilled } = await namingBlockers(client, config.migrationsDir, () =>
         migrate({
           client,
@@ -83,9 +85,11 @@ export async function up(config: MigratorConfig, reporter: Reporter, options: Up
           onEvent: (event) => reporter.event(event),
           ...to,
           hold,
+          lockUpFront,
           ...(options.backfill === undefined ? {} : { backfill: options.backfill }),
           beforeApplying: async ({ pending, startedEmpty }) => {
-            await passLockGate(client, config.migrationsDir, { ...gate, pending, hold }, reporter);
+            const upFront = await passLockGate(client, config.migrationsDir, { ...gate, pending, hold }, reporter);
+            for (const [name, locks] of upFront) lockUpFront.set(name, locks);
             if (verify !== "auto" || startedEmpty) return;
             compareAfterApplying = await mayCreateDatabases(client);
             if (!compareAfterApplying) {

@@ -1,4 +1,5 @@
 import type { LiveSession, LiveTable, LiveTarget } from "./live-target";
+import { findLockCycleRisk, type LockCycleRisk } from "./lock-cycles";
 import { blocks, type LockMode, lockConflicts, modeName } from "./lock-modes";
 import type { LockProfile, StatementProfile, TableWork } from "./measure";
 
@@ -36,6 +37,8 @@ export interface LockPlan {
   notes: { migration: string; note: string }[];
   /** Tables the migrations touch, as sized on the target. */
   tables: LiveTable[];
+  /** Migrations that hold one table while asking for another: each statement may be safe, the order is not (the migrator takes these locks up front). */
+  cycles: LockCycleRisk[];
   /** Sessions with a transaction open on the target that are in the way of some statement. */
   blockers: LiveSession[];
   /** Sample rows written on the scratch database, per table (0 with a note when they could not be). */
@@ -55,10 +58,15 @@ export function assessLockProfile(profile: LockProfile, live: LiveTarget): LockP
     }
   }
   const pids = new Set(statements.flatMap((statement) => statement.blockerPids));
+  const cycles = profile.migrations.flatMap((migration) => {
+    const risk = findLockCycleRisk(migration, live.references, (table) => sizes.get(table)?.lockable ?? false);
+    return risk ? [risk] : [];
+  });
   return {
     serverVersion: profile.serverVersion,
     statements,
     notes,
+    cycles,
     tables: live.tables,
     blockers: live.sessions.filter((session) => pids.has(session.pid)),
     samples: profile.samples,

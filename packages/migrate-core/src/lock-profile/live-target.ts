@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { Reference } from "./lock-cycles";
 import { isLockMode, type LockMode } from "./lock-modes";
 import { relationName } from "./relation-name";
 
@@ -13,6 +14,8 @@ export interface LiveTable {
   rows: number;
   /** Pages of the table, its TOAST table and its indexes (pg_class.relpages × block_size). */
   bytes: number;
+  /** False for a materialized view: LOCK TABLE refuses one (so the migrator cannot take its lock up front). */
+  lockable: boolean;
 }
 
 /** A session of the target with a transaction open. */
@@ -33,10 +36,12 @@ export interface LiveSession {
 export interface LiveTarget {
   tables: LiveTable[];
   sessions: LiveSession[];
+  /** Foreign keys among `tables`: the order the application's inserts lock them in (lock-cycles.ts). */
+  references: Reference[];
 }
 
 const TABLES = `
-  SELECT ${relationName("c", "n")} AS table, c.reltuples::float8 AS reltuples, COALESCE(s.n_live_tup, 0)::float8 AS live,
+  SELECT ${relationName("c", "n")} AS table, c.relkind <> 'm' AS lockable, c.reltuples::float8 AS reltuples, COALESCE(s.n_live_tup, 0)::float8 AS live,
          ((c.relpages + COALESCE(t.relpages, 0)
            + COALESCE((SELECT sum(i.relpages) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = c.oid), 0))
           * current_setting('block_size')::int8)::float8 AS bytes
@@ -63,15 +68,31 @@ const SESSIONS = `
   GROUP BY a.pid, a.application_name, a.usename, a.state, a.xact_start, a.backend_xmin
   ORDER BY a.xact_start`;
 
-/** Sizes of `tables` (those missing from the target are left out) and the sessions in a transaction now. */
+const REFERENCES = `
+  SELECT DISTINCT ${relationName("c", "n")} AS from, ${relationName("r", "rn")} AS to
+  FROM pg_constraint k
+  JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_class r ON r.oid = k.confrelid JOIN pg_namespace rn ON rn.oid = r.relnamespace
+  WHERE k.contype = 'f' AND ${relationName("c", "n")} = ANY($1) AND ${relationName("r", "rn")} = ANY($1)`;
+
+/** Sizes of `tables` (those missing from the target are left out), the foreign keys among them, and the sessions in a transaction now. */
 export async function readLiveTarget(client: pg.ClientBase, tables: string[]): Promise<LiveTarget> {
-  const sizes = await client.query<{ table: string; reltuples: number; live: number; bytes: number }>(TABLES, [tables]);
+  const sizes = await client.query<{
+    table: string;
+    lockable: boolean;
+    reltuples: number;
+    live: number;
+    bytes: number;
+  }>(TABLES, [tables]);
   const sessions = await client.query<
     Omit<LiveSession, "locks"> & { locks: { table: string | null; mode: string; granted: boolean }[] }
   >(SESSIONS);
+  const references = await client.query<Reference>(REFERENCES, [tables]);
   return {
+    references: references.rows,
     tables: sizes.rows.map((row) => ({
       table: row.table,
+      lockable: row.lockable,
       rows: Math.max(row.reltuples, row.live, 0),
       bytes: row.bytes,
     })),

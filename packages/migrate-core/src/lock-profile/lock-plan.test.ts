@@ -220,8 +220,12 @@ describe("the gate up runs before anything", () => {
 
   it("refuses a rewrite of the large table with exit 5, and lets it through unmeasured once allowed", async () => {
     await expect(gateOn(widen)).rejects.toMatchObject({ code: "blocking-migration", exitCode: 5 });
-    expect(await gateOn(widen, { allowBlocking: ["0001_widen_balance"] })).toEqual({ plan: null, blockers: [] });
-    expect(await gateOn(widen, { maxBlockingRows: ROWS })).toEqual({ plan: null, blockers: [] });
+    expect(await gateOn(widen, { allowBlocking: ["0001_widen_balance"] })).toEqual({
+      plan: null,
+      blockers: [],
+      upFront: new Map(),
+    });
+    expect(await gateOn(widen, { maxBlockingRows: ROWS })).toEqual({ plan: null, blockers: [], upFront: new Map() });
   }, 60_000);
 
   it("lets a catalog-only change through and names the idle-in-transaction session in its way", async () => {

@@ -86,6 +86,7 @@ function details(plan: LockPlan, bullet: string): string[] {
       `${bullet}${statement.migration} #${statement.position} ${statement.verdict}: ${statement.reason}${statement.fix ? `. Fix: ${statement.fix}` : ""}`,
     );
   }
+  for (const risk of plan.cycles) lines.push(`${bullet}${risk.migration} lock cycle: ${risk.reason}`);
   for (const session of plan.blockers) lines.push(`${bullet}in the way now: ${describeSession(session)}`);
   for (const note of plan.notes) lines.push(`${bullet}${note.migration}: ${note.note}`);
   const empty = plan.samples.filter((sample) => sample.rows === 0 && sample.note);
@@ -124,7 +125,7 @@ export function formatLockPlanMarkdown(plan: LockPlan, title = "Lock plan"): str
   return [
     `### ${title}`,
     "",
-    `PostgreSQL ${plan.serverVersion}: ${plan.statements.length} statement(s), ${risky} not safe.`,
+    `PostgreSQL ${plan.serverVersion}: ${plan.statements.length} statement(s), ${risky} not safe; ${plan.cycles.length} migration(s) that could deadlock with the application (locks taken up front).`,
     "",
     ...(plan.statements.length > 0 ? table : ["Nothing pending."]),
     "",
