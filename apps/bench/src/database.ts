@@ -77,11 +77,13 @@ export async function createDataDatabase(
  * A throwaway copy of the scale's database (`CREATE DATABASE … TEMPLATE`), so that a run's writes
  * and migrations never change the loaded data, brought up to the committed migrations by the
  * migrator (data loaded before a migration landed is benched on the schema as it is now, as a
- * production database would be). `drop` removes it; `migrated` names what was applied to it.
+ * production database would be), unless `upToDate` is false (the history bench walks the copy
+ * down from whatever it holds). `drop` removes it; `migrated` names what was applied to it.
  */
 export async function cloneDataDatabase(
   serverUrl: string,
   scale: number,
+  upToDate = true,
 ): Promise<{ url: string; migrated: string[]; drop: () => Promise<void> }> {
   const name = `${dataDatabaseName(scale)}_run_${process.pid}`;
   await withClient(serverUrl, async (client) => {
@@ -89,7 +91,9 @@ export async function cloneDataDatabase(
     await client.query(`CREATE DATABASE "${name}" TEMPLATE "${dataDatabaseName(scale)}"`);
   });
   const url = databaseUrl(serverUrl, name);
-  const { applied } = await withClient(url, (client) => migrate({ client, folder: migrationsFolder }));
+  const { applied } = upToDate
+    ? await withClient(url, (client) => migrate({ client, folder: migrationsFolder }))
+    : { applied: [] };
   return {
     url,
     migrated: applied,

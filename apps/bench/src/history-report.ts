@@ -80,25 +80,28 @@ export function historyMarkdown(run: HistoryRun): string {
       x.failedUnderLoad ? ["", `${x.name} failed under load: ${x.failedUnderLoad}`] : [],
     ),
   ];
-  const compared = h.migrations.filter((x) => x.withoutUpFront);
+  const compared = h.migrations.filter((x) => x.pairs);
   if (compared.length > 0) {
+    const cells = (x: AppliedUnderLoad) =>
+      `${measuredCell(x)} | ${x.lockTimeoutRetries} | ${x.during.p99} / ${x.during.max}`;
     lines.push(
       "",
       "## Lock cycles: the migrator without and with its locks up front, under the same load",
       "",
-      "Each migration below was applied first as the migrator did before it took locks up front (rolled back if it got through), then with them; both under the load above, each after its own seconds of load.",
+      `Each migration below was applied as the migrator did before it took locks up front (rolled back if it got through), then with them (in the order of the table above); ${h.repeat} time(s), rolled back in between; each application under the load above, after its own seconds of load.`,
       "",
-      "| migration | locks up front, in order | without: measured s | retries | app p99 / max ms | with: measured s | retries | app p99 / max ms |",
-      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-      ...compared.map((x) => {
-        const old = x.withoutUpFront as AppliedUnderLoad;
-        return `| ${x.name} | ${lockList(x)} | ${measuredCell(old)} | ${old.lockTimeoutRetries} | ${old.during.p99} / ${old.during.max} | ${measuredCell(x)} | ${x.lockTimeoutRetries} | ${x.during.p99} / ${x.during.max} |`;
-      }),
+      "| migration | run | without: measured s | retries | app p99 / max ms | with: measured s | retries | app p99 / max ms |",
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
       ...compared.flatMap((x) =>
-        x.withoutUpFront?.failedUnderLoad
-          ? ["", `${x.name} without locks up front: ${x.withoutUpFront.failedUnderLoad}`]
-          : [],
+        (x.pairs ?? []).map((pair, i) => `| ${x.name} | ${i + 1} | ${cells(pair.without)} | ${cells(pair.with)} |`),
       ),
+      "",
+      ...compared.map((x) => {
+        const pairs = x.pairs ?? [];
+        const tally = (side: "without" | "with") =>
+          `${pairs.filter((pair) => pair[side].failedUnderLoad).length} of ${pairs.length} failed, ${pairs.reduce((n, pair) => n + pair[side].lockTimeoutRetries, 0)} lock-timeout retries in all, slowest app query ${Math.max(...pairs.map((pair) => pair[side].during.max))} ms`;
+        return `- ${x.name}: without locks up front ${tally("without")}; with them ${tally("with")}.`;
+      }),
     );
   }
   const plan = mergedPlan(h);

@@ -45,8 +45,14 @@ export interface HistoryMigration extends AppliedUnderLoad {
   estimatedBlockingMs: number;
   /** The locks the migrator took up front (the plan found a lock-cycle risk), or none. */
   upFront?: UpFrontLocks;
-  /** With `beforeAfter`: the same migration applied first as the migrator did before it took locks up front. */
-  withoutUpFront?: AppliedUnderLoad;
+  /** With `beforeAfter`: the migration applied as the migrator did before it took locks up front, then with them, `repeat` times (the row's own figures are the last `with`). */
+  pairs?: UpFrontPair[];
+}
+
+/** The same migration under the same load, without and then with its locks up front. */
+export interface UpFrontPair {
+  without: AppliedUnderLoad;
+  with: AppliedUnderLoad;
 }
 
 export interface HistoryResult {
@@ -64,6 +70,7 @@ export interface HistoryResult {
   /** The prefixes measured (`only`); every migration when absent. */
   only?: string[];
   beforeAfter: boolean;
+  repeat: number;
   migrations: HistoryMigration[];
   failures: string[];
 }
@@ -85,6 +92,8 @@ export interface HistoryOptions {
   only?: string[];
   /** A migration with a lock-cycle risk is applied twice under load: without its locks up front (rolled back if it got through), then with them. */
   beforeAfter?: boolean;
+  /** How many such pairs per migration (rolled back in between; default 1). */
+  repeat?: number;
   progress: (line: string) => void;
 }
 
@@ -122,23 +131,29 @@ export async function benchHistory(options: HistoryOptions): Promise<HistoryResu
       });
       const lockUpFront = upFrontLocks(lockPlan.cycles);
       const upFront = lockUpFront.get(migration.name);
-      let withoutUpFront: AppliedUnderLoad | undefined;
-      if (upFront && options.beforeAfter) {
-        const { failures: lostBefore, ...old } = await applyUnderLoad(
+      const previous = (migrations[index - 1] as { name: string }).name;
+      const backToPrevious = () => rollback({ client, folder: migrationsFolder, to: previous, allowDataLoss: true });
+      const underLoad = async (upFrontOrNot: ReadonlyMap<string, UpFrontLocks>, quietIfFailed: boolean) => {
+        const { failures: lost, ...applied } = await applyUnderLoad(
           client,
           migration.name,
           options,
-          new Map(),
-          false,
+          upFrontOrNot,
+          quietIfFailed,
         );
-        for (const failure of lostBefore) failures.add(failure);
-        withoutUpFront = old;
-        const previous = (migrations[index - 1] as { name: string }).name;
-        if (!old.failedUnderLoad)
-          await rollback({ client, folder: migrationsFolder, to: previous, allowDataLoss: true });
+        for (const failure of lost) failures.add(failure);
+        return applied;
+      };
+      const pairs: UpFrontPair[] = [];
+      const rounds = upFront && options.beforeAfter ? (options.repeat ?? 1) : 0;
+      for (let round = 1; round <= rounds; round++) {
+        const without = await underLoad(new Map(), false);
+        if (!without.failedUnderLoad) await backToPrevious();
+        const taken = await underLoad(lockUpFront, true);
+        pairs.push({ without, with: taken });
+        if (round < rounds) await backToPrevious();
       }
-      const { failures: lost, ...applied } = await applyUnderLoad(client, migration.name, options, lockUpFront, true);
-      for (const failure of lost) failures.add(failure);
+      const applied = pairs.at(-1)?.with ?? (await underLoad(lockUpFront, true));
       const statements = lockPlan.statements;
       const sum = (list: typeof statements) => list.reduce((total, s) => total + (s.estimatedHoldMs ?? 0), 0);
       const row: HistoryMigration = {
@@ -148,7 +163,7 @@ export async function benchHistory(options: HistoryOptions): Promise<HistoryResu
         estimatedMs: sum(statements),
         estimatedBlockingMs: sum(statements.filter((s) => s.verdict.startsWith("blocks"))),
         ...(upFront ? { upFront } : {}),
-        ...(withoutUpFront ? { withoutUpFront } : {}),
+        ...(pairs.length > 0 ? { pairs } : {}),
         ...applied,
       };
       options.progress(
@@ -168,6 +183,7 @@ export async function benchHistory(options: HistoryOptions): Promise<HistoryResu
       base,
       ...(options.only ? { only: options.only } : {}),
       beforeAfter: options.beforeAfter ?? false,
+      repeat: options.repeat ?? 1,
       migrations: measured,
       failures: [...failures],
     };

@@ -1,9 +1,9 @@
 /**
  * pnpm --filter @devtools-sync/bench history [--scale N] [--database-url URL] [--out DIR] [--lock-timeout MS]
- *     [--only 0001,0002] [--before-after]
+ *     [--only 0001,0002] [--before-after [--repeat N]]
  *   The committed migrations' lock plan against scale N's data, next to their measured durations
  *   under load (history.ts); --only measures just the migrations with those prefixes; --before-after
- *   applies each one at risk of a lock cycle without, then with, its locks up front.
+ *   applies each one at risk of a lock cycle without, then with, its locks up front (N times).
  * pnpm --filter @devtools-sync/bench lock-timeouts [--scale N] [--database-url URL] [--out DIR] [--lock-timeout MS,MS]
  *   The live-migration scenario once per lock_timeout (default 500,5000), side by side (lock-timeouts.ts).
  *
@@ -27,6 +27,7 @@ runMain(async () => {
       "lock-timeout": { type: "string" },
       only: { type: "string" },
       "before-after": { type: "boolean", default: false },
+      repeat: { type: "string", default: "1" },
     },
     { allowPositionals: true },
   );
@@ -43,6 +44,10 @@ runMain(async () => {
       }
       return ms;
     });
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat <= 0) {
+    throw new UsageError(`--repeat must be a positive whole number, got "${values.repeat}"`);
+  }
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const server = await benchServer(databaseUrl);
   try {
@@ -52,7 +57,7 @@ runMain(async () => {
     const about = { startedAt: startedAt.toISOString(), scale };
     let path: string;
     if (command === "history") {
-      const clone = await cloneDataDatabase(server.url, scale);
+      const clone = await cloneDataDatabase(server.url, scale, false);
       try {
         const history = await benchHistory({
           url: clone.url,
@@ -65,6 +70,7 @@ runMain(async () => {
           batchSize: 50,
           ...(values.only ? { only: values.only.split(",").map((prefix) => prefix.trim()) } : {}),
           beforeAfter: values["before-after"],
+          repeat,
           progress,
         });
         const described = await withClient(clone.url, (client) => describeRun(client, plan));

@@ -268,7 +268,8 @@ describe("migrator up, then the schema comparison", () => {
       const run = await runCli(["up", "--database-url", url.toString()]);
       expect(run.code).toBe(0);
       const output = lines(run.stderr);
-      const warning = output.findIndex((line) => line.startsWith("Warning: "));
+      // (A pending migration that names two tables adds a warning of its own: its locks went unmeasured.)
+      const warning = output.findIndex((line) => line.includes("so the schema will not be compared"));
       expect(output[warning]).toMatch(
         new RegExp(`^Warning: ${role} may not create databases \\(CREATEDB\\), so the schema will not be compared`),
       );
