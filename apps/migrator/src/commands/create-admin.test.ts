@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
-import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
-import { migrate } from "@devtools-sync/migrate-core";
+import { withClient } from "@devtools-sync/local-postgres/testing";
+import { createMigratedTestDatabase } from "@devtools-sync/migrate-core/testing";
 import bcrypt from "bcryptjs";
 import { describe, expect, it } from "vitest";
 import { lines, PATIENCE_MS, runCli, tempDir } from "../../test-fixtures/harness";
@@ -13,8 +13,7 @@ const password = `first-admin-${randomBytes(9).toString("hex")}`;
 const passwordFile = join(dir, "admin-password");
 await writeFile(passwordFile, `${password}\n`);
 
-const { url } = await createTestDatabase("admin");
-await withClient(url, (client) => migrate({ client, folder: migrationsFolder }));
+const { url } = await createMigratedTestDatabase(migrationsFolder);
 
 const usersWith = (email: string) =>
   withClient(url, async (client) => (await client.query("SELECT * FROM users WHERE email = $1", [email])).rows);

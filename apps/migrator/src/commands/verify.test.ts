@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { migrationsFolder } from "@devtools-sync/db/migrations";
 import { createTestDatabase, testServerUrl, withClient } from "@devtools-sync/local-postgres/testing";
 import { migrate, readMigrations, withScratchDatabase } from "@devtools-sync/migrate-core";
+import { createMigratedTestDatabase } from "@devtools-sync/migrate-core/testing";
 import { describe, expect, it } from "vitest";
 import { accessAttacks } from "../../test-fixtures/attacks";
 import { testConfig as config, runCli } from "../../test-fixtures/harness";
@@ -11,11 +12,7 @@ import { verify, verifyCommand } from "./verify";
 const quiet = createReporter(true, () => {});
 const lastMigration = (await readMigrations(migrationsFolder)).at(-1)?.name;
 
-async function migratedDatabase() {
-  const database = await createTestDatabase();
-  await withClient(database.url, (client) => migrate({ client, folder: migrationsFolder }));
-  return database;
-}
+const migratedDatabase = () => createMigratedTestDatabase(migrationsFolder);
 
 /** Runs `fn` with the URL of a new login role that may read the ledgers, dropped after. */
 async function asOtherRole<T>(databaseUrl: string, attributes: string, fn: (url: string) => Promise<T>): Promise<T> {
