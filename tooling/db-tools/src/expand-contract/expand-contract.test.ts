@@ -3,7 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { searchPathOption } from "@devtools-sync/db/client";
 import { createTestDatabase } from "@devtools-sync/local-postgres/testing";
-import { describeSchema, migrate, rollback } from "@devtools-sync/migrate-core";
+import { describeSchema, migrate, rollback, splitStatements } from "@devtools-sync/migrate-core";
 import { temporaryFolder } from "@devtools-sync/migrate-core/testing";
 import { type DrizzleSnapshotJSON, generateDrizzleJson, generateMigration } from "drizzle-kit/api";
 import { drizzle } from "drizzle-orm/node-postgres";
@@ -19,6 +19,7 @@ import type { Fixture } from "../../test/fixtures/expand-contract/fixture";
 import { renameColumn } from "../../test/fixtures/expand-contract/rename-column";
 import { renameTable } from "../../test/fixtures/expand-contract/rename-table";
 import { setNotNull } from "../../test/fixtures/expand-contract/set-not-null";
+import { BREAKS_PREVIOUS_VERSION, compatibilityFindings } from "../lint/compatibility";
 import { formatFinding } from "../lint/finding";
 import { lintMigrations } from "../lint/lint-migrations";
 import { type PairPlan, planExpandContract, type Snapshot } from "./plan";
@@ -157,11 +158,17 @@ describe.each(kinds)("the expand/contract pair generated to %s", (_, fixture) =>
     }
   }, 120_000);
 
-  it("passes pnpm db:check's migration lint, down files included", async () => {
-    const { folder, end } = await setUp(fixture);
+  it("passes pnpm db:check's migration lint, down files included, where drizzle-kit's one migration fails it", async () => {
+    const { folder, statements, end } = await setUp(fixture);
     try {
       const findings = await lintMigrations({ folder, databaseUrl: (await createTestDatabase()).url });
       expect(findings.map(formatFinding)).toEqual([]);
+      const unpaired = {
+        ...{ index: 1, name: "0001_change", createdAt: 0, hash: "", statements },
+        ...{ transactional: true, down: null, phase: null },
+      };
+      const refused = compatibilityFindings(unpaired, splitStatements(statements.join("\n--> statement-breakpoint\n")));
+      expect(refused.map((finding) => finding.rule)).toContain(BREAKS_PREVIOUS_VERSION);
     } finally {
       await end();
     }
