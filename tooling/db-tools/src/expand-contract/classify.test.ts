@@ -73,4 +73,21 @@ describe("classifyStatement", () => {
     ]);
     expect(verdicts.map((verdict) => verdict.verdict)).toEqual(["compatible", "compatible", "breaking"]);
   });
+
+  it("counts a constraint or unique index on a column the same migration adds as compatible, not on an older one", () => {
+    const verdicts = classifyMigration([
+      'ALTER TABLE "agents" ADD COLUMN "group_id" uuid',
+      'ALTER TABLE "agents" ADD CONSTRAINT "agents_group_id_fk" FOREIGN KEY ("group_id") REFERENCES "public"."groups"("id") ON DELETE no action ON UPDATE no action',
+      'ALTER TABLE "agents" ADD CONSTRAINT "agents_group_id_check" CHECK ("agents"."group_id" <> "agents"."id")',
+      'CREATE UNIQUE INDEX "agents_group_id_idx" ON "agents" USING btree ("group_id")',
+      'ALTER TABLE "agents" ADD CONSTRAINT "agents_owner_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."users"("id")',
+    ]);
+    expect(verdicts.map((verdict) => verdict.verdict)).toEqual([
+      "compatible",
+      "compatible",
+      "breaking",
+      "compatible",
+      "breaking",
+    ]);
+  });
 });

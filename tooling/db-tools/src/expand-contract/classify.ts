@@ -55,7 +55,8 @@ export function unquote(name: string): string {
 
 /**
  * Classifies `sql` (one statement). `createdHere` holds the tables an earlier statement of the
- * same migration created: no previous version uses them, so changing them is compatible.
+ * same migration created, and its added columns as `<table>.<column>`: no previous version uses
+ * them, so changing them is compatible.
  */
 export function classifyStatement(sql: string, createdHere: ReadonlySet<string> = new Set()): Classification {
   const ok = (reason: string, table?: string): Classification => ({ verdict: "compatible", reason, table });
@@ -74,14 +75,18 @@ export function classifyStatement(sql: string, createdHere: ReadonlySet<string> 
   if (alter) {
     const table = unquote(alter[1] as string);
     if (createdHere.has(table)) return ok("changes a table this migration creates", table);
-    const verdicts = topLevelParts(alter[2] as string).map((action) => classifyAlterTable(table, action, ok, breaking));
+    const verdicts = topLevelParts(alter[2] as string).map((action) =>
+      onlyNewColumns(table, action, createdHere)
+        ? ok("constrains only columns this migration adds, which the previous version does not write", table)
+        : classifyAlterTable(table, action, ok, breaking),
+    );
     return verdicts.find((verdict) => verdict.verdict === "breaking") ?? (verdicts[0] as Classification);
   }
 
   const index = new RegExp(`^CREATE (UNIQUE )?INDEX (CONCURRENTLY )?.*? ON (?:ONLY )?${QUALIFIED}`, "is").exec(sql);
   if (index) {
     const table = unquote(index[3] as string);
-    if (index[1] && !createdHere.has(table)) {
+    if (index[1] && !createdHere.has(table) && !onlyNewColumns(table, sql, createdHere)) {
       return breaking("add-unique-index", "the previous version may write rows the new unique index refuses", table);
     }
     return ok("adds an index; reads and writes of the previous version are unchanged", table);
@@ -224,6 +229,22 @@ function classifyAlterTable(
   );
 }
 
+/**
+ * Whether `action` (ADD CONSTRAINT, or CREATE UNIQUE INDEX) constrains only columns of `table` an
+ * earlier statement of the migration added (`createdHere` holds them as `<table>.<column>`): the
+ * previous version leaves them NULL or at their default. Judged by the quoted names drizzle-kit writes.
+ */
+function onlyNewColumns(table: string, action: string, createdHere: ReadonlySet<string>): boolean {
+  const constrained =
+    /^ADD (?:CONSTRAINT \S+ )?(?:CHECK|FOREIGN KEY|UNIQUE)\b(.*?)(?: REFERENCES .*)?$/is.exec(action)?.[1] ??
+    / ON (?:ONLY )?(?:\S+\.)?\S+ (?:USING \w+ )?\((.*)\)$/is.exec(action)?.[1];
+  if (constrained === undefined || !/^(ADD|CREATE UNIQUE INDEX)\b/i.test(action)) return false;
+  const names = [...constrained.matchAll(/"((?:[^"]|"")*)"/g)]
+    .map((match) => (match[1] as string).replace(/""/g, '"'))
+    .filter((name) => name !== table);
+  return names.length > 0 && names.every((name) => createdHere.has(`${table}.${name}`));
+}
+
 /** The comma-separated actions of an ALTER TABLE, not splitting inside parentheses or quotes. */
 function topLevelParts(text: string): string[] {
   const parts: string[] = [];
@@ -248,13 +269,20 @@ function topLevelParts(text: string): string[] {
 
 /**
  * Classifies each statement of one migration in order (`sql` as splitStatements reads it), so a
- * table created by an earlier statement counts as new for the later ones.
+ * table created, or a column added, by an earlier statement counts as new for the later ones.
  */
 export function classifyMigration(statements: string[]): Classification[] {
   const created = new Set<string>();
   return statements.map((sql) => {
     const verdict = classifyStatement(sql, created);
     if (/^CREATE (UNLOGGED )?TABLE/i.test(sql) && verdict.table) created.add(verdict.table);
+    const alter = ALTER_TABLE.exec(sql);
+    for (const action of alter ? topLevelParts(alter[2] as string) : []) {
+      const added = new RegExp(`^ADD (?:COLUMN )?(?:IF NOT EXISTS )?(${NAME}) `, "i").exec(action)?.[1];
+      if (added && !/^ADD (CONSTRAINT|CHECK|FOREIGN|UNIQUE|PRIMARY|EXCLUDE)\b/i.test(action)) {
+        created.add(`${unquote(alter?.[1] as string)}.${unquote(added)}`);
+      }
+    }
     return verdict;
   });
 }

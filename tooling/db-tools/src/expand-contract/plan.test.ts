@@ -1,4 +1,6 @@
 import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
+import { sql } from "drizzle-orm";
+import { bigint, check, pgTable } from "drizzle-orm/pg-core";
 import { describe, expect, it } from "vitest";
 import { addCheck } from "../../test/fixtures/expand-contract/add-check";
 import { addForeignKey } from "../../test/fixtures/expand-contract/add-foreign-key";
@@ -37,5 +39,23 @@ describe("planExpandContract without the --up a new rule needs", () => {
     const error = await plan(fixture, up).catch((caught: Error) => caught);
     expect(error).toBeInstanceOf(NotPairable);
     expect((error as Error).message).toBe(message);
+  });
+});
+
+describe("planExpandContract with several new rules on one table", () => {
+  it("guards each with its own trigger in one pair", async () => {
+    const columns = { id: bigint({ mode: "number" }).primaryKey(), slots: bigint({ mode: "number" }) };
+    const before = pgTable("agents", columns);
+    const after = pgTable("agents", columns, (table) => [
+      check("agents_slots_positive", sql`${table.slots} > 0`),
+      check("agents_slots_small", sql`${table.slots} < 100`),
+    ]);
+    const pair = await plan(
+      { before: { agents: before }, after: { agents: after }, previous: async () => [], next: async () => [] },
+      { "agents.slots": "least(greatest(slots, 1), 99)" },
+    );
+    expect(pair.expand.filter((statement) => statement.startsWith("CREATE TRIGGER"))).toHaveLength(2);
+    expect(pair.contract.filter((statement) => statement.includes("VALIDATE CONSTRAINT"))).toHaveLength(2);
+    expect(pair.backfill).toEqual(["agents"]);
   });
 });

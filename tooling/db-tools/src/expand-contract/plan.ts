@@ -108,7 +108,8 @@ export function planExpandContract({ expandTag, statements, before, after, up = 
       continue;
     }
     const { table = "", column = "" } = verdict;
-    const key = `${table}.${column}`;
+    // A rule on a table names no column: each is its own change (several may share a table).
+    const key = column ? `${table}.${column}` : `${table}#${index}`;
     if (touched.has(key) || touched.has(table)) {
       throw new NotPairable(
         `${key} changes twice in one migration (${sql}): generate one breaking change per column at a time (pnpm db:generate after each)`,
@@ -419,7 +420,7 @@ function addForeignKey(plan: PairPlan, ctx: Context, sql: string, after: Snapsho
   const news = key.columnsFrom.map((column) => `NEW.${q(column)}`).join(", ");
   // A key with a NULL part references nothing (MATCH SIMPLE), as the constraint itself judges.
   const violates = `ROW(${news}) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${target} WHERE (${key.columnsTo.map(q).join(", ")}) = (${news}))`;
-  guardRows(plan, ctx, `references_${key.tableTo}`, violates, fixes);
+  guardRows(plan, ctx, `fk_${unquote(name)}`, violates, fixes);
   addNotValid(plan, ctx, sql, name);
   plan.changes.push(
     `reference ${key.tableTo} from ${ctx.table}.${key.columnsFrom.join(", ")} (rows the previous version writes to a missing one get ${describeFixes(fixes)})`,
