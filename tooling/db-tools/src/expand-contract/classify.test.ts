@@ -74,9 +74,11 @@ describe("classifyStatement", () => {
     expect(verdicts.map((verdict) => verdict.verdict)).toEqual(["compatible", "compatible", "breaking"]);
   });
 
-  it("counts a constraint or unique index on a column the same migration adds as compatible, not on an older one", () => {
+  it("counts a foreign key or unique rule on a column the same migration adds without a default as compatible, not a CHECK nor one on an older or defaulted column", () => {
     const verdicts = classifyMigration([
       'ALTER TABLE "agents" ADD COLUMN "group_id" uuid',
+      'ALTER TABLE "agents" ADD COLUMN "code" text DEFAULT \'x\'',
+      'ALTER TABLE "agents" ADD CONSTRAINT "agents_code_unique" UNIQUE("code")',
       'ALTER TABLE "agents" ADD CONSTRAINT "agents_group_id_fk" FOREIGN KEY ("group_id") REFERENCES "public"."groups"("id") ON DELETE no action ON UPDATE no action',
       'ALTER TABLE "agents" ADD CONSTRAINT "agents_group_id_check" CHECK ("agents"."group_id" <> "agents"."id")',
       'CREATE UNIQUE INDEX "agents_group_id_idx" ON "agents" USING btree ("group_id")',
@@ -84,6 +86,8 @@ describe("classifyStatement", () => {
     ]);
     expect(verdicts.map((verdict) => verdict.verdict)).toEqual([
       "compatible",
+      "compatible",
+      "breaking",
       "compatible",
       "breaking",
       "compatible",

@@ -230,18 +230,19 @@ function classifyAlterTable(
 }
 
 /**
- * Whether `action` (ADD CONSTRAINT, or CREATE UNIQUE INDEX) constrains only columns of `table` an
- * earlier statement of the migration added (`createdHere` holds them as `<table>.<column>`): the
- * previous version leaves them NULL or at their default. Judged by the quoted names drizzle-kit writes.
+ * Whether `action` (a foreign key or unique constraint, or CREATE UNIQUE INDEX) constrains only
+ * columns an earlier statement of the migration added without a default (`createdHere` holds them
+ * as `<table>.<column>`): the previous version leaves them NULL, which references nothing and
+ * duplicates nothing. Not a CHECK (one may refuse NULL) nor NULLS NOT DISTINCT. Judged by the
+ * quoted names drizzle-kit writes.
  */
 function onlyNewColumns(table: string, action: string, createdHere: ReadonlySet<string>): boolean {
+  if (/NULLS NOT DISTINCT/i.test(action)) return false;
   const constrained =
-    /^ADD (?:CONSTRAINT \S+ )?(?:CHECK|FOREIGN KEY|UNIQUE)\b(.*?)(?: REFERENCES .*)?$/is.exec(action)?.[1] ??
-    / ON (?:ONLY )?(?:\S+\.)?\S+ (?:USING \w+ )?\((.*)\)$/is.exec(action)?.[1];
-  if (constrained === undefined || !/^(ADD|CREATE UNIQUE INDEX)\b/i.test(action)) return false;
-  const names = [...constrained.matchAll(/"((?:[^"]|"")*)"/g)]
-    .map((match) => (match[1] as string).replace(/""/g, '"'))
-    .filter((name) => name !== table);
+    /^ADD (?:CONSTRAINT \S+ )?(?:FOREIGN KEY|UNIQUE)\b(.*?)(?: REFERENCES .*)?$/is.exec(action)?.[1] ??
+    /^CREATE UNIQUE INDEX .* ON (?:ONLY )?(?:\S+\.)?\S+ (?:USING \w+ )?\((.*)\)$/is.exec(action)?.[1];
+  if (constrained === undefined) return false;
+  const names = [...constrained.matchAll(/"((?:[^"]|"")*)"/g)].map((match) => (match[1] as string).replace(/""/g, '"'));
   return names.length > 0 && names.every((name) => createdHere.has(`${table}.${name}`));
 }
 
@@ -279,7 +280,8 @@ export function classifyMigration(statements: string[]): Classification[] {
     const alter = ALTER_TABLE.exec(sql);
     for (const action of alter ? topLevelParts(alter[2] as string) : []) {
       const added = new RegExp(`^ADD (?:COLUMN )?(?:IF NOT EXISTS )?(${NAME}) `, "i").exec(action)?.[1];
-      if (added && !/^ADD (CONSTRAINT|CHECK|FOREIGN|UNIQUE|PRIMARY|EXCLUDE)\b/i.test(action)) {
+      const nullOnly = !/\b(DEFAULT|GENERATED|NOT NULL)\b|^\S+ \S+ (big|small)?serial\b/i.test(action);
+      if (added && nullOnly && !/^ADD (CONSTRAINT|CHECK|FOREIGN|UNIQUE|PRIMARY|EXCLUDE)\b/i.test(action)) {
         created.add(`${unquote(alter?.[1] as string)}.${unquote(added)}`);
       }
     }
