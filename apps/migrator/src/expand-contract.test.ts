@@ -103,7 +103,7 @@ describe("expand, backfill and contract through migrator up", () => {
     );
 
     // up applies the expand, backfills every row, and stops before the contract: exit 0.
-    const first = await cli("up", "--json", "--backfill-batch-size", "40");
+    const first = await cli("up", "--json", "--backfill-batch-size", "40", "--backfill-batch-ms", "0");
     expect(first.code, first.stderr).toBe(0);
     const events = parseJsonLines(first.stdout);
     expect(events.filter((e) => e.type === "migration-done").map((e) => e.name)).toEqual([expand.tag]);

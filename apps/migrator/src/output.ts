@@ -69,7 +69,7 @@ function humanLine(event: MigrationEvent): string | undefined {
     case "backfill-progress":
       return `  backfilling ${event.table}: ${event.rowsDone}${event.estimate === null ? "" : ` of ~${event.estimate}`} rows`;
     case "backfill-done":
-      return `  backfilled ${event.table}: ${event.rows} rows in ${event.batches} batches, ${formatDuration(event.durationMs)} (${rate(event.rows, event.durationMs)} rows/s, longest batch ${formatDuration(event.longestBatchMs)})`;
+      return `  backfilled ${event.table}: ${event.rows} rows in ${event.batches} batches, ${formatDuration(event.durationMs)} (${rate(event.rows, event.durationMs)} rows/s, longest batch ${formatDuration(event.longestBatchMs)}, largest ${event.largestBatch} rows${event.retried > 0 ? `, ${event.retried} rolled back over their time limit or lock_timeout and retried` : ""})`;
     case "locks-up-front":
       return `  ${event.name} holds one table while asking for another: it takes their locks first, in this order (${event.locks.join("; ")})`;
     case "lock-timeout-retry":

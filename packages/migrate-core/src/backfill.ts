@@ -9,16 +9,29 @@ import { inTransaction } from "./transaction";
 
 // The backfill an expand's `-- backfill: <table>` lines ask for: every row that existed before the
 // expand is touched once (`UPDATE t SET pk = pk`) so the expand's triggers fill the new shape for
-// it, as pgroll does. Rows go in primary-key order, a batch per short transaction under
-// lock_timeout that also records the last key in migrator.backfills, so an interrupted run resumes
-// after the last committed batch and a finished backfill is never run again. Each batch sets
+// it, as pgroll does. Rows go in primary-key order, a batch per short transaction that also
+// records the last key in migrator.backfills, so an interrupted run resumes after the last
+// committed batch and a finished backfill is never run again. Each batch sets
 // `migrator.backfill = on` (SET LOCAL): triggers may read it to tell the touch from an
 // application's update (for instance to keep updated_at as it was).
+//
+// A batch holds its rows' locks until it commits, and an application's write to one of them waits
+// that long. So batches are sized by time, not by count: the row count adapts so a batch takes
+// about `batchMs`, and each batch runs under statement_timeout (and lock_timeout) of twice that;
+// a batch that hits it is rolled back, releasing its rows, and retried with half the rows.
 
 /** How a backfill runs. */
 export interface BackfillOptions {
-  /** Rows per batch (default 1000): each batch's row locks last as long as its transaction. */
+  /**
+   * Most rows per batch (default 10,000): the cap on the time-sized batches, or every batch's size
+   * when `batchMs` is 0.
+   */
   batchSize?: number;
+  /**
+   * The time a batch aims for (default 150 ms); no batch may take more than twice this. 0: fixed
+   * batches of `batchSize` rows with no time limit (only lock_timeout).
+   */
+  batchMs?: number;
   /** Pause between batches (default 0), leaving the server to the application. */
   pauseMs?: number;
   /** A role to SET LOCAL ROLE to in each batch, e.g. one that row-level security lets see every row. */
@@ -38,9 +51,16 @@ export interface BackfillResult {
   durationMs: number;
   /** The longest batch transaction: the longest any row (and the table's ROW EXCLUSIVE lock) was held. */
   longestBatchMs: number;
+  /** The most rows one batch touched. */
+  largestBatch: number;
+  /** Batches rolled back by their time limit or lock_timeout and retried (with half the rows when time-sized). */
+  retried: number;
 }
 
-export const DEFAULT_BACKFILL_BATCH_SIZE = 1000;
+export const DEFAULT_BACKFILL_BATCH_SIZE = 10_000;
+export const DEFAULT_BACKFILL_BATCH_MS = 150;
+/** Rows in the first time-sized batch; later ones follow the measured time per row. */
+const FIRST_BATCH = 100;
 
 /** Records the backfills an expand asks for; run it inside the transaction that applies the expand. */
 export async function recordBackfillsDue(client: pg.ClientBase, migration: Migration): Promise<void> {
@@ -82,9 +102,11 @@ export async function runBackfill(
   options: BackfillOptions,
   onEvent: EventSink,
 ): Promise<BackfillResult> {
-  const batchSize = options.batchSize ?? DEFAULT_BACKFILL_BATCH_SIZE;
+  const cap = options.batchSize ?? DEFAULT_BACKFILL_BATCH_SIZE;
+  const targetMs = options.batchMs ?? DEFAULT_BACKFILL_BATCH_MS;
+  const limitMs = targetMs > 0 ? 2 * targetMs : null;
+  const lockTimeoutMs = Math.round(Math.min(options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, limitMs ?? Infinity));
   const key = await primaryKey(client, due.table);
-  const batch = batchStatement(due.table, key, batchSize);
   const estimate = await estimatedRows(client, due.table);
   const actor = await actAsBackfillRole(client, due.table, options.role);
   try {
@@ -105,20 +127,23 @@ async function runBatches(
   const started = performance.now();
   let lastKey = due.lastKey;
   let rowsDone = due.rowsDone;
-  let rows = 0;
-  let batches = 0;
+  let size = limitMs === null ? cap : Math.min(cap, FIRST_BATCH);
+  const done = { migration: due.migration, table: due.table, rows: 0, batches: 0, durationMs: 0 };
   let longestBatchMs = 0;
+  let largestBatch = 0;
+  let retried = 0;
+  let failures = 0;
   let reportedAt = started;
   for (;;) {
     const batchStarted = performance.now();
-    const result = await withLockRetries(options, due, () =>
-      inTransaction(client, async () => {
-        await client.query(
-          `SET LOCAL lock_timeout = '${Math.round(options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS)}ms'`,
-        );
+    let result: { touched: number; last: string[] | null };
+    try {
+      result = await inTransaction(client, async () => {
+        await client.query(`SET LOCAL lock_timeout = '${lockTimeoutMs}ms'`);
+        if (limitMs !== null) await client.query(`SET LOCAL statement_timeout = '${limitMs}ms'`);
         await client.query("SET LOCAL migrator.backfill = 'on'");
         if (options.role) await client.query(`SET LOCAL ROLE ${quoteIdentifier(options.role)}`);
-        const { rows: found } = await client.query(batch, [lastKey]);
+        const { rows: found } = await client.query(batchStatement(due.table, key, size), [lastKey]);
         const { touched, last } = found[0] as { touched: number; last: string[] | null };
         if (options.role) await client.query("RESET ROLE");
         await client.query(
@@ -128,30 +153,45 @@ async function runBatches(
           [due.migration, due.table, last, touched, last === null],
         );
         return { touched, last };
-      }),
-    );
-    longestBatchMs = Math.max(longestBatchMs, performance.now() - batchStarted);
+      });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const timedOut = code === QUERY_CANCELED && limitMs !== null;
+      // Over its time limit: fewer rows. Still over with one row, or a lock held elsewhere: wait and retry.
+      if (timedOut && size > 1) size = Math.max(1, Math.floor(size / 2));
+      else if ((code === LOCK_NOT_AVAILABLE || timedOut) && failures < (options.lockRetries ?? 5)) {
+        failures++;
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs(failures)));
+      } else throw backfillFailed(due, error, code);
+      retried++;
+      continue;
+    }
+    failures = 0;
+    const batchMs = performance.now() - batchStarted;
+    longestBatchMs = Math.max(longestBatchMs, batchMs);
     if (result.last === null) break;
-    batches++;
-    rows += result.touched;
+    done.batches++;
+    done.rows += result.touched;
+    largestBatch = Math.max(largestBatch, result.touched);
     rowsDone += result.touched;
     lastKey = result.last;
+    if (limitMs !== null) size = nextSize(size, cap, result.touched, batchMs, targetMs);
     if (performance.now() - reportedAt >= 1000) {
       reportedAt = performance.now();
       onEvent({ type: "backfill-progress", migration: due.migration, table: due.table, rowsDone, estimate });
     }
     if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
   }
-  const done = {
-    migration: due.migration,
-    table: due.table,
-    rows,
-    batches,
-    durationMs: performance.now() - started,
-    longestBatchMs,
-  };
-  onEvent({ type: "backfill-done", ...done });
-  return done;
+  const result = { ...done, durationMs: performance.now() - started, longestBatchMs, largestBatch, retried };
+  onEvent({ type: "backfill-done", ...result });
+  return result;
+}
+
+/** The rows that take about `targetMs` at the last batch's pace: at most double the last size, at most `cap`. */
+function nextSize(size: number, cap: number, touched: number, batchMs: number, targetMs: number): number {
+  if (touched === 0) return size;
+  const paced = Math.floor((targetMs * touched) / Math.max(batchMs, 1));
+  return Math.max(1, Math.min(cap, 2 * size, paced));
 }
 
 /**
@@ -209,26 +249,16 @@ async function estimatedRows(client: pg.ClientBase, table: string): Promise<numb
 }
 
 const LOCK_NOT_AVAILABLE = "55P03";
+/** statement_timeout (or a cancel request) ended the statement. */
+const QUERY_CANCELED = "57014";
 
-async function withLockRetries<T>(options: BackfillOptions, due: DueBackfill, batch: () => Promise<T>): Promise<T> {
-  const retries = options.lockRetries ?? 5;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await batch();
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === LOCK_NOT_AVAILABLE && attempt <= retries) {
-        await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
-        continue;
-      }
-      throw new MigrateError(
-        "backfill-failed",
-        `The backfill of ${due.table} (after ${due.migration}) failed: ${(error as Error).message}${code ? ` (SQLSTATE ${code})` : ""}; the batches committed so far are kept and migrator up resumes after them.`,
-        ExitCode.failure,
-        { cause: error },
-      );
-    }
-  }
+function backfillFailed(due: DueBackfill, error: unknown, code: string | undefined): MigrateError {
+  return new MigrateError(
+    "backfill-failed",
+    `The backfill of ${due.table} (after ${due.migration}) failed: ${(error as Error).message}${code ? ` (SQLSTATE ${code})` : ""}; the batches committed so far are kept and migrator up resumes after them.`,
+    ExitCode.failure,
+    { cause: error },
+  );
 }
 
 function quoteIdentifier(name: string): string {

@@ -24,6 +24,8 @@ export type MigrationEvent =
       batches: number;
       durationMs: number;
       longestBatchMs: number;
+      largestBatch: number;
+      retried: number;
     }
   /** A session that holds what a pending migration needs (found before running): up waits for it under lock_timeout. */
   | { type: "blocker"; pid: number; session: string };

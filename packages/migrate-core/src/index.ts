@@ -1,5 +1,10 @@
 // The engine's public surface: what the migrator, the schema tooling, the bench and their tests use.
-export { type BackfillOptions, type BackfillResult, DEFAULT_BACKFILL_BATCH_SIZE } from "./backfill";
+export {
+  type BackfillOptions,
+  type BackfillResult,
+  DEFAULT_BACKFILL_BATCH_MS,
+  DEFAULT_BACKFILL_BATCH_SIZE,
+} from "./backfill";
 export { baseline } from "./baseline";
 export { describeSchema, type Grant, type SchemaDescription } from "./catalog";
 export { ExitCode, MigrateError } from "./errors";

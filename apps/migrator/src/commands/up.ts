@@ -2,6 +2,7 @@ import type { LoginRole } from "@devtools-sync/db/roles";
 import {
   type BackfillOptions,
   type BackfillResult,
+  DEFAULT_BACKFILL_BATCH_MS,
   DEFAULT_BACKFILL_BATCH_SIZE,
   DEFAULT_MAX_BLOCKING_ROWS,
   ExitCode,
@@ -166,7 +167,12 @@ export const upCommand = defineCommand({
     "backfill-batch-size": {
       type: "string",
       value: "rows",
-      help: `rows per backfill batch, each its own short transaction (default ${DEFAULT_BACKFILL_BATCH_SIZE})`,
+      help: `most rows per backfill batch, each its own short transaction (default ${DEFAULT_BACKFILL_BATCH_SIZE})`,
+    },
+    "backfill-batch-ms": {
+      type: "string",
+      value: "ms",
+      help: `time each backfill batch aims for (default ${DEFAULT_BACKFILL_BATCH_MS}; rows adapt to it); a batch over twice this is rolled back and retried with half the rows. 0: fixed batches of --backfill-batch-size, no time limit`,
     },
     "backfill-pause": { type: "string", value: "ms", help: "pause between backfill batches (default 0)" },
     "backfill-role": {
@@ -212,6 +218,7 @@ export const upCommand = defineCommand({
 
 function backfillOptionsFrom(values: {
   "backfill-batch-size"?: string;
+  "backfill-batch-ms"?: string;
   "backfill-pause"?: string;
   "backfill-role"?: string;
 }): BackfillOptions {
@@ -228,10 +235,12 @@ function backfillOptionsFrom(values: {
     return n;
   };
   const batchSize = whole("backfill-batch-size", values["backfill-batch-size"], 1);
+  const batchMs = whole("backfill-batch-ms", values["backfill-batch-ms"], 0);
   const pauseMs = whole("backfill-pause", values["backfill-pause"], 0);
   const role = values["backfill-role"];
   return {
     ...(batchSize === undefined ? {} : { batchSize }),
+    ...(batchMs === undefined ? {} : { batchMs }),
     ...(pauseMs === undefined ? {} : { pauseMs }),
     ...(role === undefined ? {} : { role }),
   };

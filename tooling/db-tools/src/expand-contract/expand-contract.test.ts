@@ -125,7 +125,7 @@ async function setUp(fixture: Fixture) {
     describe: () => describeSchema(migrator),
     /** Applies migrations up to `to` as `migrator up` does (backfills included), one row per batch. */
     migrate: (to: string) =>
-      migrate({ client: migrator, folder, to, lockTimeoutMs: 60_000, backfill: { batchSize: 1 } }),
+      migrate({ client: migrator, folder, to, lockTimeoutMs: 60_000, backfill: { batchSize: 1, batchMs: 0 } }),
     admin,
     previous,
     next: drizzle(nextPool, { casing: "snake_case" }),
