@@ -74,7 +74,8 @@ export async function createDataDatabase(
 }
 
 /**
- * A throwaway copy of the scale's database (`CREATE DATABASE … TEMPLATE`), so that a run's writes
+ * A throwaway copy of the scale's database (`CREATE DATABASE … TEMPLATE`; or of `template`, another
+ * database of the server holding the same data, e.g. one already migrated), so that a run's writes
  * and migrations never change the loaded data, brought up to the committed migrations by the
  * migrator (data loaded before a migration landed is benched on the schema as it is now, as a
  * production database would be), unless `upToDate` is false (the history bench walks the copy
@@ -84,11 +85,16 @@ export async function cloneDataDatabase(
   serverUrl: string,
   scale: number,
   upToDate = true,
+  template = dataDatabaseName(scale),
 ): Promise<{ url: string; migrated: string[]; drop: () => Promise<void> }> {
   const name = `${dataDatabaseName(scale)}_run_${process.pid}`;
   await withClient(serverUrl, async (client) => {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.query(`CREATE DATABASE "${name}" TEMPLATE "${dataDatabaseName(scale)}"`);
+    // FILE_COPY (PostgreSQL 15+) copies the files instead of logging every page: minutes faster at scale 1.
+    const fileCopy = Number((await client.query("SHOW server_version_num")).rows[0].server_version_num) >= 150000;
+    await client.query(
+      `CREATE DATABASE "${name}" TEMPLATE "${template.replaceAll('"', '""')}"${fileCopy ? " STRATEGY FILE_COPY" : ""}`,
+    );
   });
   const url = databaseUrl(serverUrl, name);
   const { applied } = upToDate

@@ -1,24 +1,22 @@
 import { rm } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { createDb } from "@devtools-sync/db/client";
 import { recordHeartbeat, upsertReportBatch } from "@devtools-sync/db/queries";
-import { type BackfillResult, type MigrationEvent, migrate } from "@devtools-sync/migrate-core";
+import { type BackfillOptions, type BackfillResult, type MigrationEvent, migrate } from "@devtools-sync/migrate-core";
+import { and, eq, inArray } from "drizzle-orm";
 import pg from "pg";
 import { groupOfAgent, type ScalePlan } from "./data/plan";
 import { below, randomFrom } from "./data/random";
 import { agentId, groupId, reportsOfAgent, userHashOf } from "./data/rows";
-import { type MigrationWindow, migrationsWith } from "./live-migration";
+import type { MigrationWindow } from "./live-migration";
 import type { LoadSample } from "./load-generator";
+import { generatedRolloutPair, nextReports } from "./rollout-pair";
 import { type Percentiles, percentiles } from "./stats";
 
-// A rollout under live load: the previous application version (the committed hot-path queries,
-// writing reports.extension_sha256) and the new one (writing and reading sha256_extension) run
-// side by side while the migrator applies the expand, backfills reports and, once the previous
-// version is stopped, applies the held contract. Every query of either version must succeed.
-
-const rolloutMigrationsFolder = fileURLToPath(new URL("../rollout-migrations", import.meta.url));
-const EXPAND = "9101_bench_rename_reports_extension_sha256_expand";
-const CONTRACT = "9102_bench_rename_reports_extension_sha256_contract";
+// A rollout under live load: the previous application version (the committed schema and hot-path
+// queries, writing reports.extension_sha256 as varchar(64)) and the new one (its own drizzle table,
+// extension_sha256 as text, through createDb's schemaVersion) run side by side while the migrator
+// applies the expand pnpm db:generate's code wrote (rollout-pair.ts), backfills reports and, once
+// the previous version is stopped, applies the held contract. Every query of either version must succeed.
 
 export interface RolloutOptions {
   url: string;
@@ -31,21 +29,27 @@ export interface RolloutOptions {
   /** Queries per second per application version. */
   ratePerSecond: number;
   lockTimeoutMs: number;
-  backfillBatchSize: number;
-  backfillPauseMs: number;
+  /** How the migrator's backfill runs (its defaults where left out). */
+  backfill: BackfillOptions;
 }
 
 type Stats = Percentiles & { queries: number; failed: number };
 
 export interface RolloutResult {
   options: Omit<RolloutOptions, "url" | "plan" | "now">;
+  /** The generated pair's tags. */
+  expand: string;
+  contract: string;
   /** expand, backfill and contract, in ms since the load started. */
   phases: MigrationWindow[];
   /** What `up` said after the expand and its backfill: the contract it held. */
   held: string | null;
   backfill: BackfillResult & { rowsPerSecond: number };
-  /** Latency by version and by window: before the expand, from the expand to the end of the contract, after. */
-  latency: Record<"previous" | "next", Record<"before" | "during" | "after", Stats>>;
+  /**
+   * Latency by version and by window: before the expand, from the expand to the end of the
+   * contract, during the backfill alone, after the contract.
+   */
+  latency: Record<"previous" | "next", Record<"before" | "during" | "backfill" | "after", Stats>>;
   /** p99 of the previous version during the rollout divided by its p99 before it. */
   p99Ratio: number;
   failures: string[];
@@ -60,12 +64,13 @@ function startVersion(
   options: RolloutOptions,
   origin: number,
   query: (db: ReturnType<typeof createDb>, random: () => number) => Promise<unknown>,
+  schemaVersion?: string,
 ) {
   const samples: LoadSample[] = [];
   let running = true;
   const interval = (1000 * options.connections) / options.ratePerSecond;
   const worker = async (index: number) => {
-    const db = createDb(options.url, { max: 1 });
+    const db = createDb(options.url, { max: 1, ...(schemaVersion === undefined ? {} : { schemaVersion }) });
     const random = randomFrom((kind === "next" ? 1000 : 1) + index);
     let next = performance.now();
     try {
@@ -109,28 +114,37 @@ function previousVersion(options: RolloutOptions) {
   };
 }
 
-/** The new version: reads an agent's reports by the new column name and writes it. */
+/** The new version, built against the expand's schema version: reads an agent's reports and writes one's hash. */
 function nextVersion(options: RolloutOptions) {
   return async (db: ReturnType<typeof createDb>, random: () => number) => {
     const agent = below(random, options.plan.agents);
-    const group = groupId(groupOfAgent(options.plan, agent));
-    if (random() < 0.5) {
-      return db.$client.query(
-        "SELECT extension_id, sha256_extension FROM reports WHERE group_id = $1 AND agent_id = $2 LIMIT 50",
-        [group, agentId(agent)],
-      );
-    }
-    return db.$client.query(
-      `UPDATE reports SET sha256_extension = $3, reported_at = now()
-       WHERE id = (SELECT id FROM reports WHERE group_id = $1 AND agent_id = $2 ORDER BY extension_id LIMIT 1)`,
-      [group, agentId(agent), `9.${below(random, 100)}.0`],
+    const ofAgent = and(
+      eq(nextReports.groupId, groupId(groupOfAgent(options.plan, agent))),
+      eq(nextReports.agentId, agentId(agent)),
     );
+    if (random() < 0.5) {
+      return db
+        .select({ extensionId: nextReports.extensionId, extensionSha256: nextReports.extensionSha256 })
+        .from(nextReports)
+        .where(ofAgent)
+        .limit(50);
+    }
+    const first = db.select({ id: nextReports.id }).from(nextReports).where(ofAgent).orderBy(nextReports.extensionId);
+    return db
+      .update(nextReports)
+      .set({
+        extensionSha256: below(random, 2 ** 31)
+          .toString(16)
+          .padStart(64, "0"),
+        reportedAt: new Date(),
+      })
+      .where(inArray(nextReports.id, first.limit(1)));
   };
 }
 
 /** Runs the rollout: previous version alone, expand + backfill, both versions, previous stopped, contract, new alone. */
 export async function runRollout(options: RolloutOptions): Promise<RolloutResult> {
-  const folder = await migrationsWith(rolloutMigrationsFolder);
+  const { folder, expand, contract } = await generatedRolloutPair();
   const origin = performance.now();
   const since = () => performance.now() - origin;
   const phases: MigrationWindow[] = [];
@@ -141,11 +155,11 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutResult
   };
   let next: ReturnType<typeof startVersion> | null = null;
   const onEvent = (event: MigrationEvent) => {
-    if (event.type === "migration-start") open(event.name === EXPAND ? "expand" : "contract");
+    if (event.type === "migration-start") open(event.name === expand ? "expand" : "contract");
     if (event.type === "migration-done") {
-      close(event.name === EXPAND ? "expand" : "contract");
-      // The new version is deployed once the expand is in: it needs sha256_extension.
-      if (event.name === EXPAND) next = startVersion("next", options, origin, nextVersion(options));
+      close(event.name === expand ? "expand" : "contract");
+      // The new version is deployed once the expand is in: it needs the expand's schema version.
+      if (event.name === expand) next = startVersion("next", options, origin, nextVersion(options), expand);
     }
     if (event.type === "backfill-start") open("backfill");
     if (event.type === "backfill-done") close("backfill");
@@ -159,15 +173,14 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutResult
   try {
     await client.connect();
     await sleep(options.steadySeconds * 1000);
-    const backfill = { batchSize: options.backfillBatchSize, pauseMs: options.backfillPauseMs };
-    const common = { client, folder, lockTimeoutMs: options.lockTimeoutMs, backfill, onEvent };
+    const common = { client, folder, lockTimeoutMs: options.lockTimeoutMs, backfill: options.backfill, onEvent };
     const expanded = await migrate({ ...common, hold: {} });
     held = expanded.held;
     backfilled = expanded.backfilled.find((result) => result.table === "reports");
     await sleep(options.steadySeconds * 1000);
     // Every instance of the previous version is gone: the operator releases the contract.
     previousSamples = await previous.stop();
-    await migrate({ ...common, hold: { release: CONTRACT } });
+    await migrate({ ...common, hold: { release: contract } });
     await sleep(options.steadySeconds * 1000);
   } finally {
     if (previousSamples.length === 0) previousSamples = await previous.stop();
@@ -186,9 +199,11 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutResult
       failed: inWindow.filter((sample) => sample.error).length,
     };
   };
+  const backfillPhase = phases.find((phase) => phase.name === "backfill");
   const byWindow = (samples: LoadSample[]) => ({
     before: stats(samples, 0, rolloutStart),
     during: stats(samples, rolloutStart, rolloutEnd),
+    backfill: stats(samples, backfillPhase?.start ?? 0, backfillPhase?.end ?? 0),
     after: stats(samples, rolloutEnd, Number.POSITIVE_INFINITY),
   });
   const latency = { previous: byWindow(previousSamples), next: byWindow(nextSamples) };
@@ -196,6 +211,8 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutResult
   const { url: _url, plan: _plan, now: _now, ...settings } = options;
   return {
     options: settings,
+    expand,
+    contract,
     phases,
     held,
     backfill: {
