@@ -276,7 +276,52 @@ END $$`);
       await end();
     }
   }, 120_000);
+  it("lets a new-version query that waits behind the contract through, instead of locking it in a cycle", async () => {
+    const { migrate: migrateTo, admin, next, end } = await setUp(fixture);
+    const holder = await admin.connect();
+    // pg_stat_activity is read once per transaction: the holder's open one would see it frozen.
+    const watcher = new pg.Client({ connectionString: admin.options.connectionString });
+    await watcher.connect();
+    try {
+      await migrateTo(EXPAND);
+      // A previous-version transaction still reads the table: the contract waits for it.
+      await holder.query("BEGIN");
+      await holder.query("SELECT 1 FROM agents LIMIT 1");
+      const contracting = migrateTo(CONTRACT);
+      await waitForLockWaits(watcher, 1);
+      // A new-version query arrives and queues behind the contract; then the previous version finishes.
+      const querying = fixture.next(next, "n-waiting");
+      await waitForLockWaits(watcher, 2);
+      await holder.query("COMMIT");
+      await contracting;
+      expect(await querying).toEqual(
+        expected(
+          fixture,
+          [
+            ["p0", "previous"],
+            ["n-waiting", "next"],
+          ],
+          "next",
+        ),
+      );
+    } finally {
+      holder.release();
+      await watcher.end();
+      await end();
+    }
+  }, 120_000);
 });
+
+/** Waits until `count` other sessions of this database wait for a lock. */
+async function waitForLockWaits(client: pg.Client, count: number): Promise<void> {
+  for (;;) {
+    const { rows } = await client.query(
+      "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+    );
+    if (rows[0].waiting >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /** Whether another session of this database waits for the gate's advisory lock (the backfill, at the gated row). */
 async function backfillWaits(client: pg.PoolClient): Promise<boolean> {

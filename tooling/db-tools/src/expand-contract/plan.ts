@@ -86,6 +86,12 @@ export function planExpandContract({ expandTag, statements, before, after, up = 
   const plan: PairPlan = { expand: [], backfill: [], expandDown: [], contract: [], changes: [], dropsData: [] };
   const contractFirst: string[] = [];
   const cleanup: string[] = [];
+  /**
+   * The version schema's views, dropped first: a new-version query holds its view while it waits
+   * for the table, so a contract that locked the table (DROP TRIGGER) before dropping the view
+   * would wait for that query while it waits for the contract, a lock cycle under load.
+   */
+  const dropViews: string[] = [];
   /** Per table of the new shape (by new name): its physical table and new column → physical column. */
   const views = new Map<string, View>();
   const viewOf = (newTable: string, physical = newTable) => {
@@ -213,16 +219,17 @@ export function planExpandContract({ expandTag, statements, before, after, up = 
       plan.expand.push(`ALTER VIEW ${qualified} ALTER COLUMN ${q(column)} SET DEFAULT ${value};`);
     }
     plan.expand.push(grantsLike(`"public".${q(view.table)}`, qualified, schema));
-    cleanup.push(`DROP VIEW ${qualified};`);
+    dropViews.push(`DROP VIEW ${qualified};`);
   }
   plan.contract = [
+    ...dropViews,
     ...contractFirst.filter((s) => !/RENAME/i.test(s)),
     ...cleanup,
     ...renames(contractFirst),
     ...plan.contract,
   ];
   plan.contract.push(`DROP SCHEMA ${q(schema)};`);
-  plan.expandDown = [...cleanup, ...plan.expandDown.reverse(), `DROP SCHEMA ${q(schema)};`];
+  plan.expandDown = [...dropViews, ...cleanup, ...plan.expandDown.reverse(), `DROP SCHEMA ${q(schema)};`];
   return plan;
 }
 
