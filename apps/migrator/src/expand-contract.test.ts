@@ -102,6 +102,13 @@ describe("expand, backfill and contract through migrator up", () => {
        SELECT g % 3, g, 'host-' || g, '2020-01-01' FROM generate_series(1, ${ROWS}) g`,
     );
 
+    // plan reports the backfill up would run after the expand: its rows, batches and the limit on each.
+    const planned = await cli("plan", "--locks", "never", "--backfill-batch-size", "40");
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout).toContain(
+      `  backfill agents after ${expand.tag}: ~${ROWS} rows to touch, batches sized to ~150 ms, at most 40 rows, each rolled back and retried smaller past 300 ms: no row stays locked longer; at least ${Math.ceil(ROWS / 40)} batch(es)`,
+    );
+
     // up applies the expand, backfills every row, and stops before the contract: exit 0.
     const first = await cli("up", "--json", "--backfill-batch-size", "40", "--backfill-batch-ms", "0");
     expect(first.code, first.stderr).toBe(0);

@@ -194,6 +194,63 @@ function nextSize(size: number, cap: number, touched: number, batchMs: number, t
   return Math.max(1, Math.min(cap, 2 * size, paced));
 }
 
+/** A backfill `up` would run: the rows it would touch and how it would batch them. */
+export interface PlannedBackfill {
+  migration: string;
+  table: string;
+  /** Rows left to touch, from the table's row estimate (null: the table does not exist yet). */
+  rows: number | null;
+  /** Most rows per batch. */
+  batchSize: number;
+  /** The time a batch aims for, and the limit no batch may pass (twice that); 0: fixed batches, no limit. */
+  batchMs: number;
+  /** The fewest batches it can take (all at the cap); more when rows are slower to touch than the cap allows in batchMs. */
+  fewestBatches: number | null;
+}
+
+/**
+ * The backfills `up` would run, read-only: unfinished ones first (they resume), then those of
+ * the pending expands, each with the rows it would touch.
+ */
+export async function planBackfills(
+  client: pg.ClientBase,
+  pending: { name: string; backfill?: string[] }[],
+  options: BackfillOptions = {},
+): Promise<PlannedBackfill[]> {
+  const batchSize = options.batchSize ?? DEFAULT_BACKFILL_BATCH_SIZE;
+  const batchMs = options.batchMs ?? DEFAULT_BACKFILL_BATCH_MS;
+  const due = (await dueBackfills(client)).map(({ migration, table, rowsDone }) => ({ migration, table, rowsDone }));
+  const coming = pending.flatMap(({ name, backfill = [] }) =>
+    backfill.map((table) => ({ migration: name, table, rowsDone: 0 })),
+  );
+  const planned: PlannedBackfill[] = [];
+  for (const { migration, table, rowsDone } of [...due, ...coming]) {
+    // A table never analyzed has no estimate: counted (it is seldom large before autovacuum sees it).
+    const estimate = (await estimatedRows(client, table)) ?? (await countedRows(client, table));
+    const rows = estimate === null ? null : Math.max(0, estimate - rowsDone);
+    const fewestBatches = rows === null ? null : Math.ceil(rows / batchSize);
+    planned.push({ migration, table, rows, batchSize, batchMs, fewestBatches });
+  }
+  return planned;
+}
+
+/** One line per planned backfill, as `plan` prints it. */
+export function formatPlannedBackfill(b: PlannedBackfill): string {
+  const rows =
+    b.rows === null
+      ? "rows unknown (the table is new or was never analyzed)"
+      : `~${b.rows.toLocaleString("en")} rows to touch`;
+  const batches =
+    b.batchMs > 0
+      ? `batches sized to ~${b.batchMs} ms, at most ${b.batchSize.toLocaleString("en")} rows, each rolled back and retried smaller past ${2 * b.batchMs} ms: no row stays locked longer`
+      : `fixed batches of ${b.batchSize.toLocaleString("en")} rows with no time limit: a batch holds its rows as long as it takes`;
+  const fewest =
+    b.fewestBatches === null
+      ? ""
+      : `; at least ${b.fewestBatches.toLocaleString("en")} batch(es)${b.batchMs > 0 ? `, at least ~${Math.ceil((b.fewestBatches * b.batchMs) / 1000)} s` : ""}`;
+  return `  backfill ${b.table} after ${b.migration}: ${rows}, ${batches}${fewest}; ROW EXCLUSIVE on the table only, which blocks no reader or writer`;
+}
+
 /**
  * The batch: the next `batchSize` keys after `$1` (null: from the start), each row touched, and
  * how many were touched with the batch's last key as text (null when no row is left).
@@ -246,6 +303,12 @@ async function estimatedRows(client: pg.ClientBase, table: string): Promise<numb
   ]);
   const n = Number(rows[0]?.n ?? -1);
   return n >= 0 ? n : null;
+}
+
+async function countedRows(client: pg.ClientBase, table: string): Promise<number | null> {
+  const { rows } = await client.query("SELECT to_regclass($1) IS NOT NULL AS exists", [quoteTable(table)]);
+  if (!rows[0].exists) return null;
+  return Number((await client.query(`SELECT count(*) AS n FROM ${quoteTable(table)}`)).rows[0].n);
 }
 
 const LOCK_NOT_AVAILABLE = "55P03";

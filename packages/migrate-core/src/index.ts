@@ -4,6 +4,9 @@ export {
   type BackfillResult,
   DEFAULT_BACKFILL_BATCH_MS,
   DEFAULT_BACKFILL_BATCH_SIZE,
+  formatPlannedBackfill,
+  type PlannedBackfill,
+  planBackfills,
 } from "./backfill";
 export { baseline } from "./baseline";
 export { describeSchema, type Grant, type SchemaDescription } from "./catalog";

@@ -13,6 +13,8 @@ export interface PendingMigration {
   statements: string[];
   /** Statements of this migration already committed by an interrupted run. */
   resumeAt: number;
+  /** The tables an expand's `-- backfill:` lines name, backfilled right after it (`up` only). */
+  backfill?: string[];
 }
 
 export interface PendingOptions {
@@ -46,6 +48,7 @@ export function asPending(migration: Migration, ledger: AppliedMigration[]): Pen
     transactional: migration.transactional,
     statements: migration.statements.slice(resumeAt),
     resumeAt,
+    backfill: migration.phase?.kind === "expand" ? migration.phase.backfill : [],
   };
 }
 

@@ -1,13 +1,18 @@
 import {
+  type BackfillOptions,
   ExitCode,
   formatPendingSql,
+  formatPlannedBackfill,
   type LockPlan,
   MigrateError,
   type PendingMigration,
+  type PlannedBackfill,
   pendingMigrations,
+  planBackfills,
   planLocks,
   tablesNamedIn,
 } from "@devtools-sync/migrate-core";
+import { backfillFlags, backfillOptionsFrom } from "../backfill-flags";
 import { defineCommand } from "../command";
 import type { MigratorConfig } from "../config";
 import { withConnection } from "../connection";
@@ -24,6 +29,8 @@ export interface PlanResult {
    * measured (nothing pending names an existing table, or `locks` is "never").
    */
   locks: LockPlan | null;
+  /** The backfills up would run after the pending expands (and unfinished ones), with the rows each would touch. */
+  backfills: PlannedBackfill[];
 }
 
 /** When `plan` measures locks: "auto" when a pending migration names a table the database has. */
@@ -40,6 +47,7 @@ export async function plan(
   to?: string,
   locks: (typeof lockModes)[number] = "auto",
   contract?: string,
+  backfill: BackfillOptions = {},
 ): Promise<PlanResult> {
   return withConnection(config, reporter, async (client, { target, readOnly }) => {
     const hold = contract === undefined ? {} : { release: contract };
@@ -64,6 +72,7 @@ export async function plan(
       migrations: pending.map(({ name, transactional, statements }) => ({ name, transactional, statements })),
       sql: formatPendingSql(pending),
       locks: measure ? await planLocks({ client, folder: config.migrationsDir, ...upTo }) : null,
+      backfills: await planBackfills(client, pending, backfill),
     };
   });
 }
@@ -90,11 +99,21 @@ export const planCommand = defineCommand({
       help: "also write the lock plan as Markdown (for a pull request comment) to this file",
     },
     ...lockGateFlags,
+    ...backfillFlags,
   },
   async run(config, reporter, values) {
     const gate = gateOptionsFrom(values);
-    const result = await plan(config, reporter, values.to, parseLocks(values.locks), values.contract);
+    const backfill = backfillOptionsFrom(values);
+    const result = await plan(config, reporter, values.to, parseLocks(values.locks), values.contract, backfill);
     if (result.sql !== "") reporter.print(result.sql);
+    if (result.backfills.length > 0) {
+      reporter.print(
+        [
+          "\nBackfills up would run (each batch its own short transaction):",
+          ...result.backfills.map(formatPlannedBackfill),
+        ].join("\n"),
+      );
+    }
     const { refused } = result.locks
       ? await reportLockPlan(result.locks, reporter, { ...gate, markdownFile: values.markdown })
       : { refused: 0 };
@@ -102,7 +121,12 @@ export const planCommand = defineCommand({
       result.migrations.length === 0
         ? "Database is up to date; up would apply nothing."
         : `${result.migrations.length} pending migration(s); nothing was run.${refused > 0 ? ` up would refuse ${refused} statement(s) that block the application on a large table (exit 5).` : ""}`;
-    reporter.result(summary, { command: "plan", migrations: result.migrations, locks: result.locks });
+    reporter.result(summary, {
+      command: "plan",
+      migrations: result.migrations,
+      locks: result.locks,
+      backfills: result.backfills,
+    });
     return refused > 0 ? ExitCode.refused : ExitCode.ok;
   },
 });

@@ -2,8 +2,6 @@ import type { LoginRole } from "@devtools-sync/db/roles";
 import {
   type BackfillOptions,
   type BackfillResult,
-  DEFAULT_BACKFILL_BATCH_MS,
-  DEFAULT_BACKFILL_BATCH_SIZE,
   DEFAULT_MAX_BLOCKING_ROWS,
   ExitCode,
   type GateOptions,
@@ -13,6 +11,7 @@ import {
   type UpFrontLocks,
 } from "@devtools-sync/migrate-core";
 import type pg from "pg";
+import { backfillFlags, backfillOptionsFrom } from "../backfill-flags";
 import { defineCommand } from "../command";
 import type { MigratorConfig } from "../config";
 import { withConnection } from "../connection";
@@ -164,22 +163,7 @@ export const upCommand = defineCommand({
       value: "migration",
       help: "apply this held contract (once the previous application version is gone); up stops before any other contract",
     },
-    "backfill-batch-size": {
-      type: "string",
-      value: "rows",
-      help: `most rows per backfill batch, each its own short transaction (default ${DEFAULT_BACKFILL_BATCH_SIZE})`,
-    },
-    "backfill-batch-ms": {
-      type: "string",
-      value: "ms",
-      help: `time each backfill batch aims for (default ${DEFAULT_BACKFILL_BATCH_MS}; rows adapt to it); a batch over twice this is rolled back and retried with half the rows. 0: fixed batches of --backfill-batch-size, no time limit`,
-    },
-    "backfill-pause": { type: "string", value: "ms", help: "pause between backfill batches (default 0)" },
-    "backfill-role": {
-      type: "string",
-      value: "role",
-      help: "role each backfill batch runs as (SET LOCAL ROLE), one that row-level security lets see every row",
-    },
+    ...backfillFlags,
     verify: {
       type: "string",
       value: "mode",
@@ -215,36 +199,6 @@ export const upCommand = defineCommand({
     return ExitCode.integrity;
   },
 });
-
-function backfillOptionsFrom(values: {
-  "backfill-batch-size"?: string;
-  "backfill-batch-ms"?: string;
-  "backfill-pause"?: string;
-  "backfill-role"?: string;
-}): BackfillOptions {
-  const whole = (flag: string, value: string | undefined, min: number) => {
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min) {
-      throw new MigrateError(
-        "usage",
-        `--${flag} must be a whole number, ${min} or more, not "${value}".`,
-        ExitCode.usage,
-      );
-    }
-    return n;
-  };
-  const batchSize = whole("backfill-batch-size", values["backfill-batch-size"], 1);
-  const batchMs = whole("backfill-batch-ms", values["backfill-batch-ms"], 0);
-  const pauseMs = whole("backfill-pause", values["backfill-pause"], 0);
-  const role = values["backfill-role"];
-  return {
-    ...(batchSize === undefined ? {} : { batchSize }),
-    ...(batchMs === undefined ? {} : { batchMs }),
-    ...(pauseMs === undefined ? {} : { pauseMs }),
-    ...(role === undefined ? {} : { role }),
-  };
-}
 
 function parseVerifyMode(value: string | undefined): VerifyMode {
   if (value === undefined) return "auto";
