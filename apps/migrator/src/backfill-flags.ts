@@ -9,7 +9,8 @@ import type { FlagDefinitions } from "./command";
 
 // How expands' backfills run: flags of `up` (which runs them) and `plan` (which reports them).
 
-export const backfillFlags = {
+/** How big a backfill's batches are: what `plan` reports them with. */
+export const backfillBatchFlags = {
   "backfill-batch-size": {
     type: "string",
     value: "rows",
@@ -20,6 +21,11 @@ export const backfillFlags = {
     value: "ms",
     help: `time each backfill batch aims for (default ${DEFAULT_BACKFILL_BATCH_MS}; rows adapt to it); a batch over twice this is rolled back and retried with half the rows. 0: fixed batches of --backfill-batch-size, no time limit`,
   },
+} as const satisfies FlagDefinitions;
+
+/** The flags of `up` that set how it backfills. */
+export const backfillFlags = {
+  ...backfillBatchFlags,
   "backfill-pause": { type: "string", value: "ms", help: "pause between backfill batches (default 0)" },
   "backfill-role": {
     type: "string",

@@ -102,15 +102,11 @@ export async function runBackfill(
   options: BackfillOptions,
   onEvent: EventSink,
 ): Promise<BackfillResult> {
-  const cap = options.batchSize ?? DEFAULT_BACKFILL_BATCH_SIZE;
-  const targetMs = options.batchMs ?? DEFAULT_BACKFILL_BATCH_MS;
-  const limitMs = targetMs > 0 ? 2 * targetMs : null;
-  const lockTimeoutMs = Math.round(Math.min(options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, limitMs ?? Infinity));
   const key = await primaryKey(client, due.table);
   const estimate = await estimatedRows(client, due.table);
   const actor = await actAsBackfillRole(client, due.table, options.role);
   try {
-    return await runBatches(client, due, { ...options, batch, estimate }, onEvent);
+    return await runBatches(client, due, { ...options, key, estimate }, onEvent);
   } finally {
     await actor.release();
   }
@@ -119,10 +115,14 @@ export async function runBackfill(
 async function runBatches(
   client: pg.ClientBase,
   due: DueBackfill,
-  options: BackfillOptions & { batch: string; estimate: number | null },
+  options: BackfillOptions & { key: KeyColumn[]; estimate: number | null },
   onEvent: EventSink,
 ): Promise<BackfillResult> {
-  const { batch, estimate } = options;
+  const { key, estimate } = options;
+  const cap = options.batchSize ?? DEFAULT_BACKFILL_BATCH_SIZE;
+  const targetMs = options.batchMs ?? DEFAULT_BACKFILL_BATCH_MS;
+  const limitMs = targetMs > 0 ? 2 * targetMs : null;
+  const lockTimeoutMs = Math.round(Math.min(options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, limitMs ?? Infinity));
   onEvent({ type: "backfill-start", migration: due.migration, table: due.table, resumeAfter: due.rowsDone, estimate });
   const started = performance.now();
   let lastKey = due.lastKey;

@@ -69,7 +69,7 @@ describe("migrator plan", () => {
     expect(result.migrations[4].statements).toHaveLength(11);
 
     await withClient(database.url, (client) => migrate({ client, folder: migrationsFolder }));
-    expect(await plan(config(database.url), quiet)).toEqual({ migrations: [], sql: "", locks: null });
+    expect(await plan(config(database.url), quiet)).toEqual({ migrations: [], sql: "", locks: null, backfills: [] });
     await expect(plan(config(database.url), quiet, "0009_nope")).rejects.toMatchObject({ exitCode: 2 });
   }, 60_000);
 

@@ -12,7 +12,7 @@ import {
   planLocks,
   tablesNamedIn,
 } from "@devtools-sync/migrate-core";
-import { backfillFlags, backfillOptionsFrom } from "../backfill-flags";
+import { backfillBatchFlags, backfillOptionsFrom } from "../backfill-flags";
 import { defineCommand } from "../command";
 import type { MigratorConfig } from "../config";
 import { withConnection } from "../connection";
@@ -99,7 +99,7 @@ export const planCommand = defineCommand({
       help: "also write the lock plan as Markdown (for a pull request comment) to this file",
     },
     ...lockGateFlags,
-    ...backfillFlags,
+    ...backfillBatchFlags,
   },
   async run(config, reporter, values) {
     const gate = gateOptionsFrom(values);
