@@ -96,6 +96,10 @@ runMain(async () => {
           ),
         );
         runs.push({ label: variant.label, backfillNote: variant.backfillNote, chart, ...result });
+        // Written after each run, so a long second run stopped early leaves the first one's results.
+        const results = { startedAt, scale, ...(about as Pick<BenchResults, "machine" | "rows">), runs };
+        await writeFile(join(out, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+        await writeFile(join(out, `${name}.md`), rolloutMarkdown(results));
         progress(
           `rollout (${variant.label}): backfill ${result.backfill.rows} rows at ${result.backfill.rowsPerSecond} rows/s, longest batch ${Math.round(result.backfill.longestBatchMs)} ms; failed queries: ${failedQueries(result)}`,
         );
@@ -103,9 +107,6 @@ runMain(async () => {
         await clone.drop();
       }
     }
-    const results = { startedAt, scale, ...(about as Pick<BenchResults, "machine" | "rows">), runs };
-    await writeFile(join(out, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
-    await writeFile(join(out, `${name}.md`), rolloutMarkdown(results));
     process.stdout.write(`results: ${join(out, `${name}.md`)}\n`);
   } finally {
     await server.stop();
