@@ -800,6 +800,8 @@ CREATE UNIQUE INDEX blocklist_pattern_type_pattern_key ON public.blocklist USING
 
 CREATE INDEX idx_blocklist_is_active ON public.blocklist USING btree (is_active);
 
+CREATE INDEX compliance_extensions_ruled_idx ON public.compliance_extensions USING btree (group_id, extension_id) WHERE (is_required OR is_blocked OR (pinned_version IS NOT NULL));
+
 CREATE INDEX compliance_violations_agent_idx ON public.compliance_violations USING btree (group_id, agent_id, extension_id);
 
 CREATE INDEX compliance_violations_problem_idx ON public.compliance_violations USING btree (group_id, problem, extension_id, machine_id, user_hash);

@@ -17,6 +17,12 @@ export interface ExportResult {
   heapMaxMb: number;
   /** The heap every 10% of the rows, in MB. */
   heapSamplesMb: number[];
+  /**
+   * Whether each sample followed a forced garbage collection (node --expose-gc, as `pnpm bench`
+   * runs): then a sample is the memory still in use, and flat samples show the export holds one
+   * batch whatever the row count; without it they include garbage not yet collected.
+   */
+  heapAfterGc: boolean;
 }
 
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
@@ -45,7 +51,10 @@ export async function benchExport(db: Database, groupId: string, groupAgents: nu
     for await (const _ of exportViolations(tx, groupId)) {
       rows++;
       if (rows % 1000 === 0) heapMax = Math.max(heapMax, process.memoryUsage().heapUsed);
-      if (rows % Math.max(1, Math.floor(copyRows / 10)) === 0) samples.push(mb(process.memoryUsage().heapUsed));
+      if (rows % Math.max(1, Math.floor(copyRows / 10)) === 0) {
+        global.gc?.();
+        samples.push(mb(process.memoryUsage().heapUsed));
+      }
     }
   });
   const exportSeconds = (performance.now() - started) / 1000;
@@ -59,5 +68,6 @@ export async function benchExport(db: Database, groupId: string, groupAgents: nu
     heapBeforeMb: mb(heapBefore),
     heapMaxMb: mb(heapMax),
     heapSamplesMb: samples,
+    heapAfterGc: global.gc !== undefined,
   };
 }

@@ -152,7 +152,7 @@ export function markdown(results: BenchResults, chartFile: string): string {
     `| \`COPY (same query) TO STDOUT\` | ${e.copySeconds} |`,
     `| **ratio** (goal ≤ 2) | **${e.ratio}** |`,
     "",
-    `Process heap: ${e.heapBeforeMb} MB before, at most ${e.heapMaxMb} MB during; every 10% of the rows: ${e.heapSamplesMb.join(", ")} MB.`,
+    `Process heap: ${e.heapBeforeMb} MB before, at most ${e.heapMaxMb} MB during; every 10% of the rows${e.heapAfterGc ? " (after a forced garbage collection: the memory still in use)" : " (no forced garbage collection: run node with --expose-gc to see the memory in use)"}: ${e.heapSamplesMb.join(", ")} MB.`,
   );
   const i = results.ingest;
   lines.push(
