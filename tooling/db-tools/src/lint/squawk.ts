@@ -3,7 +3,9 @@ import { createRequire } from "node:module";
 import type { Statement } from "@devtools-sync/migrate-core";
 import type { Finding } from "./finding";
 
-const squawkBin = createRequire(import.meta.url).resolve("squawk-cli/js/bin/squawk");
+// The native binary itself, as squawk-cli's own `bin` script finds it: that script is a Node.js
+// process that only starts the binary, and starting it costs more than Squawk's lint of a file.
+const squawkBin: string = createRequire(import.meta.url)("squawk-cli/js/index.js").getBinaryPath();
 
 /**
  * Squawk rules that do not apply to migrations run by apps/migrator, and why. Everything else
@@ -52,7 +54,6 @@ export async function squawkFindings(
   statements: Statement[],
 ): Promise<Finding[]> {
   const args = [
-    squawkBin,
     "--reporter",
     "json",
     "--pg-version",
@@ -64,7 +65,7 @@ export async function squawkFindings(
   ];
   const stdout = await new Promise<string>((resolve, reject) => {
     // Squawk exits 1 when it finds violations; only output that is not JSON is a failure.
-    execFile(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 }, (error, out, err) => {
+    execFile(squawkBin, args, { maxBuffer: 64 * 1024 * 1024 }, (error, out, err) => {
       if (out.trim().startsWith("[")) resolve(out);
       else reject(new Error(`squawk failed on ${file}: ${err.trim() || error?.message}`));
     });
