@@ -15,7 +15,10 @@ const quiet = createReporter(true, () => {});
 function countingQueries() {
   const queries = vi.spyOn(pg.Client.prototype, "query");
   const texts = () => queries.mock.calls.map(([query]) => (typeof query === "string" ? query : String(query)));
-  return { texts, restore: () => queries.mockRestore() };
+  /** Those sent to `database` (the lock plan's scratch database has ledgers of its own). */
+  const textsOn = (database: string) =>
+    texts().filter((_, i) => (queries.mock.contexts[i] as pg.Client | undefined)?.database === database);
+  return { texts, textsOn, restore: () => queries.mockRestore() };
 }
 
 it("a run with nothing to apply costs four short queries (server version, two ledger reads, login roles)", async () => {
@@ -39,7 +42,7 @@ it("a run that applies one migration reads drizzle's ledger once, not again for 
   try {
     expect((await up(config(database.url), quiet, { verify: "never" })).applied).toEqual([migrations.at(-1)?.name]);
     const drizzleLedgerReads = queries
-      .texts()
+      .textsOn(database.name)
       .filter((text) => /FROM "drizzle"."__drizzle_migrations" ORDER BY/.test(text));
     expect(drizzleLedgerReads).toHaveLength(1);
   } finally {

@@ -1,8 +1,8 @@
 import pg from "pg";
 import { sameServer, withScratchDatabase } from "../expected-schema";
-import { findMigration } from "../journal";
+import { findMigration, type Migration, readMigrations } from "../journal";
 import { migrate } from "../migrate";
-import { readPlan } from "../pending-sql";
+import { type PendingMigration, readPlan } from "../pending-sql";
 import { runsInTransaction, splitStatements } from "../statements";
 import { isLockMode, type LockMode, strongerMode } from "./lock-modes";
 import { relationName, tablesNamedIn } from "./relation-name";
@@ -71,6 +71,8 @@ export interface LockProfileOptions {
   to?: string;
   /** Rows written into each touched table before measuring (default 20,000). */
   sampleRows?: number;
+  /** What `up` is about to apply, when the caller has read it already (the target's ledgers are then not read again). */
+  pending?: PendingMigration[];
 }
 
 interface Relation {
@@ -97,15 +99,11 @@ const SIZES = `SELECT c.oid::int8 AS oid, pg_total_relation_size(c.oid)::int8 AS
 
 /** Profiles every migration `up` would apply to the target (up to `to`). Writes nothing to the target. */
 export async function measureLockProfile(options: LockProfileOptions): Promise<LockProfile> {
-  const { plan, ledger, migrations } = await readPlan(options.client, options.folder);
-  const limit = options.to === undefined ? undefined : findMigration(migrations, options.to).index;
-  const pending = plan.pending.filter((migration) => limit === undefined || migration.index <= limit);
-  const lastApplied = plan.applied.at(-1)?.name;
+  const { pending, lastApplied, resumed } = await pendingToMeasure(options);
   return withScratchDatabase(options.client, async (scratch) => {
     const serverVersion = (await scratch.query("SHOW server_version")).rows[0].server_version as string;
     const calibrationBytesPerMs = await calibrate(scratch);
     if (lastApplied !== undefined) await migrate({ client: scratch, folder: options.folder, to: lastApplied });
-    const resumed = pending[0] && (ledger.find((row) => row.name === pending[0]?.name)?.statementsDone ?? 0);
     if (pending[0] && resumed) {
       for (const statement of pending[0].statements.slice(0, resumed)) await scratch.query(statement);
     }
@@ -130,6 +128,27 @@ export async function measureLockProfile(options: LockProfileOptions): Promise<L
     }
     return { serverVersion, samples, calibrationBytesPerMs, migrations: profiles };
   });
+}
+
+/** The migrations to measure (up to `to`), the last one applied before them, and how far an interrupted first one got. */
+async function pendingToMeasure(
+  options: LockProfileOptions,
+): Promise<{ pending: Migration[]; lastApplied: string | undefined; resumed: number }> {
+  if (options.pending) {
+    const migrations = await readMigrations(options.folder);
+    const pending = options.pending.map((migration) => findMigration(migrations, migration.name));
+    const first = pending[0];
+    return {
+      pending,
+      lastApplied: first ? migrations[first.index - 1]?.name : undefined,
+      resumed: options.pending[0]?.resumeAt ?? 0,
+    };
+  }
+  const { plan, ledger, migrations } = await readPlan(options.client, options.folder);
+  const limit = options.to === undefined ? undefined : findMigration(migrations, options.to).index;
+  const pending = plan.pending.filter((migration) => limit === undefined || migration.index <= limit);
+  const resumed = ledger.find((row) => row.name === pending[0]?.name)?.statementsDone ?? 0;
+  return { pending, lastApplied: plan.applied.at(-1)?.name, resumed };
 }
 
 /** Bytes per ms of rewriting a 100,000-row table on this server, the fallback for statements measured without rows. */

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { PendingMigration } from "../pending-sql";
 import { assessLockProfile, type LockPlan } from "./assess";
 import { readLiveTarget } from "./live-target";
 import { measureLockProfile } from "./measure";
@@ -10,6 +11,8 @@ export interface LockPlanOptions {
   to?: string;
   /** Rows written into each touched table of the scratch database (default 20,000). */
   sampleRows?: number;
+  /** What `up` is about to apply, when already read (measureLockProfile's `pending`). */
+  pending?: PendingMigration[];
 }
 
 /** Measures the pending migrations' locks on a scratch copy and scores them against the target as it is now. */
