@@ -73,7 +73,7 @@ function humanLine(event: MigrationEvent): string | undefined {
     case "locks-up-front":
       return `  ${event.name} holds one table while asking for another: it takes their locks first, in this order (${event.locks.join("; ")})`;
     case "lock-timeout-retry":
-      return `  ${event.name}: a table is locked by another transaction; retry ${event.attempt} in ${formatDuration(event.delayMs)}`;
+      return `  ${event.name}: ${event.deadlock ? "deadlocked with another transaction, which PostgreSQL broke by cancelling it" : "a table is locked by another transaction"}; retry ${event.attempt} in ${formatDuration(event.delayMs)}`;
   }
 }
 

@@ -9,7 +9,8 @@ export type MigrationEvent =
   | { type: "rollback-start"; name: string; transactional: boolean; resumeAt: number }
   | { type: "rollback-done"; name: string; durationMs: number }
   | { type: "nothing-to-roll-back" }
-  | { type: "lock-timeout-retry"; name: string; attempt: number; delayMs: number }
+  /** A statement hit lock_timeout, or (`deadlock`) PostgreSQL cancelled it to break a deadlock: the step runs again. */
+  | { type: "lock-timeout-retry"; name: string; attempt: number; delayMs: number; deadlock: boolean }
   /** The migration holds one table while asking for another: it takes these locks first, in this order (lock-cycles.ts). */
   | { type: "locks-up-front"; name: string; locks: string[] }
   /** `up` stopped before a contract: it waits for `up --contract <name>` (the previous version is gone). */

@@ -41,8 +41,12 @@ export interface Step {
 }
 
 const LOCK_NOT_AVAILABLE = "55P03";
+// PostgreSQL broke a lock cycle by cancelling the migration's statement (its transaction rolled
+// back whole; a statement outside one is resumed): as safe to retry as a lock timeout. It is what
+// a cycle ends in when lock_timeout is longer than deadlock_timeout (1 s by default).
+const DEADLOCK_DETECTED = "40P01";
 
-/** Runs a step, retrying it with growing pauses while a table stays locked. */
+/** Runs a step, retrying it with growing pauses while a table stays locked or a deadlock cancels it. */
 export async function executeStep(options: ExecuteOptions, step: Step, onEvent: EventSink): Promise<void> {
   const retries = options.lockRetries ?? 5;
   const [startEvent, doneEvent] =
@@ -63,13 +67,15 @@ export async function executeStep(options: ExecuteOptions, step: Step, onEvent: 
       return;
     } catch (error) {
       const pgError = error as { code?: string };
-      if (pgError.code === LOCK_NOT_AVAILABLE && attempt <= retries) {
+      const locked = pgError.code === LOCK_NOT_AVAILABLE || pgError.code === DEADLOCK_DETECTED;
+      if (locked && attempt <= retries) {
         const delayMs = retryDelayMs(attempt);
-        onEvent({ type: "lock-timeout-retry", name: step.name, attempt, delayMs });
+        const deadlock = pgError.code === DEADLOCK_DETECTED;
+        onEvent({ type: "lock-timeout-retry", name: step.name, attempt, delayMs, deadlock });
         await new Promise((resolve) => setTimeout(resolve, delayMs));
         continue;
       }
-      throw stepFailed(step, error, pgError.code === LOCK_NOT_AVAILABLE ? retries : undefined);
+      throw stepFailed(step, error, locked ? retries : undefined);
     }
   }
 }
