@@ -8,7 +8,7 @@ DO $$
 DECLARE
   role_name text;
 BEGIN
-  FOREACH role_name IN ARRAY ARRAY['devtools_sync_admin', 'devtools_sync_app', 'devtools_sync_audit_purger', 'devtools_sync_backup', 'devtools_sync_readonly'] LOOP
+  FOREACH role_name IN ARRAY ARRAY['devtools_sync_admin', 'devtools_sync_app', 'devtools_sync_audit_purger', 'devtools_sync_backup', 'devtools_sync_compliance', 'devtools_sync_readonly'] LOOP
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = role_name) THEN
       BEGIN
         EXECUTE format('CREATE ROLE %I NOLOGIN', role_name);
@@ -92,6 +92,7 @@ $function$;
 CREATE OR REPLACE FUNCTION public.compliance_build_group(target uuid)
  RETURNS void
  LANGUAGE plpgsql
+ SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 BEGIN
@@ -109,6 +110,7 @@ $function$;
 CREATE OR REPLACE FUNCTION public.compliance_follow_agents()
  RETURNS trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 DECLARE
@@ -165,6 +167,7 @@ $function$;
 CREATE OR REPLACE FUNCTION public.compliance_follow_groups()
  RETURNS trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 BEGIN
@@ -176,6 +179,7 @@ $function$;
 CREATE OR REPLACE FUNCTION public.compliance_follow_reports()
  RETURNS trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
  SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
@@ -246,6 +250,7 @@ $function$;
 CREATE OR REPLACE FUNCTION public.compliance_follow_rules()
  RETURNS trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 DECLARE
@@ -914,6 +919,8 @@ CREATE POLICY "agents_all_groups" ON "agents" AS PERMISSIVE FOR ALL TO "devtools
 
 CREATE POLICY "agents_backup_reads_all" ON "agents" AS PERMISSIVE FOR SELECT TO "devtools_sync_backup" USING (true);
 
+CREATE POLICY "agents_compliance_reads" ON "agents" AS PERMISSIVE FOR SELECT TO "devtools_sync_compliance" USING ((CURRENT_USER = 'devtools_sync_compliance'::name));
+
 CREATE POLICY "agents_own_group" ON "agents" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid));
 
 CREATE POLICY "agents_owner_refused" ON "agents" AS PERMISSIVE FOR ALL TO "pg_database_owner" USING (refuse_owner_row_access()) WITH CHECK (refuse_owner_row_access());
@@ -944,6 +951,8 @@ CREATE POLICY "compliance_extensions_all_groups" ON "compliance_extensions" AS P
 
 CREATE POLICY "compliance_extensions_backup_reads_all" ON "compliance_extensions" AS PERMISSIVE FOR SELECT TO "devtools_sync_backup" USING (true);
 
+CREATE POLICY "compliance_extensions_compliance_maintains" ON "compliance_extensions" AS PERMISSIVE FOR ALL TO "devtools_sync_compliance" USING ((CURRENT_USER = 'devtools_sync_compliance'::name)) WITH CHECK ((CURRENT_USER = 'devtools_sync_compliance'::name));
+
 CREATE POLICY "compliance_extensions_own_group" ON "compliance_extensions" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid));
 
 CREATE POLICY "compliance_extensions_owner_refused" ON "compliance_extensions" AS PERMISSIVE FOR ALL TO "pg_database_owner" USING (refuse_owner_row_access()) WITH CHECK (refuse_owner_row_access());
@@ -951,6 +960,8 @@ CREATE POLICY "compliance_extensions_owner_refused" ON "compliance_extensions" A
 CREATE POLICY "compliance_groups_all_groups" ON "compliance_groups" AS PERMISSIVE FOR ALL TO "devtools_sync_admin" USING (true) WITH CHECK (true);
 
 CREATE POLICY "compliance_groups_backup_reads_all" ON "compliance_groups" AS PERMISSIVE FOR SELECT TO "devtools_sync_backup" USING (true);
+
+CREATE POLICY "compliance_groups_compliance_maintains" ON "compliance_groups" AS PERMISSIVE FOR ALL TO "devtools_sync_compliance" USING ((CURRENT_USER = 'devtools_sync_compliance'::name)) WITH CHECK ((CURRENT_USER = 'devtools_sync_compliance'::name));
 
 CREATE POLICY "compliance_groups_own_group" ON "compliance_groups" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid));
 
@@ -960,6 +971,8 @@ CREATE POLICY "compliance_violations_all_groups" ON "compliance_violations" AS P
 
 CREATE POLICY "compliance_violations_backup_reads_all" ON "compliance_violations" AS PERMISSIVE FOR SELECT TO "devtools_sync_backup" USING (true);
 
+CREATE POLICY "compliance_violations_compliance_maintains" ON "compliance_violations" AS PERMISSIVE FOR ALL TO "devtools_sync_compliance" USING ((CURRENT_USER = 'devtools_sync_compliance'::name)) WITH CHECK ((CURRENT_USER = 'devtools_sync_compliance'::name));
+
 CREATE POLICY "compliance_violations_own_group" ON "compliance_violations" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid));
 
 CREATE POLICY "compliance_violations_owner_refused" ON "compliance_violations" AS PERMISSIVE FOR ALL TO "pg_database_owner" USING (refuse_owner_row_access()) WITH CHECK (refuse_owner_row_access());
@@ -967,6 +980,8 @@ CREATE POLICY "compliance_violations_owner_refused" ON "compliance_violations" A
 CREATE POLICY "group_extensions_all_groups" ON "group_extensions" AS PERMISSIVE FOR ALL TO "devtools_sync_admin" USING (true) WITH CHECK (true);
 
 CREATE POLICY "group_extensions_backup_reads_all" ON "group_extensions" AS PERMISSIVE FOR SELECT TO "devtools_sync_backup" USING (true);
+
+CREATE POLICY "group_extensions_compliance_reads" ON "group_extensions" AS PERMISSIVE FOR SELECT TO "devtools_sync_compliance" USING ((CURRENT_USER = 'devtools_sync_compliance'::name));
 
 CREATE POLICY "group_extensions_own_group" ON "group_extensions" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid));
 
@@ -976,6 +991,8 @@ CREATE POLICY "groups_all_groups" ON "groups" AS PERMISSIVE FOR ALL TO "devtools
 
 CREATE POLICY "groups_backup_reads_all" ON "groups" AS PERMISSIVE FOR SELECT TO "devtools_sync_backup" USING (true);
 
+CREATE POLICY "groups_compliance_reads" ON "groups" AS PERMISSIVE FOR SELECT TO "devtools_sync_compliance" USING ((CURRENT_USER = 'devtools_sync_compliance'::name));
+
 CREATE POLICY "groups_own_group" ON "groups" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK ((id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid));
 
 CREATE POLICY "groups_owner_refused" ON "groups" AS PERMISSIVE FOR ALL TO "pg_database_owner" USING (refuse_owner_row_access()) WITH CHECK (refuse_owner_row_access());
@@ -984,11 +1001,78 @@ CREATE POLICY "reports_all_groups" ON "reports" AS PERMISSIVE FOR ALL TO "devtoo
 
 CREATE POLICY "reports_backup_reads_all" ON "reports" AS PERMISSIVE FOR SELECT TO "devtools_sync_backup" USING (true);
 
+CREATE POLICY "reports_compliance_reads" ON "reports" AS PERMISSIVE FOR SELECT TO "devtools_sync_compliance" USING ((CURRENT_USER = 'devtools_sync_compliance'::name));
+
 CREATE POLICY "reports_own_group" ON "reports" AS PERMISSIVE FOR ALL TO "devtools_sync_app", "devtools_sync_readonly" USING ((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid)) WITH CHECK (((group_id = (NULLIF(current_setting('devtools_sync.group_id'::text, true), ''::text))::uuid) AND (EXISTS ( SELECT 1
    FROM agents
   WHERE (agents.id = reports.agent_id)))));
 
 CREATE POLICY "reports_owner_refused" ON "reports" AS PERMISSIVE FOR ALL TO "pg_database_owner" USING (refuse_owner_row_access()) WITH CHECK (refuse_owner_row_access());
+
+DO $$
+BEGIN
+  GRANT CREATE ON SCHEMA "public" TO "devtools_sync_compliance";
+  BEGIN
+    ALTER FUNCTION "compliance_build_group"(uuid) OWNER TO "devtools_sync_compliance";
+  EXCEPTION WHEN insufficient_privilege THEN
+    EXECUTE pg_catalog.format('GRANT %I TO %I', 'devtools_sync_compliance', current_user);
+    ALTER FUNCTION "compliance_build_group"(uuid) OWNER TO "devtools_sync_compliance";
+  END;
+  REVOKE CREATE ON SCHEMA "public" FROM "devtools_sync_compliance";
+END
+$$;
+
+DO $$
+BEGIN
+  GRANT CREATE ON SCHEMA "public" TO "devtools_sync_compliance";
+  BEGIN
+    ALTER FUNCTION "compliance_follow_agents"() OWNER TO "devtools_sync_compliance";
+  EXCEPTION WHEN insufficient_privilege THEN
+    EXECUTE pg_catalog.format('GRANT %I TO %I', 'devtools_sync_compliance', current_user);
+    ALTER FUNCTION "compliance_follow_agents"() OWNER TO "devtools_sync_compliance";
+  END;
+  REVOKE CREATE ON SCHEMA "public" FROM "devtools_sync_compliance";
+END
+$$;
+
+DO $$
+BEGIN
+  GRANT CREATE ON SCHEMA "public" TO "devtools_sync_compliance";
+  BEGIN
+    ALTER FUNCTION "compliance_follow_groups"() OWNER TO "devtools_sync_compliance";
+  EXCEPTION WHEN insufficient_privilege THEN
+    EXECUTE pg_catalog.format('GRANT %I TO %I', 'devtools_sync_compliance', current_user);
+    ALTER FUNCTION "compliance_follow_groups"() OWNER TO "devtools_sync_compliance";
+  END;
+  REVOKE CREATE ON SCHEMA "public" FROM "devtools_sync_compliance";
+END
+$$;
+
+DO $$
+BEGIN
+  GRANT CREATE ON SCHEMA "public" TO "devtools_sync_compliance";
+  BEGIN
+    ALTER FUNCTION "compliance_follow_reports"() OWNER TO "devtools_sync_compliance";
+  EXCEPTION WHEN insufficient_privilege THEN
+    EXECUTE pg_catalog.format('GRANT %I TO %I', 'devtools_sync_compliance', current_user);
+    ALTER FUNCTION "compliance_follow_reports"() OWNER TO "devtools_sync_compliance";
+  END;
+  REVOKE CREATE ON SCHEMA "public" FROM "devtools_sync_compliance";
+END
+$$;
+
+DO $$
+BEGIN
+  GRANT CREATE ON SCHEMA "public" TO "devtools_sync_compliance";
+  BEGIN
+    ALTER FUNCTION "compliance_follow_rules"() OWNER TO "devtools_sync_compliance";
+  EXCEPTION WHEN insufficient_privilege THEN
+    EXECUTE pg_catalog.format('GRANT %I TO %I', 'devtools_sync_compliance', current_user);
+    ALTER FUNCTION "compliance_follow_rules"() OWNER TO "devtools_sync_compliance";
+  END;
+  REVOKE CREATE ON SCHEMA "public" FROM "devtools_sync_compliance";
+END
+$$;
 
 DO $$
 BEGIN
@@ -1013,6 +1097,8 @@ GRANT USAGE ON SCHEMA "public" TO "devtools_sync_audit_purger";
 
 GRANT USAGE ON SCHEMA "public" TO "devtools_sync_backup";
 
+GRANT USAGE ON SCHEMA "public" TO "devtools_sync_compliance";
+
 GRANT USAGE ON SCHEMA "public" TO "devtools_sync_readonly";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "agents" TO "devtools_sync_admin";
@@ -1020,6 +1106,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "agents" TO "devtools_sync_admin";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "agents" TO "devtools_sync_app";
 
 GRANT SELECT ON TABLE "agents" TO "devtools_sync_backup";
+
+GRANT SELECT ON TABLE "agents" TO "devtools_sync_compliance";
 
 GRANT SELECT ON TABLE "agents" TO "devtools_sync_readonly";
 
@@ -1053,29 +1141,37 @@ GRANT SELECT ON TABLE "blocklist" TO "devtools_sync_app";
 
 GRANT SELECT ON TABLE "blocklist" TO "devtools_sync_backup";
 
+GRANT SELECT ON TABLE "blocklist" TO "devtools_sync_compliance";
+
 GRANT SELECT ON TABLE "blocklist" TO "devtools_sync_readonly";
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "compliance_extensions" TO "devtools_sync_admin";
+GRANT SELECT ON TABLE "compliance_extensions" TO "devtools_sync_admin";
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "compliance_extensions" TO "devtools_sync_app";
+GRANT SELECT ON TABLE "compliance_extensions" TO "devtools_sync_app";
 
 GRANT SELECT ON TABLE "compliance_extensions" TO "devtools_sync_backup";
 
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "compliance_extensions" TO "devtools_sync_compliance";
+
 GRANT SELECT ON TABLE "compliance_extensions" TO "devtools_sync_readonly";
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "compliance_groups" TO "devtools_sync_admin";
+GRANT SELECT ON TABLE "compliance_groups" TO "devtools_sync_admin";
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "compliance_groups" TO "devtools_sync_app";
+GRANT SELECT ON TABLE "compliance_groups" TO "devtools_sync_app";
 
 GRANT SELECT ON TABLE "compliance_groups" TO "devtools_sync_backup";
 
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "compliance_groups" TO "devtools_sync_compliance";
+
 GRANT SELECT ON TABLE "compliance_groups" TO "devtools_sync_readonly";
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "compliance_violations" TO "devtools_sync_admin";
+GRANT SELECT ON TABLE "compliance_violations" TO "devtools_sync_admin";
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "compliance_violations" TO "devtools_sync_app";
+GRANT SELECT ON TABLE "compliance_violations" TO "devtools_sync_app";
 
 GRANT SELECT ON TABLE "compliance_violations" TO "devtools_sync_backup";
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "compliance_violations" TO "devtools_sync_compliance";
 
 GRANT SELECT ON TABLE "compliance_violations" TO "devtools_sync_readonly";
 
@@ -1085,6 +1181,8 @@ GRANT SELECT ON TABLE "extensions" TO "devtools_sync_app";
 
 GRANT SELECT ON TABLE "extensions" TO "devtools_sync_backup";
 
+GRANT SELECT ON TABLE "extensions" TO "devtools_sync_compliance";
+
 GRANT SELECT ON TABLE "extensions" TO "devtools_sync_readonly";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "group_extensions" TO "devtools_sync_admin";
@@ -1092,6 +1190,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "group_extensions" TO "devtools_sy
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "group_extensions" TO "devtools_sync_app";
 
 GRANT SELECT ON TABLE "group_extensions" TO "devtools_sync_backup";
+
+GRANT SELECT ON TABLE "group_extensions" TO "devtools_sync_compliance";
 
 GRANT SELECT ON TABLE "group_extensions" TO "devtools_sync_readonly";
 
@@ -1101,6 +1201,8 @@ GRANT SELECT, UPDATE ON TABLE "groups" TO "devtools_sync_app";
 
 GRANT SELECT ON TABLE "groups" TO "devtools_sync_backup";
 
+GRANT SELECT ON TABLE "groups" TO "devtools_sync_compliance";
+
 GRANT SELECT ON TABLE "groups" TO "devtools_sync_readonly";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "reports" TO "devtools_sync_admin";
@@ -1109,6 +1211,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "reports" TO "devtools_sync_app";
 
 GRANT SELECT ON TABLE "reports" TO "devtools_sync_backup";
 
+GRANT SELECT ON TABLE "reports" TO "devtools_sync_compliance";
+
 GRANT SELECT ON TABLE "reports" TO "devtools_sync_readonly";
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "users" TO "devtools_sync_admin";
@@ -1116,6 +1220,22 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "users" TO "devtools_sync_admin";
 GRANT SELECT ON TABLE "users" TO "devtools_sync_app";
 
 GRANT SELECT ON TABLE "users" TO "devtools_sync_backup";
+
+REVOKE EXECUTE ON FUNCTION "compliance_build_group"(uuid) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION "compliance_build_group"(uuid) TO "devtools_sync_admin";
+
+REVOKE EXECUTE ON FUNCTION "compliance_lock"(uuid[], character varying[]) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION "compliance_lock"(uuid[], character varying[]) TO "devtools_sync_compliance";
+
+REVOKE EXECUTE ON FUNCTION "compliance_rebuild"(uuid[], character varying[]) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION "compliance_rebuild"(uuid[], character varying[]) TO "devtools_sync_compliance";
+
+REVOKE EXECUTE ON FUNCTION "compliance_refresh"(uuid[], character varying[], character varying[]) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION "compliance_refresh"(uuid[], character varying[], character varying[]) TO "devtools_sync_compliance";
 
 REVOKE EXECUTE ON FUNCTION "purge_audit_log"(timestamp with time zone) FROM PUBLIC;
 

@@ -124,13 +124,18 @@ describe(`a backup taken with pg_dump ${tools.major}`, () => {
         return rows[0].open as boolean;
       });
     expect(await temporaryForEveryone()).toBe(true); // pg_dump kept no privilege of the database
-    // --no-owner made the restoring role own purge_audit_log too, and 0013's REVOKE TEMPORARY is
-    // lost: the README's step hands the one back and does the other again.
+    // --no-owner made the restoring role own purge_audit_log and the compliance functions too, and
+    // 0013's REVOKE TEMPORARY is lost: the README's step hands them back and does the other again.
     await withClient(url(restored, owner), (client) =>
       client.query(`BEGIN;
-        GRANT CREATE ON SCHEMA public TO devtools_sync_audit_purger;
+        GRANT CREATE ON SCHEMA public TO devtools_sync_audit_purger, devtools_sync_compliance;
         ALTER FUNCTION purge_audit_log(timestamptz) OWNER TO devtools_sync_audit_purger;
-        REVOKE CREATE ON SCHEMA public FROM devtools_sync_audit_purger;
+        ALTER FUNCTION compliance_follow_reports() OWNER TO devtools_sync_compliance;
+        ALTER FUNCTION compliance_follow_agents() OWNER TO devtools_sync_compliance;
+        ALTER FUNCTION compliance_follow_rules() OWNER TO devtools_sync_compliance;
+        ALTER FUNCTION compliance_follow_groups() OWNER TO devtools_sync_compliance;
+        ALTER FUNCTION compliance_build_group(uuid) OWNER TO devtools_sync_compliance;
+        REVOKE CREATE ON SCHEMA public FROM devtools_sync_audit_purger, devtools_sync_compliance;
         REVOKE TEMPORARY ON DATABASE "${restored}" FROM PUBLIC;
         COMMIT`),
     );

@@ -26,7 +26,7 @@ await withClient(server, async (client) => {
   await client.query(`CREATE DATABASE "${name}" OWNER "${owner}"`);
   if (grantsNeedAdminOption) {
     await client.query(
-      `GRANT devtools_sync_app, devtools_sync_readonly, devtools_sync_admin, devtools_sync_audit_purger TO "${owner}" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE`,
+      `GRANT devtools_sync_app, devtools_sync_readonly, devtools_sync_admin, devtools_sync_audit_purger, devtools_sync_compliance TO "${owner}" WITH ADMIN OPTION, INHERIT FALSE, SET FALSE`,
     );
   }
 });

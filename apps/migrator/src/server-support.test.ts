@@ -49,11 +49,12 @@ const password = randomBytes(12).toString("hex");
 const server = testServerUrl();
 const databases: string[] = [];
 // The roles exist already (another database made them); 0008 hands purge_audit_log to the purger
-// role, which the migrator's role must be able to act as (a DBA's one GRANT, as the README says).
+// role and 0026 the compliance functions to the compliance role, which the migrator's role must be
+// able to act as (a DBA's one GRANT, as the README says).
 await createMigratedTestDatabase(migrationsFolder);
 await withClient(server, async (client) => {
   await client.query(`CREATE ROLE "${owner}" LOGIN CREATEROLE CREATEDB PASSWORD '${password}'`);
-  await client.query(`GRANT devtools_sync_audit_purger TO "${owner}"`);
+  await client.query(`GRANT devtools_sync_audit_purger, devtools_sync_compliance TO "${owner}"`);
 });
 afterAll(() =>
   withClient(server, async (client) => {

@@ -174,14 +174,16 @@ describe.each(tables)("$table, as the application role bound to group A", ({ tab
     expect(await inGroup(app, A, `${insertInto(table, B, ids("b", 1))} RETURNING *`)).toBe(RLS_REFUSED);
   });
 
+  // The application role holds no UPDATE or DELETE on audit_log or the compliance state at all.
+  const updates = table !== "audit_log" && !table.startsWith("compliance_");
+
   it("cannot update group B's rows, nor move its own row into group B", async () => {
-    // The application role holds no UPDATE or DELETE on audit_log at all.
-    const none = table === "audit_log" ? RLS_REFUSED : "ok:0";
+    const none = updates ? "ok:0" : RLS_REFUSED;
     expect(await inGroup(app, A, `UPDATE ${table} SET ${groupColumn} = ${groupColumn} WHERE ${key} = '${bRow}'`)).toBe(
       none,
     );
     expect(await inGroup(app, A, `UPDATE ${table} SET ${groupColumn} = ${groupColumn} RETURNING *`)).toMatch(
-      table === "audit_log" ? RLS_REFUSED : /^ok:1$/,
+      updates ? /^ok:1$/ : RLS_REFUSED,
     );
     if (table !== "groups") {
       expect(await inGroup(app, A, `UPDATE ${table} SET group_id = '${B}' WHERE ${key} = '${row("a")}'`)).toBe(
@@ -190,8 +192,8 @@ describe.each(tables)("$table, as the application role bound to group A", ({ tab
     }
   });
 
-  // Deleting a group, or an audit entry, is no service's business: the app role holds no DELETE on them.
-  const deletes = table !== "audit_log" && table !== "groups";
+  // Deleting a group, an audit entry or compliance state is no service's business: the app role holds no DELETE on them.
+  const deletes = updates && table !== "groups";
 
   it("cannot delete group B's rows, with or without RETURNING", async () => {
     const none = deletes ? "ok:0" : RLS_REFUSED;
@@ -203,7 +205,7 @@ describe.each(tables)("$table, as the application role bound to group A", ({ tab
     expect(await unbound(app, `SELECT * FROM ${table}`)).toBe("ok:0");
     expect(await unbound(app, insertInto(table, A, ids("a", 1)))).toBe(RLS_REFUSED);
     expect(await unbound(app, `UPDATE ${table} SET ${groupColumn} = ${groupColumn}`)).toMatch(
-      table === "audit_log" ? RLS_REFUSED : /^ok:0$/,
+      updates ? /^ok:0$/ : RLS_REFUSED,
     );
     expect(await unbound(app, `DELETE FROM ${table}`)).toBe(deletes ? "ok:0" : RLS_REFUSED);
   });
@@ -866,6 +868,43 @@ describe("the README", () => {
 });
 
 describe("the compliance state", () => {
+  const state = tables.filter(({ table }) => table.startsWith("compliance_"));
+
+  it.each(state)(
+    "refuses the application role any write to $table, even of its own group (only the triggers write it)",
+    async ({ table, groupColumn }) => {
+      const before = await superuser(`SELECT * FROM ${table} ORDER BY 1, 2`);
+      for (const statement of [
+        insertInto(table, A, ids("a", 1)),
+        `UPDATE ${table} SET ${groupColumn} = ${groupColumn} WHERE ${groupColumn} = '${A}'`,
+        `DELETE FROM ${table} WHERE ${groupColumn} = '${A}'`,
+      ]) {
+        expect(await inGroup(app, A, statement), statement).toBe(RLS_REFUSED);
+      }
+      expect((await superuser(`SELECT * FROM ${table} ORDER BY 1, 2`)).rows).toEqual(before.rows);
+    },
+  );
+
+  it("refuses the application role the maintenance functions: no build, refresh, rebuild or lock of any group", async () => {
+    for (const statement of [
+      `SELECT compliance_build_group('${A}')`,
+      `SELECT compliance_build_group('${B}')`,
+      `SELECT compliance_refresh(ARRAY['${B}']::uuid[], ARRAY['ms-python.python']::varchar[], ARRAY['${hashApiKey("b")}']::varchar[])`,
+      `SELECT compliance_rebuild(ARRAY['${B}']::uuid[], ARRAY['ms-python.python']::varchar[])`,
+      `SELECT compliance_lock(ARRAY['${B}']::uuid[], ARRAY['${hashApiKey("b")}']::varchar[])`,
+    ]) {
+      expect(await inGroup(app, A, statement), statement).toBe(RLS_REFUSED);
+    }
+  });
+
+  it("refuses the admin role writes to the state; it rebuilds a group with compliance_build_group", async () => {
+    const statement = `DELETE FROM compliance_violations WHERE group_id = '${B}'`;
+    expect(await unbound(admin, statement)).toBe(RLS_REFUSED);
+    const before = await rowsOfB("compliance_violations", "group_id");
+    expect(await unbound(admin, `SELECT compliance_build_group('${B}')`)).toBe("ok:1");
+    expect(await rowsOfB("compliance_violations", "group_id")).toBe(before);
+  });
+
   it("follows the application role's writes in its own group, under row-level security, and nowhere else", async () => {
     const report = (installedVersion: string | null) =>
       withGroup(app, A, (tx) =>

@@ -245,10 +245,12 @@ describe("migrator up, then the schema comparison", () => {
     const password = randomBytes(8).toString("hex");
     await withClient(noCreatedb.url, (client) =>
       client.query(
-        // As a DBA provisions a migrator without CREATEROLE: 0008 hands purge_audit_log to devtools_sync_audit_purger.
+        // As a DBA provisions a migrator without CREATEROLE: 0008 hands purge_audit_log to devtools_sync_audit_purger,
+        // 0026 the compliance functions to devtools_sync_compliance.
         `CREATE ROLE ${role} LOGIN NOCREATEDB PASSWORD '${password}'; ALTER DATABASE "${noCreatedb.name}" OWNER TO ${role};
          DO $$ BEGIN CREATE ROLE devtools_sync_audit_purger NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
-         GRANT devtools_sync_audit_purger TO ${role};`,
+         DO $$ BEGIN CREATE ROLE devtools_sync_compliance NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+         GRANT devtools_sync_audit_purger, devtools_sync_compliance TO ${role};`,
       ),
     );
     try {

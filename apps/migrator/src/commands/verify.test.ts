@@ -24,7 +24,7 @@ async function asOtherRole<T>(databaseUrl: string, attributes: string, fn: (url:
       client.query(`CREATE ROLE ${role} LOGIN ${attributes} PASSWORD '${password}';
       GRANT USAGE ON SCHEMA migrator, drizzle TO ${role};
       GRANT SELECT ON ALL TABLES IN SCHEMA migrator, drizzle TO ${role};
-      GRANT devtools_sync_audit_purger TO ${role};`), // as for any migrating role: 0008 hands purge_audit_log to it
+      GRANT devtools_sync_audit_purger, devtools_sync_compliance TO ${role};`), // as for any migrating role: 0008 and 0026 hand functions to them
   );
   try {
     const url = new URL(databaseUrl);

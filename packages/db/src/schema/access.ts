@@ -26,6 +26,33 @@ export const BACKUP_ROLE = "devtools_sync_backup";
 export const backupRole = pgRole(BACKUP_ROLE).existing();
 
 /**
+ * Owns the compliance state's trigger and build functions (SECURITY DEFINER), which run as it: the
+ * one role that writes `compliance_violations`, `compliance_extensions` and `compliance_groups`
+ * (no service role holds INSERT, UPDATE or DELETE on them), and that reads the tables their rules
+ * come from. NOLOGIN, no members but the migrator's role; created by add_compliance_maintainer.
+ */
+export const COMPLIANCE_ROLE = "devtools_sync_compliance";
+export const complianceRole = pgRole(COMPLIANCE_ROLE).existing();
+
+/**
+ * The compliance functions' access to a table (see {@link complianceRole}): every group's rows,
+ * to read (`"select"`: the tables the rules read) or to maintain (`"all"`: the state tables).
+ * Only while a function runs as the role (`current_user`), not for its members: the migrator's
+ * role is one (to hand the functions over), and would otherwise read every group past its refusal.
+ * What a trigger computes is confined by the rows its statement wrote, which row-level security
+ * confined to the writer's group.
+ */
+export function compliancePolicy(table: string, access: "select" | "all"): PgPolicy {
+  const runningAsIt = sql.raw(`current_user = '${COMPLIANCE_ROLE}'`);
+  return pgPolicy(`${table}_compliance_${access === "all" ? "maintains" : "reads"}`, {
+    for: access,
+    to: complianceRole,
+    using: runningAsIt,
+    ...(access === "all" ? { withCheck: runningAsIt } : {}),
+  });
+}
+
+/**
  * Where a policy names the database's owner (the migrator's role): a function that refuses, so a
  * read or write of a group-scoped row as the owner fails loudly instead of seeing no row (which
  * made `pg_dump --enable-row-security` as the owner an empty backup that exited 0).

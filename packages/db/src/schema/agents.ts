@@ -1,5 +1,5 @@
 import { check, foreignKey, index, pgTable, unique, uuid, varchar } from "drizzle-orm/pg-core";
-import { groupPolicies } from "./access";
+import { compliancePolicy, groupPolicies } from "./access";
 import { id, notBlank, oneOf, timestamptz } from "./columns";
 import { groups } from "./groups";
 
@@ -45,5 +45,6 @@ export const agents = pgTable(
     // report of that user changes).
     index("agents_group_id_user_hash_idx").on(t.groupId, t.userHash).concurrently(),
     ...groupPolicies("agents", t.groupId),
+    compliancePolicy("agents", "select"),
   ],
 ).enableRLS();

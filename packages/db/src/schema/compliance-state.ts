@@ -1,14 +1,14 @@
 import { sql } from "drizzle-orm";
 import { boolean, foreignKey, index, integer, pgTable, primaryKey, uuid, varchar } from "drizzle-orm/pg-core";
-import { groupPolicies } from "./access";
+import { compliancePolicy, groupPolicies } from "./access";
 import { groups } from "./groups";
 
 // Compliance kept current on every write instead of computed on every read. Triggers on reports,
 // agents, group_extensions, extensions, blocklist and groups (migration 0017, SQL that drizzle-kit
 // does not model) keep these three tables equal to what `compliance_violations_now` (the rules,
 // a view over the base tables) computes; a read is then an index range of one group's state.
-// Written only by those triggers (as the role whose write fired them, so row-level security
-// applies as on the tables they follow).
+// Written only by those triggers and compliance_build_group, which run as devtools_sync_compliance
+// (SECURITY DEFINER, add_compliance_maintainer): no service role may write these rows itself.
 
 /** Each violation: a live agent breaking one rule for one extension (what violation pages list). */
 export const complianceViolations = pgTable(
@@ -42,6 +42,7 @@ export const complianceViolations = pgTable(
     index("compliance_violations_user_idx").on(t.groupId, t.userHash, t.extensionId),
     index("compliance_violations_agent_idx").on(t.groupId, t.agentId, t.extensionId),
     ...groupPolicies("compliance_violations", t.groupId),
+    compliancePolicy("compliance_violations", "all"),
   ],
 ).enableRLS();
 
@@ -78,6 +79,7 @@ export const complianceExtensions = pgTable(
       foreignColumns: [groups.id],
     }).onDelete("cascade"),
     ...groupPolicies("compliance_extensions", t.groupId),
+    compliancePolicy("compliance_extensions", "all"),
   ],
 ).enableRLS();
 
@@ -94,5 +96,6 @@ export const complianceGroups = pgTable(
       "cascade",
     ),
     ...groupPolicies("compliance_groups", t.groupId),
+    compliancePolicy("compliance_groups", "all"),
   ],
 ).enableRLS();

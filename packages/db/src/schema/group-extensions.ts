@@ -1,5 +1,5 @@
 import { boolean, foreignKey, index, pgTable, unique, uuid } from "drizzle-orm/pg-core";
-import { groupPolicies } from "./access";
+import { compliancePolicy, groupPolicies } from "./access";
 import { id, timestamptz } from "./columns";
 import { extensions } from "./extensions";
 import { groups } from "./groups";
@@ -32,5 +32,6 @@ export const groupExtensions = pgTable(
     // idx_group_extensions_group_id was dropped: it leads group_extensions_group_id_extension_id_key.
     index("idx_group_extensions_extension_id").on(t.extensionId),
     ...groupPolicies("group_extensions", t.groupId),
+    compliancePolicy("group_extensions", "select"),
   ],
 ).enableRLS();

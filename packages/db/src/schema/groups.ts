@@ -1,5 +1,5 @@
 import { check, jsonb, pgTable, text, varchar } from "drizzle-orm/pg-core";
-import { groupPolicies } from "./access";
+import { compliancePolicy, groupPolicies } from "./access";
 import { id, isJsonObject, notBlank, timestamptz } from "./columns";
 
 export const groups = pgTable(
@@ -19,5 +19,6 @@ export const groups = pgTable(
     // idx_groups_name was dropped: groups_name_key is already a unique index on name.
     // A group is its own tenant: without this, deleting another group would cascade to its data.
     ...groupPolicies("groups", t.id),
+    compliancePolicy("groups", "select"),
   ],
 ).enableRLS();

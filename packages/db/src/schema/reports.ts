@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { boolean, check, foreignKey, index, inet, pgTable, unique, uuid, varchar } from "drizzle-orm/pg-core";
-import { groupPolicies } from "./access";
+import { compliancePolicy, groupPolicies } from "./access";
 import { agents } from "./agents";
 import { id, matches, timestamptz } from "./columns";
 import { EXTENSION_ID_PATTERN } from "./formats";
@@ -48,5 +48,6 @@ export const reports = pgTable(
     // A foreign key is checked past row-level security, so without the EXISTS a group could file
     // reports under another group's agent; the subquery sees only the bound group's agents.
     ...groupPolicies("reports", t.groupId, sql`EXISTS (SELECT 1 FROM "agents" WHERE "agents"."id" = ${t.agentId})`),
+    compliancePolicy("reports", "select"),
   ],
 ).enableRLS();

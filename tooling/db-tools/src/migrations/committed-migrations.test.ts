@@ -174,6 +174,9 @@ describe("the committed migrations", () => {
           `policy ${table}_backup_reads_all on ${table} is extra`,
           `policy ${table}_owner_refused on ${table} is extra`,
         ]),
+        ...["agents", "group_extensions", "groups", "reports"].map(
+          (table) => `policy ${table}_compliance_reads on ${table} is extra`,
+        ),
         "policy api_keys_presented_key on api_keys is extra",
         "policy audit_log_purge on audit_log is extra",
         "table audit_log_purges is extra",
