@@ -30,12 +30,16 @@ export interface SchemaVersionOption {
 
 /**
  * Connects to `url` through a `pg` pool. Column keys are camelCase in TypeScript and snake_case
- * in SQL, as in drizzle.config.ts. Close it with `await db.$client.end()`. TLS follows the URL's
- * `sslmode` as libpq reads it (see `honourSslMode`).
+ * in SQL, as in drizzle.config.ts. Close it with `await db.$client.end()`. A connection the server
+ * ends while idle is replaced on the next query (add your own `db.$client.on("error")` to log
+ * it). TLS follows the URL's `sslmode` as libpq reads it (see `honourSslMode`).
  */
 export function createDb(url: string, { schemaVersion, ...options }: PoolOptions & SchemaVersionOption = {}): Database {
   const searchPath = schemaVersion === undefined ? {} : { options: searchPathOption(schemaVersion) };
   const pool = new pg.Pool({ connectionString: honourSslMode(url), ...options, ...searchPath });
+  // An idle connection the server ends (restart, failover, pg_terminate_backend) is dropped by the
+  // pool and replaced on the next query; unheard, pg's 'error' event would crash the process.
+  pool.on("error", () => {});
   return drizzle(pool, { schema, casing: "snake_case" });
 }
 
