@@ -1,4 +1,5 @@
 import { createTestDatabase, withClient } from "@devtools-sync/local-postgres/testing";
+import type pg from "pg";
 import { describe, expect, it } from "vitest";
 import { migrate } from "./migrate";
 import { fixtureFolder } from "./testing";
@@ -73,5 +74,53 @@ describe("backfill batches sized by time", () => {
     expect(filled).toEqual({ filled: ROWS, total: ROWS });
     expect(result).toMatchObject({ rows: ROWS, batches: ROWS / 100, largestBatch: 100, retried: 0 });
     expect(touchesOfRow250).toBe(1);
+  }, 60_000);
+});
+
+describe("a backfill batch and the migrator's own process", () => {
+  it("never leaves rows locked while the server waits for the migrator: each batch commits before its reply comes back", async () => {
+    // An application write to a row of the batch waits for the batch to commit. If the batch
+    // committed only after more round trips (its progress, COMMIT), a stalled or descheduled
+    // migrator would hold those rows for as long as it stalls. After every reply the migrator
+    // gets during the backfill, its session is looked at from outside.
+    const database = await createTestDatabase();
+    const seen: { state: string; holdsWrites: boolean }[] = [];
+    await withClient(database.url, (observer) =>
+      withClient(database.url, async (client) => {
+        const pid = (await client.query("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+        let inBackfill = false;
+        const watched = new Proxy(client, {
+          get(target, property, receiver) {
+            if (property !== "query") {
+              const value = Reflect.get(target, property, receiver);
+              return typeof value === "function" ? value.bind(target) : value;
+            }
+            return async (...args: unknown[]) => {
+              const result = await (target.query as (...a: unknown[]) => Promise<unknown>)(...args);
+              if (inBackfill) {
+                const { rows } = await observer.query(
+                  'SELECT state, backend_xid IS NOT NULL AS "holdsWrites" FROM pg_stat_activity WHERE pid = $1',
+                  [pid],
+                );
+                seen.push(rows[0]);
+              }
+              return result;
+            };
+          },
+        }) as pg.Client;
+        const { backfilled } = await migrate({
+          client: watched,
+          folder: await folder(),
+          backfill: { batchSize: 50, batchMs: 5_000 },
+          onEvent: (event) => {
+            if (event.type === "backfill-start") inBackfill = true;
+            if (event.type === "backfill-done") inBackfill = false;
+          },
+        });
+        expect(backfilled[0]).toMatchObject({ rows: ROWS, batches: ROWS / 50 });
+      }),
+    );
+    expect(seen.length).toBeGreaterThanOrEqual(ROWS / 50);
+    expect(seen.filter((session) => session.holdsWrites || session.state !== "idle")).toEqual([]);
   }, 60_000);
 });

@@ -1,11 +1,10 @@
-import type pg from "pg";
+import pg from "pg";
 import { actAsBackfillRole } from "./backfill-role";
 import { ExitCode, MigrateError } from "./errors";
 import type { EventSink } from "./events";
 import { DEFAULT_LOCK_TIMEOUT_MS, retryDelayMs } from "./execute";
 import type { Migration } from "./journal";
 import { BACKFILLS, tableExists } from "./ledger";
-import { inTransaction } from "./transaction";
 
 // The backfill an expand's `-- backfill: <table>` lines ask for: every row that existed before the
 // expand is touched once (`UPDATE t SET pk = pk`) so the expand's triggers fill the new shape for
@@ -138,23 +137,9 @@ async function runBatches(
     const batchStarted = performance.now();
     let result: { touched: number; last: string[] | null };
     try {
-      result = await inTransaction(client, async () => {
-        await client.query(`SET LOCAL lock_timeout = '${lockTimeoutMs}ms'`);
-        if (limitMs !== null) await client.query(`SET LOCAL statement_timeout = '${limitMs}ms'`);
-        await client.query("SET LOCAL migrator.backfill = 'on'");
-        if (options.role) await client.query(`SET LOCAL ROLE ${quoteIdentifier(options.role)}`);
-        const { rows: found } = await client.query(batchStatement(due.table, key, size), [lastKey]);
-        const { touched, last } = found[0] as { touched: number; last: string[] | null };
-        if (options.role) await client.query("RESET ROLE");
-        await client.query(
-          `UPDATE ${BACKFILLS} SET last_key = coalesce($3, last_key), rows_done = rows_done + $4, finished = $5,
-             finished_at = CASE WHEN $5 THEN now() END
-           WHERE migration = $1 AND table_name = $2`,
-          [due.migration, due.table, last, touched, last === null],
-        );
-        return { touched, last };
-      });
+      result = await runBatch(client, due, { key, size, lockTimeoutMs, limitMs, role: options.role, lastKey });
     } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
       const code = (error as { code?: string }).code;
       const timedOut = code === QUERY_CANCELED && limitMs !== null;
       // Over its time limit: fewer rows. Still over with one row, or a lock held elsewhere: wait and retry.
@@ -185,6 +170,51 @@ async function runBatches(
   const result = { ...done, durationMs: performance.now() - started, longestBatchMs, largestBatch, retried };
   onEvent({ type: "backfill-done", ...result });
   return result;
+}
+
+/**
+ * One batch as one round trip: the whole transaction (its limits, the touch as `role`, the
+ * progress as the migrator, COMMIT) goes in a single query string, so the batch's rows are never
+ * left locked while the server waits for the migrator's next statement (a descheduled or stalled
+ * migrator would otherwise hold them that long). The touch hands its count and last key to the
+ * progress UPDATE through transaction-local settings. On an error the string stops there and the
+ * caller rolls the transaction back.
+ */
+async function runBatch(
+  client: pg.ClientBase,
+  due: DueBackfill,
+  batch: {
+    key: KeyColumn[];
+    size: number;
+    lockTimeoutMs: number;
+    limitMs: number | null;
+    role: string | undefined;
+    lastKey: string[] | null;
+  },
+): Promise<{ touched: number; last: string[] | null }> {
+  const after =
+    batch.lastKey === null
+      ? "NULL::text[]"
+      : `ARRAY[${batch.lastKey.map((value) => pg.escapeLiteral(value)).join(", ")}]::text[]`;
+  const role = batch.role === undefined ? null : pg.escapeIdentifier(batch.role);
+  const statements = [
+    "BEGIN",
+    `SET LOCAL lock_timeout = '${batch.lockTimeoutMs}ms'`,
+    batch.limitMs === null ? null : `SET LOCAL statement_timeout = '${batch.limitMs}ms'`,
+    "SET LOCAL migrator.backfill = 'on'",
+    role === null ? null : `SET LOCAL ROLE ${role}`,
+    batchStatement(due.table, batch.key, batch.size, after),
+    role === null ? null : "RESET ROLE",
+    `UPDATE ${BACKFILLS} SET last_key = coalesce(nullif(current_setting('migrator.backfill_last'), '')::text[], last_key),
+       rows_done = rows_done + current_setting('migrator.backfill_touched')::bigint,
+       finished = current_setting('migrator.backfill_last') = '',
+       finished_at = CASE WHEN current_setting('migrator.backfill_last') = '' THEN now() END
+     WHERE migration = ${pg.escapeLiteral(due.migration)} AND table_name = ${pg.escapeLiteral(due.table)}`,
+    "COMMIT",
+  ].filter((statement) => statement !== null);
+  const results = (await client.query(statements.join(";\n"))) as unknown as pg.QueryResult[];
+  const touch = results.find((result) => result.fields.some((field) => field.name === "touched"));
+  return touch?.rows[0] as { touched: number; last: string[] | null };
 }
 
 /** The rows that take about `targetMs` at the last batch's pace: at most double the last size, at most `cap`. */
@@ -252,26 +282,32 @@ export function formatPlannedBackfill(b: PlannedBackfill): string {
 }
 
 /**
- * The batch: the next `batchSize` keys after `$1` (null: from the start), each row touched, and
- * how many were touched with the batch's last key as text (null when no row is left).
+ * The batch: the next `batchSize` keys after `after` (a text[] expression; NULL: from the start),
+ * each row touched, and how many were touched with the batch's last key as text (null when no row
+ * is left), both also left in the transaction's settings migrator.backfill_touched and
+ * migrator.backfill_last ('' when none is left) for the progress UPDATE.
  */
-function batchStatement(table: string, key: KeyColumn[], batchSize: number): string {
+function batchStatement(table: string, key: KeyColumn[], batchSize: number, after: string): string {
   const columns = key.map((column) => quoteIdentifier(column.name));
   const list = columns.join(", ");
-  const after = key.map((column, index) => `($1::text[])[${index + 1}]::${column.type}`).join(", ");
+  const afterKey = key.map((column, index) => `(${after})[${index + 1}]::${column.type}`).join(", ");
   const first = columns[0] as string;
   return `WITH batch AS (
       SELECT ${list} FROM ${quoteTable(table)}
-      WHERE $1::text[] IS NULL OR (${list}) > (${after})
+      WHERE ${after} IS NULL OR (${list}) > (${afterKey})
       ORDER BY ${list} LIMIT ${batchSize}
     ), touched AS (
       UPDATE ${quoteTable(table)} AS t SET ${first} = t.${first} FROM batch
       WHERE (${columns.map((column) => `t.${column}`).join(", ")}) = (${columns.map((column) => `batch.${column}`).join(", ")})
       RETURNING 1
+    ), result AS (
+      SELECT (SELECT count(*) FROM touched)::int AS touched,
+        (SELECT ARRAY[${columns.map((column) => `${column}::text`).join(", ")}] FROM batch
+          ORDER BY ${columns.map((column) => `${column} DESC`).join(", ")} LIMIT 1) AS last
     )
-    SELECT (SELECT count(*) FROM touched)::int AS touched,
-      (SELECT ARRAY[${columns.map((column) => `${column}::text`).join(", ")}] FROM batch
-        ORDER BY ${columns.map((column) => `${column} DESC`).join(", ")} LIMIT 1) AS last`;
+    SELECT touched, last, set_config('migrator.backfill_touched', touched::text, true) AS touched_setting,
+      set_config('migrator.backfill_last', coalesce(last::text, ''), true) AS last_setting
+    FROM result`;
 }
 
 interface KeyColumn {
