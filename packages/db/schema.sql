@@ -407,10 +407,7 @@ BEGIN
       SELECT v.* FROM public.compliance_violations_now v
       WHERE v.group_id = s.g AND v.extension_id = s.e AND v.user_hash = s.u OFFSET 0
     ) v
-    WHERE NOT EXISTS (
-      SELECT FROM public.compliance_violations t
-      WHERE t.group_id = v.group_id AND t.extension_id = v.extension_id AND t.problem = v.problem
-        AND t.machine_id = v.machine_id AND t.user_hash = v.user_hash)
+    ON CONFLICT ON CONSTRAINT compliance_violations_pkey DO NOTHING
     RETURNING group_id, extension_id, problem, agent_id
   )
   SELECT jsonb_agg(inserted) INTO added FROM inserted;

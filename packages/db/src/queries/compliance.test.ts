@@ -474,3 +474,64 @@ describe("compliance as the dashboard reads it", () => {
     expect(String((error as Error).cause)).toMatch(/DECLARE CURSOR can only be used in transaction blocks/);
   });
 });
+
+describe("compliance state upkeep at fleet size", () => {
+  it("a report that brings a violation back adds it through the violations' key, not a scan of them all", async () => {
+    // 2,000 agents missing one required extension: 2,000 violations. One agent reports it
+    // installed (its violation goes), then missing again (it comes back). Since 0026 the triggers
+    // run under row-level security, and compliance_refresh's NOT EXISTS over the violations was
+    // planned as a hash anti join over every row: at scale 1 a 500-entry batch of the largest group
+    // took ~800 ms instead of ~110 ms. The plan of the statement that adds violations is read
+    // with auto_explain (nested statements, sent to this session as notices).
+    const agentsInGroup = 2_000;
+    const single = createDb((await createMigratedTestDatabase(migrationsFolder)).url, { max: 1 });
+    const plans: string[] = [];
+    single.$client.on("connect", (client) => client.on("notice", (notice) => plans.push(notice.message ?? "")));
+    try {
+      const [group] = await single.insert(groups).values({ name: "fleet" }).returning();
+      const groupId = (group as { id: string }).id;
+      const [required] = await single
+        .insert(extensions)
+        .values({ extensionId: "fleetp.required", name: "Required", publisher: "fleetp" })
+        .returning();
+      await single
+        .insert(groupExtensions)
+        .values({ groupId, extensionId: (required as { id: string }).id, isRequired: true });
+      const fleet = await single
+        .insert(agents)
+        .values(
+          Array.from({ length: agentsInGroup }, (_, i) => ({
+            groupId,
+            machineId: `fleet-m${i}`,
+            userHash: String(i).padStart(64, "0"),
+            platform: "linux" as const,
+          })),
+        )
+        .returning();
+      const first = fleet[0] as { id: string; userHash: string };
+      const report = (installed: boolean) =>
+        upsertReportBatch(single, {
+          agentId: first.id,
+          groupId,
+          userHash: first.userHash,
+          entries: [{ extensionId: "fleetp.required", installed, installedVersion: installed ? "1.0.0" : null }],
+        });
+      await single.execute(sql`ANALYZE compliance_violations`);
+      expect(await complianceSummary(single, groupId)).toMatchObject({ missing: agentsInGroup });
+      await report(true);
+      await single.execute(sql`LOAD 'auto_explain'`);
+      await single.execute(
+        sql`SELECT set_config('auto_explain.log_min_duration', '0', false), set_config('auto_explain.log_nested_statements', 'on', false), set_config('auto_explain.log_level', 'notice', false)`,
+      );
+      await report(false);
+      const adding = plans.filter((plan) => plan.includes("INSERT INTO public.compliance_violations"));
+      expect(adding).toHaveLength(1);
+      expect(adding[0]).toMatch(/Conflict Arbiter Indexes: compliance_violations_pkey/);
+      expect(adding[0]).not.toMatch(/Scan on compliance_violations/);
+      expect(await complianceSummary(single, groupId)).toMatchObject({ missing: agentsInGroup });
+      expect(await complianceStateDifferences(single)).toEqual(exact);
+    } finally {
+      await single.$client.end();
+    }
+  }, 120_000);
+});
