@@ -1,5 +1,6 @@
 import pg from "pg";
 import { ExitCode, MigrateError } from "./errors";
+import { quoteTable } from "./identifiers";
 import { inTransaction } from "./transaction";
 
 // A backfill must touch every row. Under row-level security a batch sees only the rows its role's
@@ -106,11 +107,4 @@ async function refuseHiddenRows(client: pg.ClientBase, table: string, role: stri
       ExitCode.failure,
     );
   }
-}
-
-function quoteTable(table: string): string {
-  return table
-    .split(".")
-    .map((part) => pg.escapeIdentifier(part))
-    .join(".");
 }

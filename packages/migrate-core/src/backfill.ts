@@ -3,6 +3,7 @@ import { actAsBackfillRole } from "./backfill-role";
 import { ExitCode, MigrateError } from "./errors";
 import type { EventSink } from "./events";
 import { DEFAULT_LOCK_TIMEOUT_MS, retryDelayMs } from "./execute";
+import { quoteTable } from "./identifiers";
 import type { Migration } from "./journal";
 import { BACKFILLS, tableExists } from "./ledger";
 
@@ -288,7 +289,7 @@ export function formatPlannedBackfill(b: PlannedBackfill): string {
  * migrator.backfill_last ('' when none is left) for the progress UPDATE.
  */
 function batchStatement(table: string, key: KeyColumn[], batchSize: number, after: string): string {
-  const columns = key.map((column) => quoteIdentifier(column.name));
+  const columns = key.map((column) => pg.escapeIdentifier(column.name));
   const list = columns.join(", ");
   const afterKey = key.map((column, index) => `(${after})[${index + 1}]::${column.type}`).join(", ");
   const first = columns[0] as string;
@@ -358,12 +359,4 @@ function backfillFailed(due: DueBackfill, error: unknown, code: string | undefin
     ExitCode.failure,
     { cause: error },
   );
-}
-
-function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-function quoteTable(table: string): string {
-  return table.split(".").map(quoteIdentifier).join(".");
 }
