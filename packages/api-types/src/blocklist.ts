@@ -31,10 +31,12 @@ export type UpdateBlocklist = z.infer<typeof updateBlocklistSchema>;
  * a pattern it cannot compile once any extension exists), and JavaScript (u flag) compile `pattern`.
  * Besides compiling in JavaScript it keeps to what both dialects accept: backslash escapes only of a
  * class (\d \s \w and their capitals) or of a symbol (PostgreSQL has no \p{…}, \k<…> or \u{…}), no
- * named groups, and repetition counts of at most 255 (PostgreSQL's limit).
+ * named groups, repetition counts of at most 255 (PostgreSQL's limit), and bracket expressions
+ * both read alike (bracketsReadAlike).
  */
 function compilesInBothDialects(pattern: string): boolean {
   if (/\\(?![dDsSwW^$\\.*+?()[\]{}|/-])/.test(pattern)) return false;
+  if (!bracketsReadAlike(pattern)) return false;
   if (/\(\?<(?![=!])/.test(pattern)) return false;
   for (const [, count] of pattern.matchAll(/\{(\d+)/g)) if (Number(count) > 255) return false;
   for (const [, count] of pattern.matchAll(/,(\d+)\}/g)) if (Number(count) > 255) return false;
@@ -44,6 +46,28 @@ function compilesInBothDialects(pattern: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether no bracket expression in `pattern` opens with `]` (`[]`, `[^]`: JavaScript's empty and
+ * any-character classes; a member in POSIX, which then seeks another `]`) or holds `[.`, `[:` or `[=`
+ * (POSIX collating elements and named classes; plain characters in JavaScript).
+ */
+function bracketsReadAlike(pattern: string): boolean {
+  let inBrackets = false;
+  for (let at = 0; at < pattern.length; at++) {
+    const character = pattern[at];
+    if (character === "\\") at++;
+    else if (inBrackets) {
+      if (character === "]") inBrackets = false;
+      else if (character === "[" && ".:=".includes(pattern[at + 1] ?? "")) return false;
+    } else if (character === "[") {
+      inBrackets = true;
+      if (pattern[at + 1] === "^") at++;
+      if (pattern[at + 1] === "]") return false;
+    }
+  }
+  return true;
 }
 
 /** What a pattern of each type must look like; typed by the schema's list, so a new type needs a rule. */

@@ -167,6 +167,16 @@ describe("blocklist_regex_compiles_check", () => {
     expect(rows).toEqual([{ convalidated: true }]);
   });
 
+  // A POSIX bracket expression reads a `]` right after `[` or `[^` as a member and `[.` `[:` `[=` as
+  // the start of a collating element or class; JavaScript reads `[]` and `[^]` as classes of their own.
+  it.each(["[]", "[^]", "\\\\[]", "[a]|[^]", "[a[.]", "[a[:]", "[a[=]"])(
+    "refuses %s, a bracket expression the two dialects read differently, which PostgreSQL cannot store",
+    async (pattern) => {
+      expect(await databaseStores("blocklist", { patternType: "regex", pattern }, constraint)).toBe(false);
+      expect(createBlocklistEntryRequestSchema.safeParse({ patternType: "regex", pattern }).success).toBe(false);
+    },
+  );
+
   it("PostgreSQL stores every regex the validators accept, refuses only ones they refuse, and a stored row reads back", async () => {
     const { select } = caseOfTable("blocklist");
     const verdicts = { stored: 0, refused: 0 };
