@@ -32,7 +32,12 @@ async function asOtherRole<T>(databaseUrl: string, attributes: string, fn: (url:
     url.password = password;
     return await fn(url.toString());
   } finally {
-    await withClient(databaseUrl, (client) => client.query(`DROP OWNED BY ${role}; DROP ROLE ${role};`));
+    // PostgreSQL names what still depends on the role only in the error's detail.
+    await withClient(databaseUrl, (client) => client.query(`DROP OWNED BY ${role}; DROP ROLE ${role};`)).catch(
+      (error: { message: string; detail?: string }) => {
+        throw new Error(`${error.message}: ${error.detail}`, { cause: error });
+      },
+    );
   }
 }
 
