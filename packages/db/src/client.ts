@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
+import { casing } from "./casing";
 import { honourSslMode } from "./connection-string";
 import * as schema from "./schema";
 import { API_KEY_PREFIX_LENGTH, apiKeys, GROUP_SETTING, KEY_HASH_SETTING } from "./schema";
@@ -40,7 +41,7 @@ export function createDb(url: string, { schemaVersion, ...options }: PoolOptions
   // An idle connection the server ends (restart, failover, pg_terminate_backend) is dropped by the
   // pool and replaced on the next query; unheard, pg's 'error' event would crash the process.
   pool.on("error", () => {});
-  return drizzle(pool, { schema, casing: "snake_case" });
+  return drizzle(pool, { schema, casing });
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

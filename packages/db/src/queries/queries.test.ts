@@ -132,6 +132,50 @@ describe("upsertReportBatch", () => {
     ]);
   });
 
+  it("rewrites a changed entry in its own page (a HOT update, no index entry), even where a batch of inserts filled the pages", async () => {
+    const groupId = await newGroup();
+    const agent = await newAgent(groupId);
+    const entries = Array.from({ length: 500 }, (_, i) => ({
+      extensionId: `hot-${String(i).padStart(3, "0")}.ext`,
+      installed: true,
+      installedVersion: "1.0.0",
+    }));
+    const batch = { agentId: agent.id, groupId, userHash: agent.userHash, entries };
+    expect(await upsertReportBatch(db, batch)).toBe(500);
+    const changed = entries.map((entry, i) => (i % 50 === 0 ? { ...entry, installedVersion: "1.0.1" } : entry));
+    // The transaction's own counts of row versions, before and after the batch.
+    const writes = await db.transaction(async (tx) => {
+      const stats = async () =>
+        (
+          await tx.execute<{ updated: number; hot: number }>(
+            sql`SELECT n_tup_upd::int AS updated, n_tup_hot_upd::int AS hot FROM pg_stat_xact_user_tables WHERE relname = 'reports'`,
+          )
+        ).rows[0] ?? { updated: 0, hot: 0 };
+      const start = await stats();
+      expect(await upsertReportBatch(tx, { ...batch, entries: changed })).toBe(10);
+      const end = await stats();
+      return { updated: end.updated - start.updated, hot: end.hot - start.hot };
+    });
+    expect(writes).toEqual({ updated: 10, hot: 10 });
+  });
+
+  it("is prepared once per connection and reused by every later batch on it, whatever its size", async () => {
+    const groupId = await newGroup();
+    const agent = await newAgent(groupId);
+    const prepared = await db.transaction(async (tx) => {
+      for (const size of [1, 3, 200]) {
+        const entries = Array.from({ length: size }, (_, i) => ({ extensionId: `prep-${i}.ext`, installed: true }));
+        await upsertReportBatch(tx, { agentId: agent.id, groupId, userHash: agent.userHash, entries });
+      }
+      return (
+        await tx.execute<{ name: string }>(
+          sql`SELECT name FROM pg_prepared_statements WHERE statement LIKE '%jsonb_to_recordset%' AND statement LIKE '%reports%'`,
+        )
+      ).rows;
+    });
+    expect(prepared).toEqual([{ name: "upsert_report_batch" }]);
+  });
+
   it("stores a batch of 500 in one statement, and refuses one naming an extension twice, writing nothing", async () => {
     const groupId = await newGroup();
     const agent = await newAgent(groupId);
