@@ -927,4 +927,24 @@ describe("the compliance state", () => {
     expect(await inGroup(app, A, "SELECT * FROM compliance_violations WHERE problem = 'wrong_version'")).toBe("ok:1");
     expect(await rowsOfB("compliance_violations", "group_id")).toBe(ofB);
   });
+
+  it("binds the prepared report upsert to the group of each transaction: one connection prepared in A writes nothing of A for B", async () => {
+    const oneConnection = connectAs(logins.app as string, 1);
+    const batch = (group: "a" | "b", extensionId: string) => ({
+      agentId: ids(group, 1),
+      groupId: groupOf(group),
+      userHash: hashApiKey(group),
+      entries: [{ extensionId, installed: true, installedVersion: "1.0.0" }],
+    });
+    expect(await withGroup(oneConnection, A, (tx) => upsertReportBatch(tx, batch("a", "prepared-in.a")))).toBe(1);
+    const reportsOfA = async () =>
+      JSON.stringify((await superuser(`SELECT * FROM reports WHERE group_id = '${A}' ORDER BY id`)).rows);
+    const ofA = await reportsOfA();
+    const intoA = await attempt(() =>
+      withGroup(oneConnection, B, (tx) => upsertReportBatch(tx, batch("a", "from-b.a")).then(() => ({ rows: [] }))),
+    );
+    expect(intoA).toBe(RLS_REFUSED);
+    expect(await reportsOfA()).toBe(ofA);
+    expect(await withGroup(oneConnection, B, (tx) => upsertReportBatch(tx, batch("b", "prepared-in.b")))).toBe(1);
+  });
 });
