@@ -3,8 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, testServerUrl, withClient } from "@devtools-sync/local-postgres/testing";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { schemaDrift } from "./expected-schema";
+import { schemaDrift, withScratchDatabase } from "./expected-schema";
 import { migrate } from "./migrate";
 import { type FixtureMigration, writeMigrationsFolder } from "./testing";
 
@@ -178,5 +179,42 @@ describe("schemaDrift", () => {
         async (client) => (await schemaDrift({ client, folder, to: "0000_pairs" })).differences,
       ),
     ).toEqual([]);
+  });
+});
+
+describe("withScratchDatabase", () => {
+  it("drops its scratch database once a session it may not end leaves it, instead of failing and leaving it behind", async () => {
+    // A role that may create databases but not end a superuser's session, as a migrating role is.
+    const role = `scratch_${randomBytes(4).toString("hex")}`;
+    const password = randomBytes(8).toString("hex");
+    await withClient(testServerUrl(), (client) =>
+      client.query(`CREATE ROLE ${role} LOGIN CREATEDB PASSWORD '${password}'`),
+    );
+    const url = new URL(testServerUrl());
+    url.username = role;
+    url.password = password;
+    let name = "";
+    try {
+      await withClient(url.toString(), (client) =>
+        withScratchDatabase(client, async (scratch) => {
+          name = scratch.database as string;
+          // Another session in it (say an autovacuum worker, or a monitoring superuser) that leaves a second later.
+          const other = new URL(testServerUrl());
+          other.pathname = `/${name}`;
+          const visitor = new pg.Client({ connectionString: other.toString() });
+          await visitor.connect();
+          setTimeout(() => void visitor.end(), 1000);
+        }),
+      );
+      const { rowCount } = await withClient(testServerUrl(), (client) =>
+        client.query("SELECT FROM pg_database WHERE datname = $1", [name]),
+      );
+      expect(rowCount).toBe(0);
+    } finally {
+      await withClient(testServerUrl(), async (client) => {
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await client.query(`DROP ROLE ${role}`);
+      });
+    }
   });
 });

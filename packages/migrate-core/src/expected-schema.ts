@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { describeSchema, type SchemaDescription } from "./catalog";
 import { alignEquivalentDefinitions } from "./equivalent-definitions";
@@ -147,7 +148,7 @@ export async function withScratchDatabase<T>(client: pg.Client, fn: (scratch: pg
     failed = true;
     throw error;
   } finally {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch((error) => {
+    await dropScratchDatabase(client, name).catch((error) => {
       // Keep the first failure; otherwise say what was left behind.
       if (!failed) {
         throw new MigrateError(
@@ -158,6 +159,25 @@ export async function withScratchDatabase<T>(client: pg.Client, fn: (scratch: pg
         );
       }
     });
+  }
+}
+
+// Sessions still in a scratch database when it is dropped: our own connection, still exiting, an
+// autovacuum worker, or a superuser's session (monitoring, a backup tool) that the migrating role
+// may not end. The drop waits them out: PostgreSQL itself waits 5 s for ended sessions to leave.
+const DROP_TRIES = 10;
+const DROP_PAUSE_MS = 500;
+const STILL_IN_USE = new Set(["55006", "42501"]); // object_in_use; may not terminate that session
+
+async function dropScratchDatabase(client: pg.Client, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      return;
+    } catch (error) {
+      if (attempt === DROP_TRIES || !STILL_IN_USE.has((error as { code?: string }).code ?? "")) throw error;
+      await sleep(DROP_PAUSE_MS);
+    }
   }
 }
 

@@ -26,16 +26,21 @@ async function asOtherRole<T>(databaseUrl: string, attributes: string, fn: (url:
       GRANT SELECT ON ALL TABLES IN SCHEMA migrator, drizzle TO ${role};
       GRANT devtools_sync_audit_purger, devtools_sync_compliance TO ${role};`), // as for any migrating role: 0008 and 0026 hand functions to them
   );
+  let failed = false;
   try {
     const url = new URL(databaseUrl);
     url.username = role;
     url.password = password;
     return await fn(url.toString());
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
-    // PostgreSQL names what still depends on the role only in the error's detail.
+    // A failed cleanup must not hide why `fn` failed; PostgreSQL names what still depends on the
+    // role only in the error's detail.
     await withClient(databaseUrl, (client) => client.query(`DROP OWNED BY ${role}; DROP ROLE ${role};`)).catch(
       (error: { message: string; detail?: string }) => {
-        throw new Error(`${error.message}: ${error.detail}`, { cause: error });
+        if (!failed) throw new Error(`${error.message}: ${error.detail}`, { cause: error });
       },
     );
   }
